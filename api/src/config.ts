@@ -1,0 +1,134 @@
+// Configuration: every variable is read and checked once, at boot. A missing or
+// malformed value stops the start with a message that names the variable.
+import { isAbsolute, join, resolve } from "node:path";
+
+export interface Config {
+  host: string;
+  port: number;
+  /** PostgreSQL server; when absent, an embedded PGlite is served on a local socket. */
+  databaseUrl: string | null;
+  /** Folder for embedded data (PGlite, chain state, generated keys). */
+  dataDir: string;
+  /** EVM JSON-RPC endpoint of the permissioned chain; null runs without a chain (writes wait in the outbox). */
+  chainRpcUrl: string | null;
+  /** JSON file with contract addresses and ABIs written by the deploy script. */
+  deploymentFile: string;
+  /** Private key (0x hex) of the API's chain account (registrar, credit agency, repair officer, anchorer). */
+  chainSignerKey: string | null;
+  /** Extra repair-officer chain keys, name=0xkey, for decisions that need two distinct officers on chain. */
+  chainOfficerKeys: Record<string, string>;
+  /** HMAC key for subject commitments (32 bytes). The chain knows a subject only by HMAC(identifier). */
+  subjectKey: Uint8Array;
+  /** Key for operator bearer tokens (HS256, 32 bytes). */
+  operatorTokenSecret: Uint8Array;
+  /** Key that encrypts face reference descriptors at rest (A256GCM, 32 bytes). */
+  faceKey: Uint8Array;
+  /** Folder holding the code-signing key set (JWK files). */
+  codeKeysDir: string;
+  /** Public issuer URL put in code tokens and the status list reference. */
+  publicUrl: string;
+  /** Lifetime of a dynamic code token. */
+  codeTtlSeconds: number;
+  /** How often the anchoring worker seals a batch, and the most entries in one anchor. */
+  anchorIntervalMs: number;
+  anchorMaxBatch: number;
+  /** How often the outbox worker polls for work. */
+  outboxPollMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback?: string): string {
+  const value = env[name] ?? fallback;
+  if (value === undefined || value === "") throw new ConfigError(`${name} is required`);
+  return value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function key32(env: Env, name: string): Uint8Array {
+  const raw = env[name];
+  if (!raw) throw new ConfigError(`${name} is required (32 bytes as 64 hex characters)`);
+  if (!/^[0-9a-fA-F]{64}$/.test(raw)) throw new ConfigError(`${name} must be 64 hex characters (32 bytes)`);
+  return Uint8Array.from(Buffer.from(raw, "hex"));
+}
+
+function privateKey(env: Env, name: string): string | null {
+  const raw = env[name];
+  if (!raw) return null;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(raw)) throw new ConfigError(`${name} must be a 0x-prefixed 32-byte hex private key`);
+  return raw;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | null {
+  const raw = env[name];
+  if (!raw) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must use ${protocols.join(" or ")}`);
+  return raw;
+}
+
+function officerKeys(env: Env): Record<string, string> {
+  const raw = env.CHAIN_OFFICER_KEYS;
+  const keys: Record<string, string> = {};
+  if (!raw) return keys;
+  for (const pair of raw.split(",")) {
+    const [name, key] = pair.split("=");
+    if (!name || !key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+      throw new ConfigError("CHAIN_OFFICER_KEYS must be a comma-separated list of name=0xprivatekey");
+    }
+    keys[name] = key;
+  }
+  return keys;
+}
+
+function path(base: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(base, p);
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const dataDir = path(cwd, str(env, "DATA_DIR", ".data"));
+  const port = int(env, "PORT", 8080, 0, 65535);
+  const host = str(env, "HOST", "127.0.0.1");
+  return {
+    host,
+    port,
+    databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+    dataDir,
+    chainRpcUrl: url(env, "CHAIN_RPC_URL", ["http:", "https:", "ws:", "wss:"]),
+    deploymentFile: path(cwd, str(env, "DEPLOYMENT_FILE", join(dataDir, "deployment.json"))),
+    chainSignerKey: privateKey(env, "CHAIN_SIGNER_KEY"),
+    chainOfficerKeys: officerKeys(env),
+    subjectKey: key32(env, "SUBJECT_COMMITMENT_KEY"),
+    operatorTokenSecret: key32(env, "OPERATOR_TOKEN_SECRET"),
+    faceKey: key32(env, "FACE_REFERENCE_KEY"),
+    codeKeysDir: path(cwd, str(env, "CODE_KEYS_DIR", join(dataDir, "code-keys"))),
+    publicUrl: url(env, "PUBLIC_URL", ["http:", "https:"]) ?? `http://${host}:${port}`,
+    codeTtlSeconds: int(env, "CODE_TTL_SECONDS", 60, 10, 3600),
+    anchorIntervalMs: int(env, "ANCHOR_INTERVAL_MS", 2000, 50, 3_600_000),
+    anchorMaxBatch: int(env, "ANCHOR_MAX_BATCH", 1000, 1, 100_000),
+    outboxPollMs: int(env, "OUTBOX_POLL_MS", 500, 10, 60_000),
+    logLevel: str(env, "LOG_LEVEL", "info"),
+  };
+}

@@ -1,0 +1,87 @@
+// One PostgreSQL code path for both modes: a server named by DATABASE_URL, or an
+// embedded PGlite served on a local socket (pglite-socket) so `pg` talks to it
+// exactly as it talks to a server.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import type { Config } from "../config.ts";
+
+// int8 (bigint) columns come back as JS numbers: sequence numbers stay far below 2^53.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+export interface Database {
+  pool: pg.Pool;
+  /** "server" or "embedded"; embedded PGlite serves one connection, so transactions serialize. */
+  mode: "server" | "embedded";
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts PGlite with its data in `dir` and serves it on a loopback port. */
+export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedServer> {
+  mkdirSync(dir, { recursive: true });
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  const db = await PGlite.create(dir);
+  // PGlite is single-session: the pool below keeps ONE connection in use, so no
+  // client's statements can land inside another's transaction. The server still
+  // accepts a few, because pg replaces a connection after an error before the
+  // server has noticed that the old socket closed.
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 8 });
+  await server.start();
+  // getServerConn() answers "host:port" once the server listens.
+  const port = Number(server.getServerConn().split(":").pop());
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+export async function openDatabase(config: Pick<Config, "databaseUrl" | "dataDir">, poolSize = 10): Promise<Database> {
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: poolSize, connectionTimeoutMillis: 5000 });
+    pool.on("error", () => {}); // idle-client errors (server restart) surface on the next query instead
+    return { pool, mode: "server", url: config.databaseUrl, close: () => pool.end() };
+  }
+  const embedded = await startEmbeddedPostgres(join(config.dataDir, "pg"));
+  const pool = new pg.Pool({ connectionString: embedded.url, max: 1, connectionTimeoutMillis: 30_000 });
+  pool.on("error", () => {});
+  return {
+    pool,
+    mode: "embedded",
+    url: embedded.url,
+    async close() {
+      await pool.end();
+      await embedded.stop();
+    },
+  };
+}
+
+/**
+ * Runs `fn` in one transaction: everything it writes commits together or not at all.
+ * SERIALIZABLE is not needed: writers that must serialize take explicit row locks.
+ */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await fn(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export type Queryable = Pick<pg.PoolClient, "query">;

@@ -1,0 +1,105 @@
+// Errors are values with stable codes at the edge: every refusal leaves the API
+// as application/problem+json (RFC 9457) with a `code` clients can branch on.
+// Inside, code throws ProblemError (expected refusals) or any Error (bugs, outages).
+import type { FastifyError, FastifyInstance } from "fastify";
+
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly extra: Record<string, unknown>;
+
+  constructor(status: number, code: string, title: string, detail?: string, extra: Record<string, unknown> = {}) {
+    super(detail ?? title);
+    this.name = "ProblemError";
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.extra = extra;
+  }
+}
+
+export const badRequest = (code: string, detail: string, extra?: Record<string, unknown>) =>
+  new ProblemError(400, code, "Bad request", detail, extra);
+export const unauthorized = (code: string, detail: string) => new ProblemError(401, code, "Unauthorized", detail);
+export const forbidden = (code: string, detail: string) => new ProblemError(403, code, "Forbidden", detail);
+export const notFound = (code: string, detail: string) => new ProblemError(404, code, "Not found", detail);
+export const conflict = (code: string, detail: string, extra?: Record<string, unknown>) =>
+  new ProblemError(409, code, "Conflict", detail, extra);
+export const unprocessable = (code: string, detail: string, extra?: Record<string, unknown>) =>
+  new ProblemError(422, code, "Unprocessable", detail, extra);
+export const tooManyRequests = (code: string, detail: string) => new ProblemError(429, code, "Too many requests", detail);
+export const unavailable = (code: string, detail: string) => new ProblemError(503, code, "Service unavailable", detail);
+
+/** PostgreSQL error codes that mean "the database is not there right now", not "the request was wrong". */
+const DATABASE_DOWN = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
+const NETWORK_DOWN = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND"]);
+
+function isDatabaseDown(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  const message = (error as Error)?.message ?? "";
+  return (
+    (code !== undefined && (DATABASE_DOWN.has(code) || NETWORK_DOWN.has(code))) ||
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(message)
+  );
+}
+
+export const problemSchema = {
+  $id: "Problem",
+  type: "object",
+  properties: {
+    type: { type: "string" },
+    title: { type: "string" },
+    status: { type: "integer" },
+    code: { type: "string" },
+    detail: { type: "string" },
+    instance: { type: "string" },
+  },
+  required: ["title", "status", "code"],
+  additionalProperties: true,
+} as const;
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
+    let status: number;
+    let body: Record<string, unknown>;
+    if (error instanceof ProblemError) {
+      status = error.status;
+      body = { type: "about:blank", title: error.title, status, code: error.code, detail: error.message, ...error.extra };
+    } else if ((error as FastifyError).validation) {
+      status = 400;
+      body = {
+        type: "about:blank",
+        title: "Bad request",
+        status,
+        code: "invalid_request",
+        detail: error.message,
+      };
+    } else if (isDatabaseDown(error)) {
+      status = 503;
+      body = { type: "about:blank", title: "Service unavailable", status, code: "database_unavailable", detail: "The database is not reachable; try again shortly." };
+      request.log.warn({ err: error }, "database unavailable");
+    } else if (typeof (error as FastifyError).statusCode === "number" && (error as FastifyError).statusCode! < 500) {
+      // Fastify's own client errors (body too large, bad content type, malformed JSON).
+      status = (error as FastifyError).statusCode!;
+      const code = ((error as FastifyError).code ?? "bad_request").toLowerCase().replace(/^fst_err_/, "");
+      body = { type: "about:blank", title: "Bad request", status, code, detail: error.message };
+    } else {
+      status = 500;
+      body = { type: "about:blank", title: "Internal error", status, code: "internal_error", detail: "An unexpected error occurred." };
+      request.log.error({ err: error }, "unhandled error");
+    }
+    body.instance = request.url.split("?")[0];
+    void reply.status(status).type("application/problem+json").send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).type("application/problem+json").send({
+      type: "about:blank",
+      title: "Not found",
+      status: 404,
+      code: "route_not_found",
+      detail: `No route ${request.method} ${request.url.split("?")[0]}`,
+    });
+  });
+}

@@ -1,0 +1,48 @@
+// Liveness (/healthz: the process answers), readiness (/readyz: database and chain
+// reachable), and Prometheus metrics (/metrics).
+import type { FastifyInstance } from "fastify";
+import client from "prom-client";
+
+const statusSchema = {
+  type: "object",
+  properties: {
+    status: { type: "string" },
+    database: { type: "string" },
+    chain: { type: "string" },
+  },
+  required: ["status"],
+} as const;
+
+export default async function healthRoutes(app: FastifyInstance): Promise<void> {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const duration = new client.Histogram({
+    name: "onecode_http_request_duration_seconds",
+    help: "HTTP request duration by route and status",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    duration.observe(
+      { method: request.method, route: request.routeOptions.url ?? "unknown", status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.get("/healthz", { schema: { tags: ["health"], response: { 200: statusSchema } } }, async () => ({ status: "ok" }));
+
+  app.get("/readyz", { schema: { tags: ["health"], response: { 200: statusSchema, 503: statusSchema } } }, async (_request, reply) => {
+    const database = await app.ctx.db.pool
+      .query("SELECT 1")
+      .then(() => "up")
+      .catch(() => "down");
+    const chain = app.ctx.chain ? ((await app.ctx.chain.isReachable()) ? "up" : "down") : "not_configured";
+    const ready = database === "up" && chain !== "down";
+    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", database, chain });
+  });
+
+  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+}

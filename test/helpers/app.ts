@@ -1,0 +1,89 @@
+// A whole API for tests: a real database, a fixed or movable clock, generated
+// keys, and operator tokens for each role. No port: tests call app.inject().
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../../api/src/app.ts";
+import type { Config } from "../../api/src/config.ts";
+import type { AppContext, Clock } from "../../api/src/context.ts";
+import type { ChainClient } from "../../api/src/chain/client.ts";
+import { mintOperatorToken, type Role } from "../../api/src/auth/operators.ts";
+import { createTestDatabase, type TestDatabase } from "./db.ts";
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const dataDir = mkdtempSync(join(tmpdir(), "onecode-test-"));
+  return {
+    host: "127.0.0.1",
+    port: 0,
+    databaseUrl: null,
+    dataDir,
+    chainRpcUrl: null,
+    deploymentFile: join(dataDir, "deployment.json"),
+    chainSignerKey: null,
+    chainOfficerKeys: {},
+    subjectKey: randomBytes(32),
+    operatorTokenSecret: randomBytes(32),
+    faceKey: randomBytes(32),
+    codeKeysDir: join(dataDir, "code-keys"),
+    publicUrl: "http://onecode.test",
+    codeTtlSeconds: 60,
+    anchorIntervalMs: 100,
+    anchorMaxBatch: 1000,
+    outboxPollMs: 50,
+    logLevel: "silent",
+    ...overrides,
+  };
+}
+
+/** A clock tests can set and move. */
+export class TestClock implements Clock {
+  private current: Date;
+  constructor(start: Date | string = "2026-11-26T02:00:00.000Z") {
+    this.current = new Date(start);
+  }
+  now(): Date {
+    return new Date(this.current);
+  }
+  set(to: Date | string): void {
+    this.current = new Date(to);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  db: TestDatabase;
+  clock: TestClock;
+  /** Bearer header for an operator of that role. */
+  auth(role: Role, sub?: string): Promise<{ authorization: string }>;
+  close(): Promise<void>;
+}
+
+export async function buildTestApp(
+  options: { embedded?: boolean; clock?: TestClock; chain?: ChainClient | null; config?: Partial<Config> } = {},
+): Promise<TestApp> {
+  const db = await createTestDatabase({ embedded: options.embedded });
+  const config = testConfig(options.config);
+  const clock = options.clock ?? new TestClock();
+  const ctx: AppContext = { config, db, clock, chain: options.chain ?? null };
+  const app = await buildApp(ctx, { logger: false });
+  await app.ready();
+  return {
+    app,
+    ctx,
+    db,
+    clock,
+    async auth(role, sub = `${role}-1`) {
+      return { authorization: `Bearer ${await mintOperatorToken(config.operatorTokenSecret, { sub, role })}` };
+    },
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
