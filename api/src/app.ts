@@ -14,6 +14,7 @@ import creditRoutes from "./credit/routes.ts";
 import repairRoutes from "./repair/routes.ts";
 import faceRoutes from "./face/routes.ts";
 import auditRoutes from "./audit/routes.ts";
+import webRoutes from "./web/routes.ts";
 
 export interface BuildOptions {
   /** Pino logger options; false in tests. */
@@ -57,5 +58,6 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(repairRoutes);
   await app.register(faceRoutes);
   await app.register(auditRoutes);
+  await app.register(webRoutes);
   return app;
 }

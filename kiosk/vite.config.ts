@@ -1,0 +1,21 @@
+// The browser front ends, built once into kiosk/dist and served by the API:
+//   /kiosk/     the self-service kiosk (一体机)
+//   /verifier/  the officials' code verifier
+//   /audit/     the auditors' console
+import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { defineConfig } from "vite";
+
+const root = import.meta.dirname;
+const pages = ["index.html", "verifier/index.html", "audit/index.html"].filter((p) => existsSync(resolve(root, p)));
+
+export default defineConfig({
+  root,
+  base: "/ui/",
+  build: {
+    outDir: resolve(root, "dist"),
+    emptyOutDir: true,
+    target: "es2022",
+    rollupOptions: { input: Object.fromEntries(pages.map((p) => [p.replace(/\/?index\.html$/, "") || "kiosk", resolve(root, p)])) },
+  },
+});
