@@ -14,7 +14,7 @@ interface Operation {
 }
 
 let t: TestApp;
-let operations: Operation[] = [];
+const operations: Operation[] = [];
 let tokens: Record<string, string>;
 
 /** A count of every row in every table of the schema: any write shows up. */
