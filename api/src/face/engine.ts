@@ -28,6 +28,8 @@ export interface FaceConfig {
   /** smallest face box, in pixels, that counts. Default 48: a face smaller than that on a kiosk
    * camera is a person in the background, and its descriptor is unreliable. */
   minFaceSize?: number;
+  /** align the face (roll) with the mesh before the descriptor and the scores; default true (see below) */
+  rotation?: boolean;
   /** run a warm-up pass after loading (default true) */
   warmup?: boolean;
 }
@@ -86,7 +88,7 @@ function registerFileRouter(tf: Tf): void {
     return {
       async load() {
         const modelJSON = JSON.parse(await readFile(jsonPath, "utf8"));
-        return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
+        return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest: { paths: string[]; weights: unknown[] }[]) => {
           const specs = manifest.flatMap((g) => g.weights);
           const parts: Uint8Array[] = [];
           for (const group of manifest) {
@@ -99,7 +101,7 @@ function registerFileRouter(tf: Tf): void {
             all.set(p, off);
             off += p.byteLength;
           }
-          return [specs, all.buffer];
+          return [specs as never, all.buffer];
         });
       },
     };
@@ -157,7 +159,9 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
       detector: {
         enabled: true,
         modelPath: "blazeface.json",
-        rotation: false,
+        // Rotation correction: a kiosk user tilts the head; without it the descriptor of a tilted face
+        // drops (measured on face-api sample1/sample3, same woman: see verify.ts).
+        rotation: config.rotation ?? true,
         maxDetected: maxFaces,
         minConfidence: minDetectConfidence,
         minSize: minFaceSize,
@@ -222,8 +226,10 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
       faces: kept.length,
       boxes: kept.map((f) => ({ x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3], score: f.score })),
       score: main?.score ?? 0,
-      antispoof: main?.real ?? null,
-      liveness: main?.live ?? null,
+      // Human omits `real` / `live` when the model returns 0 (`c&&(y0.real=c)`), so an absent
+      // score on a detected face means 0 (spoof / not live), never "unknown".
+      antispoof: main ? (main.real ?? 0) : null,
+      liveness: main ? (main.live ?? 0) : null,
       descriptor,
       width,
       height,
@@ -231,8 +237,8 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
     };
   }
 
-  const analyze = (image: ImageInput): Promise<Analysis> => {
-    const img = decodeImage(image); // synchronous: errors surface before queueing
+  const analyze = async (image: ImageInput): Promise<Analysis> => {
+    const img = decodeImage(image); // decode outside the queue: a bad upload never waits for the model
     return serial(() => analyzeDecoded(img));
   };
 
