@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.30;
+
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IOneCodeAccess} from "./interfaces/IOneCodeAccess.sol";
+
+/**
+ * @title OneCodeAccess
+ * @notice Access base of the OneCode contracts: OpenZeppelin roles with a single default admin that
+ * can only be replaced through a delayed, two-step transfer, plus an emergency stop.
+ * @dev The default admin administers every role below. The pauser is the default admin or any
+ * `PAUSER_ROLE` holder, so an operator can stop the contracts without holding the admin key.
+ */
+abstract contract OneCodeAccess is IOneCodeAccess, AccessControlDefaultAdminRules, Pausable {
+    /// @notice May pause and unpause (besides the default admin).
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    /// @notice Enrols subjects and issues, rotates, suspends, reinstates and revokes codes.
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    /// @notice Publishes dishonesty records.
+    bytes32 public constant CREDIT_AGENCY_ROLE = keccak256("CREDIT_AGENCY_ROLE");
+    /// @notice Decides credit-repair applications and ends the publicity of expired records.
+    bytes32 public constant REPAIR_OFFICER_ROLE = keccak256("REPAIR_OFFICER_ROLE");
+    /// @notice Anchors Merkle roots of the off-chain ledger.
+    bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
+
+    /// @dev Reverts unless the caller is the default admin or holds `PAUSER_ROLE`.
+    modifier onlyPauser() {
+        _checkPauser();
+        _;
+    }
+
+    /**
+     * @param initialDelay Seconds a default admin transfer must wait before it can be accepted.
+     * @param initialAdmin The first default admin (must not be the zero address).
+     */
+    constructor(uint48 initialDelay, address initialAdmin) AccessControlDefaultAdminRules(initialDelay, initialAdmin) {}
+
+    /// @inheritdoc IOneCodeAccess
+    function pause() external onlyPauser {
+        _pause();
+    }
+
+    /// @inheritdoc IOneCodeAccess
+    function unpause() external onlyPauser {
+        _unpause();
+    }
+
+    /// @dev The default admin or a `PAUSER_ROLE` holder.
+    function _checkPauser() internal view {
+        address caller = _msgSender();
+        if (caller != defaultAdmin() && !hasRole(PAUSER_ROLE, caller)) {
+            revert AccessControlUnauthorizedAccount(caller, PAUSER_ROLE);
+        }
+    }
+}

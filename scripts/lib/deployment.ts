@@ -1,0 +1,210 @@
+// Deployment as code for the OneCode contracts (CodeRegistry, CreditLedger): the same function
+// deploys on the embedded node (anvil, Hardhat EDR) and on a permissioned network (Besu QBFT,
+// gas price zero). Contracts come from the Hardhat artifacts, so `npx hardhat build` runs first.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import {
+  Contract,
+  ContractFactory,
+  getAddress,
+  id,
+  type InterfaceAbi,
+  type Signer,
+  type TransactionResponse,
+} from "ethers";
+
+/** Role identifiers, equal to the `*_ROLE` constants of the contracts (keccak256 of the name). */
+export const ROLES = {
+  DEFAULT_ADMIN: "0x" + "00".repeat(32),
+  PAUSER: id("PAUSER_ROLE"),
+  REGISTRAR: id("REGISTRAR_ROLE"),
+  CREDIT_AGENCY: id("CREDIT_AGENCY_ROLE"),
+  REPAIR_OFFICER: id("REPAIR_OFFICER_ROLE"),
+  ANCHORER: id("ANCHORER_ROLE"),
+} as const;
+
+export interface OneCodeRoles {
+  /** Gets REGISTRAR_ROLE on CodeRegistry. */
+  registrar: string;
+  /** Gets CREDIT_AGENCY_ROLE on CreditLedger. */
+  creditAgency: string;
+  /** Each gets REPAIR_OFFICER_ROLE on CreditLedger (two or more for the four-eyes rule). */
+  repairOfficers: string[];
+  /** Gets ANCHORER_ROLE on CreditLedger. */
+  anchorer: string;
+  /** Optional: gets PAUSER_ROLE on both contracts (the default admin can always pause). */
+  pauser?: string;
+}
+
+export interface DeployOneCodeOptions {
+  /** Sends the transactions and is the first default admin of both contracts. */
+  signer: Signer;
+  /**
+   * The intended default admin. When it differs from the signer, a delayed two-step transfer
+   * is begun: `admin` calls `acceptDefaultAdminTransfer()` on both contracts once
+   * `adminDelaySeconds` have passed. Defaults to the signer.
+   */
+  admin?: string;
+  roles: OneCodeRoles;
+  /** Delay of default admin transfers, in seconds (default 2 days). */
+  adminDelaySeconds?: number;
+  /**
+   * Gas price override (wei). Without it: 0 (legacy transactions) when the node's eth_gasPrice
+   * is 0, as on a Besu network with min-gas-price=0, otherwise the node's fee suggestion.
+   */
+  gasPrice?: bigint;
+  /** Folder of the Hardhat artifacts (default: `artifacts/` of this repository). */
+  artifactsDir?: string;
+}
+
+export interface DeployedContract {
+  address: string;
+  abi: InterfaceAbi;
+}
+
+export interface OneCodeDeployment {
+  chainId: number;
+  codeRegistry: DeployedContract;
+  creditLedger: DeployedContract;
+  /** Block number of the first deployment transaction: where log scans start. */
+  deployedAt: number;
+  /** Current default admin of both contracts (the signer right after deployment). */
+  admin: string;
+  /** Account that must accept the admin transfer after the delay, or null. */
+  pendingAdmin: string | null;
+  adminDelaySeconds: number;
+}
+
+export const DEFAULT_ADMIN_DELAY_SECONDS = 2 * 24 * 60 * 60;
+
+const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
+
+interface Artifact {
+  abi: InterfaceAbi;
+  bytecode: string;
+}
+
+async function loadArtifact(artifactsDir: string, name: string): Promise<Artifact> {
+  const file = join(artifactsDir, "contracts", `${name}.sol`, `${name}.json`);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new Error(`artifact ${file} not found: run \`npx hardhat build\` first`);
+  }
+  const json = JSON.parse(text) as Partial<Artifact>;
+  if (!json.abi || typeof json.bytecode !== "string" || json.bytecode.length <= 2) {
+    throw new Error(`artifact ${file} has no ABI or bytecode`);
+  }
+  return { abi: json.abi, bytecode: json.bytecode };
+}
+
+/** Gas price override for every transaction (empty: let ethers choose EIP-1559 fees). */
+async function feeOverrides(signer: Signer, gasPrice: bigint | undefined): Promise<{ gasPrice?: bigint; type?: number }> {
+  if (gasPrice !== undefined) return { gasPrice, type: 0 };
+  const provider = signer.provider;
+  if (!provider) throw new Error("the signer has no provider");
+  const fees = await provider.getFeeData();
+  if (fees.gasPrice === 0n) return { gasPrice: 0n, type: 0 };
+  return {};
+}
+
+async function confirm(tx: TransactionResponse, what: string): Promise<number> {
+  const receipt = await tx.wait();
+  if (!receipt || receipt.status !== 1) throw new Error(`${what} failed (tx ${tx.hash})`);
+  return receipt.blockNumber;
+}
+
+/**
+ * Deploys CodeRegistry and CreditLedger, grants the roles and, when `admin` is not the signer,
+ * begins the delayed transfer of the default admin role. Transactions are sent with explicit
+ * nonces and awaited together, so a network with slow blocks costs only a few block times.
+ */
+export async function deployOneCode(options: DeployOneCodeOptions): Promise<OneCodeDeployment> {
+  const { signer, roles } = options;
+  const provider = signer.provider;
+  if (!provider) throw new Error("the signer has no provider");
+  const artifactsDir = options.artifactsDir ?? join(REPO_ROOT, "artifacts");
+  const delay = options.adminDelaySeconds ?? DEFAULT_ADMIN_DELAY_SECONDS;
+  if (!Number.isSafeInteger(delay) || delay < 0 || delay >= 2 ** 48) throw new Error(`invalid adminDelaySeconds ${delay}`);
+  if (roles.repairOfficers.length === 0) throw new Error("at least one repair officer is needed");
+
+  const deployer = getAddress(await signer.getAddress());
+  const admin = getAddress(options.admin ?? deployer);
+  const registrar = getAddress(roles.registrar);
+  const creditAgency = getAddress(roles.creditAgency);
+  const anchorer = getAddress(roles.anchorer);
+  const officers = [...new Set(roles.repairOfficers.map((a) => getAddress(a)))];
+  const pauser = roles.pauser ? getAddress(roles.pauser) : undefined;
+
+  const [registryArtifact, ledgerArtifact] = await Promise.all([
+    loadArtifact(artifactsDir, "CodeRegistry"),
+    loadArtifact(artifactsDir, "CreditLedger"),
+  ]);
+  const fees = await feeOverrides(signer, options.gasPrice);
+  const { chainId } = await provider.getNetwork();
+  let nonce = await provider.getTransactionCount(deployer, "pending");
+
+  const registryFactory = new ContractFactory(registryArtifact.abi, registryArtifact.bytecode, signer);
+  const ledgerFactory = new ContractFactory(ledgerArtifact.abi, ledgerArtifact.bytecode, signer);
+  const registryDeploy = await registryFactory.deploy(delay, deployer, { ...fees, nonce: nonce++ });
+  const ledgerDeploy = await ledgerFactory.deploy(delay, deployer, { ...fees, nonce: nonce++ });
+  const registryTx = registryDeploy.deploymentTransaction();
+  const ledgerTx = ledgerDeploy.deploymentTransaction();
+  if (!registryTx || !ledgerTx) throw new Error("deployment transactions missing");
+  const registryAddress = await registryDeploy.getAddress();
+  const ledgerAddress = await ledgerDeploy.getAddress();
+  const registry = new Contract(registryAddress, registryArtifact.abi, signer);
+  const ledger = new Contract(ledgerAddress, ledgerArtifact.abi, signer);
+
+  // Sent one after the other (an automining node refuses a nonce gap), confirmed together.
+  const sent: Array<[string, TransactionResponse]> = [];
+  const send = async (what: string, target: Contract, method: string, args: unknown[]) => {
+    sent.push([what, await target.getFunction(method).send(...args, { ...fees, nonce: nonce++ })]);
+  };
+  // Gas limits are estimated against the pending state, so wait for the contracts first.
+  const deployedAt = Math.min(await confirm(registryTx, "CodeRegistry deployment"), await confirm(ledgerTx, "CreditLedger deployment"));
+
+  await send("grant REGISTRAR_ROLE", registry, "grantRole", [ROLES.REGISTRAR, registrar]);
+  await send("grant CREDIT_AGENCY_ROLE", ledger, "grantRole", [ROLES.CREDIT_AGENCY, creditAgency]);
+  for (const officer of officers) {
+    await send(`grant REPAIR_OFFICER_ROLE to ${officer}`, ledger, "grantRole", [ROLES.REPAIR_OFFICER, officer]);
+  }
+  await send("grant ANCHORER_ROLE", ledger, "grantRole", [ROLES.ANCHORER, anchorer]);
+  if (pauser) {
+    await send("grant PAUSER_ROLE (registry)", registry, "grantRole", [ROLES.PAUSER, pauser]);
+    await send("grant PAUSER_ROLE (ledger)", ledger, "grantRole", [ROLES.PAUSER, pauser]);
+  }
+  const pendingAdmin = admin === deployer ? null : admin;
+  if (pendingAdmin) {
+    await send("begin admin transfer (registry)", registry, "beginDefaultAdminTransfer", [pendingAdmin]);
+    await send("begin admin transfer (ledger)", ledger, "beginDefaultAdminTransfer", [pendingAdmin]);
+  }
+  await Promise.all(sent.map(([what, tx]) => confirm(tx, what)));
+
+  return {
+    chainId: Number(chainId),
+    codeRegistry: { address: registryAddress, abi: registryArtifact.abi },
+    creditLedger: { address: ledgerAddress, abi: ledgerArtifact.abi },
+    deployedAt,
+    admin: deployer,
+    pendingAdmin,
+    adminDelaySeconds: delay,
+  };
+}
+
+/** Writes a deployment as JSON (conventionally `deployments/<network>.json`, git-ignored). */
+export async function writeDeployment(file: string, deployment: OneCodeDeployment): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(deployment, null, 2) + "\n", "utf8");
+}
+
+/** Reads a deployment written by `writeDeployment`; throws if the file is missing or malformed. */
+export async function readDeployment(file: string): Promise<OneCodeDeployment> {
+  const json = JSON.parse(await readFile(file, "utf8")) as Partial<OneCodeDeployment>;
+  const ok = (c: Partial<DeployedContract> | undefined) => typeof c?.address === "string" && Array.isArray(c.abi);
+  if (typeof json.chainId !== "number" || typeof json.deployedAt !== "number" || !ok(json.codeRegistry) || !ok(json.creditLedger)) {
+    throw new Error(`${file} is not a OneCode deployment`);
+  }
+  return json as OneCodeDeployment;
+}
