@@ -1,32 +1,46 @@
 // Runs the API as a process: config from the environment, database (server or
-// embedded), migrations, chain client, HTTP listener. Background workers
-// (outbox, anchoring, scheduler) are started by the chain feature's
-// startWorkers when it exists.
+// embedded), migrations, chain client, HTTP listener, and the background workers
+// (chain outbox, anchoring).
 import { loadConfig, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrate.ts";
 import { buildApp } from "./app.ts";
 import { systemClock, type AppContext } from "./context.ts";
 import type { FastifyInstance } from "fastify";
+import { chainClientFromConfig } from "./chain/client.ts";
+import { startWorkers, type Workers } from "./workers.ts";
 
 export interface RunningServer {
   app: FastifyInstance;
   ctx: AppContext;
   url: string;
+  workers: Workers | null;
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, database?: Database): Promise<RunningServer> {
+export interface StartOptions {
+  /** Run the outbox and anchoring workers in this process (default true). */
+  workers?: boolean;
+}
+
+export async function startServer(config: Config, database?: Database, options: StartOptions = {}): Promise<RunningServer> {
   const db = database ?? (await openDatabase(config));
   await migrate(db.pool);
-  const ctx: AppContext = { config, db, clock: systemClock, chain: null };
+  const chain = chainClientFromConfig(config);
+  const ctx: AppContext = { config, db, clock: systemClock, chain };
   const app = await buildApp(ctx);
   const url = await app.listen({ host: config.host, port: config.port });
+  const workers =
+    options.workers === false
+      ? null
+      : startWorkers(ctx, { log: (message, fields) => app.log.warn(fields ?? {}, message) });
   return {
     app,
     ctx,
     url,
+    workers,
     async stop() {
+      await workers?.stop();
       await app.close();
       await ctx.chain?.close();
       if (!database) await db.close();

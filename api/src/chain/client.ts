@@ -1,12 +1,113 @@
-// The chain client: a JSON-RPC provider, the API's signer, and the two contracts.
-// (Filled in by the chain feature: nonce management, receipts, reachability.)
-import type { Contract, JsonRpcProvider } from "ethers";
+// The chain client: a JSON-RPC provider, the API's signers, the two contracts
+// (from the deployment file the deploy script wrote), and one transaction sender
+// that owns the nonces of every signer in this process.
+import { readFileSync } from "node:fs";
+import { Contract, FetchRequest, JsonRpcProvider, Network, Wallet, getAddress, type InterfaceAbi } from "ethers";
+import type { Config } from "../config.ts";
+import { TxSender } from "./sender.ts";
+
+export interface ChainDeployment {
+  chainId: number;
+  codeRegistry: { address: string; abi: InterfaceAbi };
+  creditLedger: { address: string; abi: InterfaceAbi };
+  /** Block of the deployment: where log scans start. */
+  deployedAt: number;
+}
 
 export interface ChainClient {
   provider: JsonRpcProvider;
+  deployment: ChainDeployment;
+  /** Read-only contract handles (calls, event queries, calldata encoding). */
   codeRegistry: Contract;
   creditLedger: Contract;
+  /** The API's default account (registrar, credit agency, repair officer, anchorer). */
+  signer: Wallet;
+  /** Signer for a repair officer id: config.chainOfficerKeys[officer], else the default signer. */
+  signerFor(officer?: string): Wallet;
+  /** Sends, tracks nonces and waits for receipts; shared by the outbox and anchor workers. */
+  sender: TxSender;
   /** True when the node answers within a short timeout. */
-  isReachable(): Promise<boolean>;
+  isReachable(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export function readChainDeployment(file: string): ChainDeployment {
+  const json = JSON.parse(readFileSync(file, "utf8")) as Partial<ChainDeployment>;
+  const ok = (c: { address?: unknown; abi?: unknown } | undefined) => typeof c?.address === "string" && Array.isArray(c.abi);
+  if (typeof json.chainId !== "number" || !ok(json.codeRegistry) || !ok(json.creditLedger)) {
+    throw new Error(`${file} is not a OneCode deployment`);
+  }
+  return { ...(json as ChainDeployment), deployedAt: typeof json.deployedAt === "number" ? json.deployedAt : 0 };
+}
+
+export interface ChainClientOptions {
+  rpcUrl: string;
+  deployment: ChainDeployment;
+  signerKey: string;
+  officerKeys?: Record<string, string>;
+  /** Per-request timeout of JSON-RPC calls (default 10 s). */
+  requestTimeoutMs?: number;
+  pollMs?: number;
+}
+
+export function createChainClient(options: ChainClientOptions): ChainClient {
+  const { deployment } = options;
+  const request = new FetchRequest(options.rpcUrl);
+  request.timeout = options.requestTimeoutMs ?? 10_000;
+  // A static network: no detection round trips, and no endless "failed to detect network" retries while the node is down.
+  const network = Network.from(deployment.chainId);
+  // cacheTimeout -1: ethers otherwise answers identical calls within 250 ms from a cache, and a
+  // stale nonce, estimate or contract state is exactly what exactly-once sending cannot afford.
+  const provider = new JsonRpcProvider(request, network, { staticNetwork: network, batchMaxCount: 1, pollingInterval: options.pollMs ?? 250, cacheTimeout: -1 });
+  const signer = new Wallet(options.signerKey, provider);
+  const officers = new Map<string, Wallet>();
+  for (const [name, key] of Object.entries(options.officerKeys ?? {})) officers.set(name, new Wallet(key, provider));
+  const codeRegistry = new Contract(getAddress(deployment.codeRegistry.address), deployment.codeRegistry.abi, provider);
+  const creditLedger = new Contract(getAddress(deployment.creditLedger.address), deployment.creditLedger.abi, provider);
+  const sender = new TxSender(provider, deployment.chainId, options.pollMs ?? 250);
+  let closed = false;
+  return {
+    provider,
+    deployment,
+    codeRegistry,
+    creditLedger,
+    signer,
+    signerFor: (officer) => (officer !== undefined ? officers.get(officer) : undefined) ?? signer,
+    sender,
+    async isReachable(timeoutMs = 1500) {
+      if (closed) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const probe = provider
+        .send("eth_chainId", [])
+        .then((id: string) => Number(id) === deployment.chainId)
+        .catch(() => false);
+      try {
+        return await Promise.race([probe, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      provider.destroy();
+    },
+  };
+}
+
+/** The client the configuration names, or null when no chain is configured (writes wait in the outbox). */
+export function chainClientFromConfig(config: Pick<Config, "chainRpcUrl" | "deploymentFile" | "chainSignerKey" | "chainOfficerKeys" | "outboxPollMs">): ChainClient | null {
+  if (!config.chainRpcUrl) return null;
+  if (!config.chainSignerKey) throw new Error("CHAIN_RPC_URL is set but CHAIN_SIGNER_KEY is not");
+  const deployment = readChainDeployment(config.deploymentFile);
+  return createChainClient({
+    rpcUrl: config.chainRpcUrl,
+    deployment,
+    signerKey: config.chainSignerKey,
+    officerKeys: config.chainOfficerKeys,
+    pollMs: Math.min(config.outboxPollMs, 250),
+  });
 }

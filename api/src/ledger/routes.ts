@@ -1,4 +1,165 @@
-// Routes of the ledger feature.
+// Routes of the ledger feature: entries, their inclusion proofs, and the anchors.
 import type { FastifyInstance } from "fastify";
+import { notFound } from "../errors.ts";
+import { listAnchors } from "./anchor.ts";
+import { proveEntry } from "./proof.ts";
 
-export default async function ledgerRoutes(_app: FastifyInstance): Promise<void> {}
+const hex32 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
+const problem = { $ref: "Problem#" } as const;
+const seqParams = { type: "object", properties: { seq: { type: "integer", minimum: 1 } }, required: ["seq"] } as const;
+
+const entrySchema = {
+  type: "object",
+  properties: {
+    seq: { type: "integer" },
+    type: { type: "string" },
+    payload: { type: "string", description: "Canonical JSON exactly as hashed" },
+    subjectRef: { type: ["string", "null"] },
+    actor: { type: "string" },
+    createdAt: { type: "string", description: "ISO 8601 UTC with milliseconds, exactly as hashed" },
+    prevHash: hex32,
+    hash: hex32,
+  },
+  required: ["seq", "type", "payload", "subjectRef", "actor", "createdAt", "prevHash", "hash"],
+} as const;
+
+const anchorRef = {
+  type: "object",
+  properties: {
+    index: { type: "integer" },
+    fromSeq: { type: "integer" },
+    toSeq: { type: "integer" },
+    prevHead: hex32,
+    head: hex32,
+    txHash: { type: "string" },
+    blockNumber: { type: "integer" },
+  },
+  required: ["index", "fromSeq", "toSeq", "prevHead", "head", "txHash", "blockNumber"],
+} as const;
+
+const proofSchema = {
+  type: "object",
+  properties: {
+    seq: { type: "integer" },
+    entryHash: hex32,
+    leafHash: hex32,
+    indexInBatch: { type: "integer" },
+    batchSize: { type: "integer" },
+    proof: { type: "array", items: hex32 },
+    root: hex32,
+    anchor: anchorRef,
+  },
+  required: ["seq", "entryHash", "leafHash", "indexInBatch", "batchSize", "proof", "root", "anchor"],
+} as const;
+
+const anchorSchema = {
+  type: "object",
+  properties: {
+    index: { type: "integer" },
+    fromSeq: { type: "integer" },
+    toSeq: { type: "integer" },
+    root: hex32,
+    prevHead: hex32,
+    head: hex32,
+    status: { type: "string", enum: ["pending", "sent", "confirmed"] },
+    txHash: { type: ["string", "null"] },
+    blockNumber: { type: ["integer", "null"] },
+    createdAt: { type: "string", format: "date-time" },
+    confirmedAt: { type: ["string", "null"], format: "date-time" },
+  },
+  required: ["index", "fromSeq", "toSeq", "root", "prevHead", "head", "status", "txHash", "blockNumber", "createdAt", "confirmedAt"],
+} as const;
+
+export default async function ledgerRoutes(app: FastifyInstance): Promise<void> {
+  const auditor = app.requireRole("auditor");
+
+  app.get<{ Params: { seq: number } }>(
+    "/v1/ledger/entries/:seq",
+    {
+      preHandler: auditor,
+      schema: { tags: ["ledger"], security: [{ bearer: [] }], params: seqParams, response: { 200: entrySchema, 401: problem, 403: problem, 404: problem } },
+    },
+    async (request) => {
+      const result = await app.ctx.db.pool.query<{
+        seq: number;
+        type: string;
+        payload: string;
+        subject_ref: string | null;
+        actor: string;
+        created_at: Date;
+        prev_hash: Buffer;
+        hash: Buffer;
+      }>("SELECT seq, type, payload, subject_ref, actor, created_at, prev_hash, hash FROM ledger WHERE seq = $1", [request.params.seq]);
+      const row = result.rows[0];
+      if (!row) throw notFound("entry_not_found", `No ledger entry ${request.params.seq}`);
+      return {
+        seq: row.seq,
+        type: row.type,
+        payload: row.payload,
+        subjectRef: row.subject_ref,
+        actor: row.actor,
+        createdAt: row.created_at.toISOString(),
+        prevHash: row.prev_hash.toString("hex"),
+        hash: row.hash.toString("hex"),
+      };
+    },
+  );
+
+  app.get<{ Params: { seq: number } }>(
+    "/v1/ledger/entries/:seq/proof",
+    {
+      preHandler: auditor,
+      schema: {
+        tags: ["ledger"],
+        description: "RFC 6962 inclusion proof of the entry against the root of its confirmed anchor (409 not_yet_anchored before that).",
+        security: [{ bearer: [] }],
+        params: seqParams,
+        response: { 200: proofSchema, 401: problem, 403: problem, 404: problem, 409: problem },
+      },
+    },
+    async (request) => proveEntry(app.ctx.db.pool, request.params.seq),
+  );
+
+  app.get<{ Querystring: { after?: number; limit?: number; status?: "pending" | "sent" | "confirmed" } }>(
+    "/v1/anchors",
+    {
+      preHandler: auditor,
+      schema: {
+        tags: ["ledger"],
+        security: [{ bearer: [] }],
+        querystring: {
+          type: "object",
+          properties: {
+            after: { type: "integer", minimum: 0, default: 0, description: "Anchors with an index above this" },
+            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+            status: { type: "string", enum: ["pending", "sent", "confirmed"] },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: { type: "object", properties: { anchors: { type: "array", items: anchorSchema } }, required: ["anchors"] },
+          401: problem,
+          403: problem,
+        },
+      },
+    },
+    async (request) => {
+      const anchors = await listAnchors(app.ctx.db.pool, request.query);
+      return {
+        anchors: anchors.map((a) => ({
+          index: a.index,
+          fromSeq: a.fromSeq,
+          toSeq: a.toSeq,
+          root: a.root.toString("hex"),
+          prevHead: a.prevHead.toString("hex"),
+          head: a.head.toString("hex"),
+          status: a.status,
+          txHash: a.txHash,
+          blockNumber: a.blockNumber,
+          createdAt: a.createdAt.toISOString(),
+          confirmedAt: a.confirmedAt?.toISOString() ?? null,
+        })),
+      };
+    },
+  );
+}

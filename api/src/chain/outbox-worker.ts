@@ -1,0 +1,459 @@
+// The outbox worker: sends the queued chain writes in id order and marks them done.
+//
+// Exactly once, across crashes and outages:
+//  - a transaction is signed locally and stored (hash, raw bytes, nonce) with status
+//    'sent' BEFORE it is broadcast; after a crash the same bytes are re-broadcast, so a
+//    write is never sent twice under two nonces while the first may still land;
+//  - when the stored nonce was used by something else, or a row was tried before,
+//    the worker asks the chain whether the write is already applied (codeOf, recordOf,
+//    decisionOf, ...) before sending it again;
+//  - a revert is checked the same way: "already applied" is done, anything else is a
+//    permanent failure, stored with the contract's error name, never retried.
+// Outages (node down, timeouts) leave the rows as they are and back off.
+import type { TransactionReceipt, Wallet } from "ethers";
+import type { AppContext } from "../context.ts";
+import { withTransaction } from "../db/database.ts";
+import type { ChainClient } from "./client.ts";
+import type { ChainWrite } from "./outbox.ts";
+import { describeRevert, errorMessage, isRevert, MAX_TX_GAS, type Fees, type SignedTx } from "./sender.ts";
+
+interface Row {
+  id: number;
+  write: ChainWrite;
+  attempts: number;
+  nonce: number | null;
+  signer: string | null;
+  tx_hash: string | null;
+  raw_tx: string | null;
+}
+
+interface Unit {
+  rows: Row[];
+  wallet: Wallet;
+  to: string;
+  data: string;
+  gasLimit: bigint;
+}
+
+export interface OutboxWorkerOptions {
+  /** Most code.issue writes in one issueCodes transaction (further capped by the gas limit). */
+  maxIssueBatch?: number;
+  /** Most transactions in flight per round. */
+  maxUnitsPerRound?: number;
+  receiptTimeoutMs?: number;
+  /** Non-outage errors before a row is given up as failed. */
+  maxAttempts?: number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface RoundResult {
+  done: number;
+  failed: number;
+  sent: number;
+}
+
+export interface OutboxWorker {
+  /** One round: recover in-flight rows, send what is pending, wait for the receipts. */
+  runOnce(): Promise<RoundResult>;
+  /** Runs until stop(), every outboxPollMs, backing off while the chain is down. */
+  start(): void;
+  stop(): Promise<void>;
+  /** Resolves once nothing is pending or in flight (tests, shutdown). */
+  drain(timeoutMs?: number): Promise<void>;
+}
+
+const OUTAGE_CODES = new Set(["NETWORK_ERROR", "TIMEOUT", "SERVER_ERROR", "UNKNOWN_ERROR", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT"]);
+
+export function isOutage(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  if (isRevert(error)) return false;
+  return OUTAGE_CODES.has(e?.code ?? "") || /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|timeout|request destroyed/i.test(e?.message ?? "");
+}
+
+/** Key of the on-chain state a write touches: writes on one key never share a round. */
+function keyOf(write: ChainWrite): string {
+  switch (write.kind) {
+    case "code.issue":
+    case "code.rotate":
+    case "code.suspend":
+    case "code.reinstate":
+    case "code.revoke":
+      return `s:${write.subject}`;
+    default:
+      return `r:${write.recordId}`;
+  }
+}
+
+function signerOf(chain: ChainClient, write: ChainWrite): Wallet {
+  return write.kind === "repair.decide" ? chain.signerFor(write.officer) : chain.signer;
+}
+
+function encode(chain: ChainClient, writes: ChainWrite[]): { to: string; data: string } {
+  const registry = chain.codeRegistry;
+  const ledger = chain.creditLedger;
+  const first = writes[0]!;
+  if (writes.length > 1) {
+    if (!writes.every((w) => w.kind === "code.issue")) throw new Error("only code.issue writes are batched");
+    const issues = writes.map((w) => {
+      const i = w as Extract<ChainWrite, { kind: "code.issue" }>;
+      return { subject: i.subject, codeId: i.codeId, kind: i.codeKind, attestation: i.attestation };
+    });
+    return { to: registry.target as string, data: registry.interface.encodeFunctionData("issueCodes", [issues]) };
+  }
+  const r = (fn: string, args: unknown[]) => ({ to: registry.target as string, data: registry.interface.encodeFunctionData(fn, args) });
+  const l = (fn: string, args: unknown[]) => ({ to: ledger.target as string, data: ledger.interface.encodeFunctionData(fn, args) });
+  switch (first.kind) {
+    case "code.issue":
+      return r("issueCode", [first.subject, first.codeId, first.codeKind, first.attestation]);
+    case "code.rotate":
+      return r("rotateCode", [first.subject, first.oldCodeId, first.newCodeId, first.attestation]);
+    case "code.suspend":
+      return r("suspendCode", [first.subject, first.codeId]);
+    case "code.reinstate":
+      return r("reinstateCode", [first.subject, first.codeId]);
+    case "code.revoke":
+      return r("revokeCode", [first.subject, first.codeId]);
+    case "record.publish":
+      return l("publishRecord", [first.recordId, first.subject, first.digest, first.category, first.severity, first.publicUntil, first.twoOfficers]);
+    case "repair.decide":
+      return l("decideRepair", [first.recordId, first.applicationId, first.outcome, first.decisionDigest]);
+    case "record.expire":
+      return l("recordExpired", [first.recordId]);
+  }
+}
+
+/** Whether the chain already shows the effect of `write` (so sending it again would be a double). */
+export async function appliedOnChain(chain: ChainClient, write: ChainWrite): Promise<boolean> {
+  switch (write.kind) {
+    case "code.issue":
+    case "code.rotate":
+    case "code.suspend":
+    case "code.reinstate":
+    case "code.revoke": {
+      const [codeId, , status] = (await chain.codeRegistry.getFunction("codeOf")(write.subject)) as [string, bigint, bigint];
+      const current = codeId.toLowerCase();
+      const st = Number(status);
+      if (write.kind === "code.issue") return current === write.codeId;
+      if (write.kind === "code.rotate") return current === write.newCodeId;
+      if (current !== write.codeId) return false;
+      if (write.kind === "code.suspend") return st === 2;
+      if (write.kind === "code.reinstate") return st === 1;
+      return st === 3;
+    }
+    case "record.publish": {
+      const record = (await chain.creditLedger.getFunction("recordOf")(write.recordId)) as { status: bigint; digest: string };
+      return Number(record.status) !== 0 && record.digest.toLowerCase() === write.digest;
+    }
+    case "record.expire": {
+      const record = (await chain.creditLedger.getFunction("recordOf")(write.recordId)) as { status: bigint };
+      return Number(record.status) === 3;
+    }
+    case "repair.decide": {
+      const outcome = Number(await chain.creditLedger.getFunction("decisionOf")(write.recordId, write.applicationId));
+      if (outcome === write.outcome) return true;
+      // The first of two officers only proposes: the proposal is this write's whole effect.
+      const pending = (await chain.creditLedger.getFunction("pendingApproval")(write.recordId)) as { officer: string; applicationId: string };
+      return (
+        write.outcome === 1 &&
+        pending.officer.toLowerCase() === chain.signerFor(write.officer).address.toLowerCase() &&
+        pending.applicationId.toLowerCase() === write.applicationId
+      );
+    }
+  }
+}
+
+export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "config">, options: OutboxWorkerOptions = {}): OutboxWorker {
+  const maxIssueBatch = options.maxIssueBatch ?? 200;
+  const maxUnits = options.maxUnitsPerRound ?? 16;
+  const receiptTimeoutMs = options.receiptTimeoutMs ?? 30_000;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const log = options.log ?? (() => {});
+  const pool = ctx.db.pool;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> | null = null;
+  let stopped = true;
+  let backoffMs = 0;
+
+  const interfaces = () => [ctx.chain!.codeRegistry.interface, ctx.chain!.creditLedger.interface];
+
+  async function markDone(rows: Row[], receipt: TransactionReceipt | null, note: string | null): Promise<void> {
+    await withTransaction(pool, async (client) => {
+      await client.query(
+        `UPDATE chain_outbox SET status = 'done', done_at = now(), error = $2,
+           tx_hash = COALESCE($3, tx_hash), block_number = $4 WHERE id = ANY($1::bigint[])`,
+        [rows.map((r) => r.id), note, receipt?.hash ?? null, receipt?.blockNumber ?? null],
+      );
+      if (receipt) {
+        const codeIds = rows.flatMap((r) => (r.write.kind === "code.issue" ? [r.write.codeId] : r.write.kind === "code.rotate" ? [r.write.newCodeId] : []));
+        if (codeIds.length > 0) {
+          await client.query("UPDATE codes SET chain_tx = $2, chain_block = $3 WHERE code_id = ANY($1::text[])", [
+            codeIds.map((c) => c.slice(2)),
+            receipt.hash,
+            receipt.blockNumber,
+          ]);
+        }
+      }
+    });
+  }
+
+  async function markFailed(row: Row, reason: string): Promise<void> {
+    log("chain write failed for good", { id: row.id, kind: row.write.kind, reason });
+    await pool.query("UPDATE chain_outbox SET status = 'failed', done_at = now(), error = $2 WHERE id = $1", [row.id, reason.slice(0, 1000)]);
+  }
+
+  async function backToPending(rows: Row[], reason: string | null, countAttempt: boolean): Promise<void> {
+    await pool.query(
+      `UPDATE chain_outbox SET status = 'pending', error = COALESCE($2, error), attempts = attempts + $3
+        WHERE id = ANY($1::bigint[])`,
+      [rows.map((r) => r.id), reason, countAttempt ? 1 : 0],
+    );
+  }
+
+  /** A mined transaction: success marks done; a revert is checked against the chain row by row. */
+  async function settle(rows: Row[], receipt: TransactionReceipt): Promise<{ done: number; failed: number }> {
+    if (receipt.status === 1) {
+      await markDone(rows, receipt, null);
+      return { done: rows.length, failed: 0 };
+    }
+    let done = 0;
+    let failed = 0;
+    for (const row of rows) {
+      if (await appliedOnChain(ctx.chain!, row.write)) {
+        await markDone([row], null, `already applied on chain (tx ${receipt.hash} reverted)`);
+        done++;
+      } else if (rows.length > 1) {
+        // A batch reverted as a whole: its rows go again one by one.
+        await backToPending([row], `batch tx ${receipt.hash} reverted`, true);
+      } else {
+        await markFailed(row, `reverted on chain in tx ${receipt.hash}`);
+        failed++;
+      }
+    }
+    return { done, failed };
+  }
+
+  async function loadRows(status: "sent" | "pending", limit: number): Promise<Row[]> {
+    const result = await pool.query<{
+      id: number;
+      kind: ChainWrite["kind"];
+      payload: Record<string, unknown>;
+      attempts: number;
+      nonce: number | null;
+      signer: string | null;
+      tx_hash: string | null;
+      raw_tx: string | null;
+    }>(
+      `SELECT id, kind, payload, attempts, nonce, signer, tx_hash, raw_tx FROM chain_outbox
+        WHERE status = $1 ORDER BY ${status === "sent" ? "nonce, id" : "id"} LIMIT $2`,
+      [status, limit],
+    );
+    return result.rows.map((r) => ({ ...r, write: { kind: r.kind, ...r.payload } as ChainWrite }));
+  }
+
+  /** Rows left 'sent' by a crash or an outage: find their receipts, or re-broadcast the same bytes. */
+  async function recover(result: RoundResult): Promise<void> {
+    const sent = await loadRows("sent", 10_000);
+    if (sent.length === 0) return;
+    const groups = new Map<string, Row[]>();
+    for (const row of sent) {
+      const list = groups.get(row.tx_hash!) ?? [];
+      list.push(row);
+      groups.set(row.tx_hash!, list);
+    }
+    const chain = ctx.chain!;
+    const waiting: Array<[Row[], string]> = [];
+    for (const [hash, rows] of groups) {
+      const receipt = await chain.sender.receipt(hash);
+      if (receipt) {
+        const s = await settle(rows, receipt);
+        result.done += s.done;
+        result.failed += s.failed;
+        continue;
+      }
+      const first = rows[0]!;
+      const latest = await chain.sender.latestNonce(first.signer!);
+      if (latest > first.nonce!) {
+        // The nonce went to another transaction: check the chain before sending again.
+        await backToPending(rows, null, false);
+        continue;
+      }
+      const outcome = await chain.sender.broadcast({ hash, raw: first.raw_tx!, nonce: first.nonce!, from: first.signer! });
+      if (outcome === "consumed") await backToPending(rows, null, false);
+      else waiting.push([rows, hash]);
+    }
+    chain.sender.resetNonce();
+    for (const [rows, hash] of waiting) {
+      const receipt = await chain.sender.waitReceipt(hash, receiptTimeoutMs);
+      if (!receipt) throw Object.assign(new Error(`no receipt for ${hash} yet`), { code: "TIMEOUT" });
+      const s = await settle(rows, receipt);
+      result.done += s.done;
+      result.failed += s.failed;
+    }
+  }
+
+  /** Builds a unit (one transaction) or settles the rows without sending; null when nothing is left to send. */
+  async function prepare(rows: Row[], result: RoundResult): Promise<Unit[]> {
+    const chain = ctx.chain!;
+    // Rows tried before may have landed: the chain decides.
+    const fresh: Row[] = [];
+    for (const row of rows) {
+      if (row.attempts > 0 && (await appliedOnChain(chain, row.write))) {
+        await markDone([row], null, "found applied on chain before resending");
+        result.done++;
+      } else fresh.push(row);
+    }
+    if (fresh.length === 0) return [];
+    const wallet = signerOf(chain, fresh[0]!.write);
+    const { to, data } = encode(chain, fresh.map((r) => r.write));
+    try {
+      const gasLimit = await chain.sender.estimate(wallet.address, to, data);
+      if (fresh.length > 1 && gasLimit >= MAX_TX_GAS) {
+        const half = Math.ceil(fresh.length / 2);
+        return [...(await prepare(fresh.slice(0, half), result)), ...(await prepare(fresh.slice(half), result))];
+      }
+      return [{ rows: fresh, wallet, to, data, gasLimit }];
+    } catch (error) {
+      if (!isRevert(error)) throw error;
+      if (fresh.length > 1) {
+        // One bad write must not hold back the others: try them one by one.
+        const units: Unit[] = [];
+        for (const row of fresh) units.push(...(await prepare([row], result)));
+        return units;
+      }
+      const row = fresh[0]!;
+      if (await appliedOnChain(chain, row.write)) {
+        await markDone([row], null, `already applied on chain (${describeRevert(error, interfaces())})`);
+        result.done++;
+      } else {
+        await markFailed(row, describeRevert(error, interfaces()));
+        result.failed++;
+      }
+      return [];
+    }
+  }
+
+  async function sendPending(result: RoundResult): Promise<boolean> {
+    const chain = ctx.chain!;
+    const pending = await loadRows("pending", maxIssueBatch * maxUnits);
+    if (pending.length === 0) return false;
+    // Group in id order: consecutive code.issue rows share a transaction; one key per round.
+    const groups: Row[][] = [];
+    const keys = new Set<string>();
+    for (const row of pending) {
+      const key = keyOf(row.write);
+      if (keys.has(key)) break;
+      keys.add(key);
+      const last = groups[groups.length - 1];
+      if (last && row.write.kind === "code.issue" && last[0]!.write.kind === "code.issue" && last.length < maxIssueBatch) last.push(row);
+      else {
+        if (groups.length >= maxUnits) break;
+        groups.push([row]);
+      }
+    }
+    const units: Unit[] = [];
+    for (const group of groups) {
+      try {
+        units.push(...(await prepare(group, result)));
+      } catch (error) {
+        if (isOutage(error)) throw error;
+        // Not a revert and not an outage (a bad key, no funds): count it, give up after maxAttempts.
+        for (const row of group) {
+          if (row.attempts + 1 >= maxAttempts) await markFailed(row, errorMessage(error));
+          else await backToPending([row], errorMessage(error), true);
+        }
+        log("chain write not sent", { ids: group.map((r) => r.id), error: errorMessage(error) });
+        break;
+      }
+    }
+    if (units.length === 0) return true;
+    const fees: Fees = await chain.sender.fees();
+    const signed: Array<[Unit, SignedTx]> = await chain.sender.exclusive(async () => {
+      const out: Array<[Unit, SignedTx]> = [];
+      for (const unit of units) out.push([unit, await chain.sender.sign(unit.wallet, { to: unit.to, data: unit.data, gasLimit: unit.gasLimit }, fees)]);
+      // Stored before broadcast: a crash from here on re-sends the same bytes.
+      await withTransaction(pool, async (client) => {
+        for (const [unit, tx] of out) {
+          await client.query(
+            `UPDATE chain_outbox SET status = 'sent', attempts = attempts + 1, sent_at = now(), signer = $2, nonce = $3, tx_hash = $4, raw_tx = $5
+              WHERE id = ANY($1::bigint[])`,
+            [unit.rows.map((r) => r.id), tx.from, tx.nonce, tx.hash, tx.raw],
+          );
+        }
+      });
+      for (const [unit, tx] of out) {
+        const outcome = await chain.sender.broadcast(tx);
+        if (outcome === "consumed") await backToPending(unit.rows, null, false);
+      }
+      return out;
+    });
+    result.sent += signed.length;
+    for (const [unit, tx] of signed) {
+      const receipt = await chain.sender.waitReceipt(tx.hash, receiptTimeoutMs);
+      if (!receipt) throw Object.assign(new Error(`no receipt for ${tx.hash} yet`), { code: "TIMEOUT" });
+      const s = await settle(unit.rows, receipt);
+      result.done += s.done;
+      result.failed += s.failed;
+    }
+    return true;
+  }
+
+  async function runOnce(): Promise<RoundResult> {
+    const result: RoundResult = { done: 0, failed: 0, sent: 0 };
+    if (!ctx.chain) return result;
+    await recover(result);
+    // Keep going while rounds make progress (a backlog drains in one call).
+    for (let round = 0; round < 1000; round++) {
+      const before = result.done + result.failed + result.sent;
+      if (!(await sendPending(result))) break;
+      if (result.done + result.failed + result.sent === before) break;
+    }
+    return result;
+  }
+
+  async function tick(): Promise<void> {
+    try {
+      await runOnce();
+      backoffMs = 0;
+    } catch (error) {
+      ctx.chain?.sender.resetNonce();
+      backoffMs = Math.min(backoffMs === 0 ? ctx.config.outboxPollMs * 2 : backoffMs * 2, 30_000);
+      log("outbox round failed; backing off", { error: errorMessage(error), backoffMs });
+    }
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      timer = null;
+      running = tick().finally(() => {
+        running = null;
+        schedule();
+      });
+    }, backoffMs || ctx.config.outboxPollMs);
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running;
+    },
+    async drain(timeoutMs = 60_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const open = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chain_outbox WHERE status IN ('pending', 'sent')");
+        if (open.rows[0]!.n === 0) return;
+        if (Date.now() > until) throw new Error(`outbox not drained: ${open.rows[0]!.n} writes open`);
+        if (stopped) await tick();
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}

@@ -1,0 +1,175 @@
+// The transactional outbox: every chain write is a row written in the same
+// PostgreSQL transaction as the domain rows and the ledger entry it follows from.
+// The outbox worker (outbox-worker.ts) sends the rows in id order, waits for the
+// receipts and marks them done, idempotently. With the chain down, rows wait here.
+import type { Queryable } from "../db/database.ts";
+
+/** 0x-prefixed lower-case hex of 32 bytes (subjects, record ids, digests). */
+export type Bytes32 = string;
+/** 0x-prefixed lower-case hex of 16 bytes (code ids). */
+export type Bytes16 = string;
+
+export type ChainWrite =
+  | { kind: "code.issue"; subject: Bytes32; codeId: Bytes16; codeKind: 1 | 2; attestation: Bytes32 }
+  | { kind: "code.rotate"; subject: Bytes32; oldCodeId: Bytes16; newCodeId: Bytes16; attestation: Bytes32 }
+  | { kind: "code.suspend" | "code.reinstate" | "code.revoke"; subject: Bytes32; codeId: Bytes16 }
+  | {
+      kind: "record.publish";
+      recordId: Bytes32;
+      subject: Bytes32;
+      digest: Bytes32;
+      category: number;
+      severity: number;
+      /** Unix seconds. */
+      publicUntil: number;
+      twoOfficers: boolean;
+    }
+  | {
+      kind: "repair.decide";
+      recordId: Bytes32;
+      applicationId: Bytes32;
+      outcome: 1 | 2;
+      decisionDigest: Bytes32;
+      /** Officer id; the signer is config.chainOfficerKeys[officer], or the default signer. */
+      officer: string;
+    }
+  | { kind: "record.expire"; recordId: Bytes32 };
+
+export type ChainWriteKind = ChainWrite["kind"];
+
+export const CHAIN_WRITE_KINDS: readonly ChainWriteKind[] = [
+  "code.issue",
+  "code.rotate",
+  "code.suspend",
+  "code.reinstate",
+  "code.revoke",
+  "record.publish",
+  "repair.decide",
+  "record.expire",
+];
+
+const HEX32 = /^0x[0-9a-f]{64}$/;
+const HEX16 = /^0x[0-9a-f]{32}$/;
+
+/** Accepts hex with or without 0x, any case; returns the canonical 0x lower-case form. */
+export function hex32(value: string | Uint8Array): Bytes32 {
+  const text = typeof value === "string" ? value.toLowerCase().replace(/^0x/, "") : Buffer.from(value).toString("hex");
+  const out = `0x${text}`;
+  if (!HEX32.test(out)) throw new TypeError(`not 32 bytes of hex: ${String(value)}`);
+  return out;
+}
+
+export function hex16(value: string | Uint8Array): Bytes16 {
+  const text = typeof value === "string" ? value.toLowerCase().replace(/^0x/, "") : Buffer.from(value).toString("hex");
+  const out = `0x${text}`;
+  if (!HEX16.test(out)) throw new TypeError(`not 16 bytes of hex: ${String(value)}`);
+  return out;
+}
+
+/** Checks the shape of a write and returns it with canonical hex (so that equal writes compare equal). */
+export function normalizeChainWrite(write: ChainWrite): ChainWrite {
+  switch (write.kind) {
+    case "code.issue":
+      if (write.codeKind !== 1 && write.codeKind !== 2) throw new TypeError("codeKind must be 1 or 2");
+      return { kind: write.kind, subject: hex32(write.subject), codeId: hex16(write.codeId), codeKind: write.codeKind, attestation: hex32(write.attestation) };
+    case "code.rotate":
+      return {
+        kind: write.kind,
+        subject: hex32(write.subject),
+        oldCodeId: hex16(write.oldCodeId),
+        newCodeId: hex16(write.newCodeId),
+        attestation: hex32(write.attestation),
+      };
+    case "code.suspend":
+    case "code.reinstate":
+    case "code.revoke":
+      return { kind: write.kind, subject: hex32(write.subject), codeId: hex16(write.codeId) };
+    case "record.publish": {
+      const u8 = (n: number, name: string) => {
+        if (!Number.isInteger(n) || n < 0 || n > 255) throw new TypeError(`${name} must be a uint8`);
+        return n;
+      };
+      if (!Number.isSafeInteger(write.publicUntil) || write.publicUntil < 0 || write.publicUntil >= 2 ** 40) {
+        throw new TypeError("publicUntil must be unix seconds (uint40)");
+      }
+      return {
+        kind: write.kind,
+        recordId: hex32(write.recordId),
+        subject: hex32(write.subject),
+        digest: hex32(write.digest),
+        category: u8(write.category, "category"),
+        severity: u8(write.severity, "severity"),
+        publicUntil: write.publicUntil,
+        twoOfficers: Boolean(write.twoOfficers),
+      };
+    }
+    case "repair.decide":
+      if (write.outcome !== 1 && write.outcome !== 2) throw new TypeError("outcome must be 1 or 2");
+      if (typeof write.officer !== "string" || write.officer === "") throw new TypeError("officer is required");
+      return {
+        kind: write.kind,
+        recordId: hex32(write.recordId),
+        applicationId: hex32(write.applicationId),
+        outcome: write.outcome,
+        decisionDigest: hex32(write.decisionDigest),
+        officer: write.officer,
+      };
+    case "record.expire":
+      return { kind: write.kind, recordId: hex32(write.recordId) };
+    default:
+      throw new TypeError(`unknown chain write kind ${(write as { kind: string }).kind}`);
+  }
+}
+
+/**
+ * Queues a chain write. Call it with the client of the transaction that writes the
+ * domain rows: the write exists exactly when they do. Returns the outbox row id.
+ */
+export async function enqueueChainWrite(client: Queryable, write: ChainWrite): Promise<number> {
+  const normalized = normalizeChainWrite(write);
+  const { kind, ...payload } = normalized;
+  const result = await client.query<{ id: number }>("INSERT INTO chain_outbox (kind, payload) VALUES ($1, $2) RETURNING id", [
+    kind,
+    JSON.stringify(payload),
+  ]);
+  return result.rows[0]!.id;
+}
+
+export interface OutboxRow {
+  id: number;
+  kind: ChainWriteKind;
+  write: ChainWrite;
+  status: "pending" | "sent" | "done" | "failed";
+  attempts: number;
+  txHash: string | null;
+  blockNumber: number | null;
+  error: string | null;
+}
+
+/** Outbox rows in id order, for tests, the audit console and operators. */
+export async function listOutbox(client: Queryable, options: { status?: OutboxRow["status"]; limit?: number } = {}): Promise<OutboxRow[]> {
+  const result = await client.query<{
+    id: number;
+    kind: ChainWriteKind;
+    payload: Record<string, unknown>;
+    status: OutboxRow["status"];
+    attempts: number;
+    tx_hash: string | null;
+    block_number: number | null;
+    error: string | null;
+  }>(
+    `SELECT id, kind, payload, status, attempts, tx_hash, block_number, error FROM chain_outbox
+      WHERE ($1::text IS NULL OR status = $1) ORDER BY id LIMIT $2`,
+    [options.status ?? null, options.limit ?? 10_000],
+  );
+  return result.rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    write: { kind: r.kind, ...r.payload } as ChainWrite,
+    status: r.status,
+    attempts: r.attempts,
+    txHash: r.tx_hash,
+    blockNumber: r.block_number,
+    error: r.error,
+  }));
+}

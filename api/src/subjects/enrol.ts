@@ -1,0 +1,122 @@
+// Enrolment of persons and enterprises: the subject row, the ledger entry
+// 'subject.enrolled' and the first code (codes row, 'code.issued', chain write) in the
+// caller's one transaction. Throws ProblemError for refusals (bad checksum, duplicate).
+import type { Queryable } from "../db/database.ts";
+import { badRequest, conflict, notFound, unprocessable } from "../errors.ts";
+import { appendEntry } from "../ledger/append.ts";
+import { issueCode } from "../codes/issue.ts";
+import { checkResidentId, checkUscc } from "./identifiers.ts";
+import { maskEnterpriseName, maskIdentifier, maskPersonName } from "./masking.ts";
+import { subjectCommitment, type SubjectKind } from "./commitment.ts";
+
+export interface PersonInput {
+  idNumber: string;
+  name: string;
+  /** Reference photo for later face checks (JPEG/PNG bytes). */
+  referencePhoto?: Buffer;
+}
+
+export interface EnterpriseInput {
+  uscc: string;
+  name: string;
+  /** Subject id of an enrolled person. */
+  legalRepresentativeId: string;
+}
+
+export interface Enrolled {
+  id: string;
+  kind: SubjectKind;
+  displayName: string;
+  identifierMasked: string;
+  codeId: string;
+  statusIndex: number;
+  commitment: string;
+}
+
+/**
+ * Called inside the enrolment transaction when a person brings a reference photo
+ * (the face feature computes and stores the encrypted descriptor). Unset: the photo is dropped.
+ */
+export type ReferencePhotoHook = (client: Queryable, subjectId: string, photo: Buffer) => Promise<void>;
+let referencePhotoHook: ReferencePhotoHook | null = null;
+
+export function setReferencePhotoHook(hook: ReferencePhotoHook | null): void {
+  referencePhotoHook = hook;
+}
+
+const NAME_MAX = 100;
+
+function checkName(name: string, what: string): string {
+  const value = name.trim().normalize("NFC");
+  if (value.length === 0 || value.length > NAME_MAX) throw badRequest("invalid_name", `${what} must have 1 to ${NAME_MAX} characters`);
+  return value;
+}
+
+async function refuseDuplicate(client: Queryable, identifier: string, commitment: Buffer, what: string): Promise<void> {
+  const existing = await client.query<{ id: string }>("SELECT id FROM subjects WHERE identifier = $1 OR commitment = $2", [identifier, commitment]);
+  if (existing.rows[0]) throw conflict("subject_already_enrolled", `This ${what} is already enrolled`, { subjectId: existing.rows[0].id });
+}
+
+async function insertSubject(
+  client: Queryable,
+  row: { kind: SubjectKind; identifier: string; name: string; displayName: string; commitment: Buffer; legalRepId: string | null; actor: string; at: Date },
+): Promise<string> {
+  try {
+    const result = await client.query<{ id: string }>(
+      `INSERT INTO subjects (kind, identifier, name, display_name, commitment, legal_rep_id, created_at, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      [row.kind, row.identifier, row.name, row.displayName, row.commitment, row.legalRepId, row.at, row.actor],
+    );
+    return result.rows[0]!.id;
+  } catch (error) {
+    // Two enrolments of one identifier at once: the unique index decides.
+    if ((error as { code?: string }).code === "23505") throw conflict("subject_already_enrolled", `This ${row.kind} is already enrolled`);
+    throw error;
+  }
+}
+
+export async function enrolPerson(client: Queryable, subjectKey: Uint8Array, input: PersonInput, actor: string, at: Date): Promise<Enrolled> {
+  const id = checkResidentId(String(input.idNumber ?? ""), at);
+  if (!id.ok) throw badRequest("invalid_id_number", `Resident ID number: ${id.reason}`);
+  const name = checkName(String(input.name ?? ""), "name");
+  const commitment = subjectCommitment(subjectKey, "person", id.value);
+  await refuseDuplicate(client, id.value, commitment, "person");
+  const displayName = maskPersonName(name);
+  const subjectId = await insertSubject(client, { kind: "person", identifier: id.value, name, displayName, commitment, legalRepId: null, actor, at });
+  await appendEntry(client, {
+    type: "subject.enrolled",
+    payload: { subjectId, kind: "person", commitment: commitment.toString("hex") },
+    actor,
+    subjectRef: commitment.toString("hex"),
+    at,
+  });
+  const code = await issueCode(client, { subjectId, commitment, kind: "person", actor, at });
+  if (input.referencePhoto && input.referencePhoto.length > 0 && referencePhotoHook) await referencePhotoHook(client, subjectId, input.referencePhoto);
+  return { id: subjectId, kind: "person", displayName, identifierMasked: maskIdentifier(id.value), codeId: code.codeId, statusIndex: code.statusIndex, commitment: commitment.toString("hex") };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function enrolEnterprise(client: Queryable, subjectKey: Uint8Array, input: EnterpriseInput, actor: string, at: Date): Promise<Enrolled> {
+  const uscc = checkUscc(String(input.uscc ?? ""));
+  if (!uscc.ok) throw badRequest("invalid_uscc", `Unified Social Credit Code: ${uscc.reason}`);
+  const name = checkName(String(input.name ?? ""), "name");
+  const repId = String(input.legalRepresentativeId ?? "");
+  if (!UUID.test(repId)) throw badRequest("invalid_legal_representative", "legalRepresentativeId must be a subject id");
+  const rep = await client.query<{ kind: SubjectKind }>("SELECT kind FROM subjects WHERE id = $1", [repId]);
+  if (!rep.rows[0]) throw notFound("legal_representative_not_found", "The legal representative is not enrolled; enrol the person first");
+  if (rep.rows[0].kind !== "person") throw unprocessable("legal_representative_not_person", "The legal representative must be an enrolled person");
+  const commitment = subjectCommitment(subjectKey, "enterprise", uscc.value);
+  await refuseDuplicate(client, uscc.value, commitment, "enterprise");
+  const displayName = maskEnterpriseName(name);
+  const subjectId = await insertSubject(client, { kind: "enterprise", identifier: uscc.value, name, displayName, commitment, legalRepId: repId, actor, at });
+  await appendEntry(client, {
+    type: "subject.enrolled",
+    payload: { subjectId, kind: "enterprise", commitment: commitment.toString("hex"), legalRepresentativeId: repId },
+    actor,
+    subjectRef: commitment.toString("hex"),
+    at,
+  });
+  const code = await issueCode(client, { subjectId, commitment, kind: "enterprise", actor, at });
+  return { id: subjectId, kind: "enterprise", displayName, identifierMasked: maskIdentifier(uscc.value), codeId: code.codeId, statusIndex: code.statusIndex, commitment: commitment.toString("hex") };
+}

@@ -1,0 +1,140 @@
+// A local EVM node: Foundry's anvil from the npm package @foundry-rs/anvil. Chosen over
+// Hardhat's EDR node because anvil loads and dumps its whole state with --state FILE,
+// so the embedded chain survives a restart of `npm start` (EDR keeps state in memory only).
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+
+const require = createRequire(import.meta.url);
+
+/** The platform binary itself (not the Node wrapper), so signals reach anvil directly. */
+export function anvilBinary(): string {
+  const pkg = `@foundry-rs/anvil-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}`;
+  try {
+    const bin = join(dirname(require.resolve(`${pkg}/package.json`)), "bin", "anvil");
+    if (existsSync(bin)) return bin;
+  } catch {
+    // fall through to the wrapper
+  }
+  return join(import.meta.dirname, "..", "..", "node_modules", ".bin", "anvil");
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AnvilOptions {
+  port?: number;
+  /** Loaded at start, dumped on a clean stop (and every stateIntervalSeconds). */
+  statePath?: string;
+  stateIntervalSeconds?: number;
+  chainId?: number;
+  /** Seconds between blocks; omitted: a block per transaction. */
+  blockTime?: number;
+  gasLimit?: number;
+  /** 0 for a zero-fee chain like a Besu network with min-gas-price=0. */
+  baseFee?: number;
+  silent?: boolean;
+}
+
+export interface Anvil {
+  url: string;
+  port: number;
+  /** Clean stop (SIGINT): anvil dumps its state first. */
+  stop(): Promise<void>;
+  /** Hard kill (SIGKILL): an outage or a crash; state since the last dump is lost. */
+  kill(): Promise<void>;
+  /** Starts again on the same port (and state file). */
+  restart(): Promise<void>;
+  readonly running: boolean;
+}
+
+async function waitForRpc(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let exited = false;
+  child.once("exit", () => {
+    exited = true;
+  });
+  while (Date.now() < until) {
+    if (exited) throw new Error("anvil exited during start");
+    try {
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`anvil did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(options.chainId ?? 31337)];
+  if (options.statePath) {
+    mkdirSync(dirname(options.statePath), { recursive: true });
+    args.push("--state", options.statePath, "--state-interval", String(options.stateIntervalSeconds ?? 5));
+  }
+  if (options.blockTime) args.push("--block-time", String(options.blockTime));
+  if (options.gasLimit) args.push("--gas-limit", String(options.gasLimit));
+  if (options.baseFee !== undefined) args.push("--base-fee", String(options.baseFee));
+  let child: ChildProcess | null = null;
+
+  const launch = async () => {
+    const proc = spawn(anvilBinary(), args, { stdio: ["ignore", options.silent === false ? "inherit" : "ignore", "inherit"] });
+    child = proc;
+    proc.once("exit", () => {
+      if (child === proc) child = null;
+    });
+    await waitForRpc(url, proc, 30_000);
+  };
+
+  const halt = async (signal: NodeJS.Signals) => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+    child = null;
+  };
+
+  await launch();
+  return {
+    url,
+    port,
+    stop: () => halt("SIGINT"),
+    kill: () => halt("SIGKILL"),
+    async restart() {
+      await halt("SIGINT");
+      await launch();
+    },
+    get running() {
+      return child !== null;
+    },
+  };
+}
+
+/** Gives `address` a balance on anvil (anvil_setBalance): the embedded chain's accounts are random keys. */
+export async function fundOnAnvil(url: string, address: string, wei: bigint = 10n ** 24n): Promise<void> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "anvil_setBalance", params: [address, `0x${wei.toString(16)}`] }),
+  });
+  const json = (await res.json()) as { error?: { message: string } };
+  if (json.error) throw new Error(`anvil_setBalance: ${json.error.message}`);
+}

@@ -1,0 +1,134 @@
+// `npm start`: the whole stack on one machine, from a fresh clone.
+//  1. secrets generated once into .data/secrets.env (git-ignored);
+//  2. a local EVM: anvil (npm @foundry-rs/anvil) with --state .data/chain/state.json, because
+//     anvil loads and dumps its state and so survives a restart (Hardhat's EDR node is memory-only);
+//     skipped when CHAIN_RPC_URL names a chain;
+//  3. the contracts deployed on first start (.data/deployment.json), compiled first if needed;
+//  4. the embedded PostgreSQL (PGlite in .data/pg) unless DATABASE_URL is set; migrations;
+//  5. the API, the outbox and anchoring workers; demo data seeded once;
+//  6. URLs and operator tokens printed. Ctrl-C stops everything and anvil dumps its state.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { loadConfig } from "../api/src/config.ts";
+import { startServer, type RunningServer } from "../api/src/server.ts";
+import { mintOperatorToken, type Role } from "../api/src/auth/operators.ts";
+import { seedDemo } from "../api/src/subjects/seed.ts";
+import { environmentWithSecrets, parseEnvFile } from "./lib/secrets.ts";
+import { fundOnAnvil, startAnvil, type Anvil } from "./lib/anvil.ts";
+import { deployOneCode, readDeployment, writeDeployment } from "./lib/deployment.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const t0 = Date.now();
+const say = (message: string) => console.log(`[start +${((Date.now() - t0) / 1000).toFixed(1)}s] ${message}`);
+
+function ensureArtifacts(): void {
+  const need = ["CodeRegistry", "CreditLedger"].map((n) => join(ROOT, "artifacts", "contracts", `${n}.sol`, `${n}.json`));
+  if (need.every(existsSync)) return;
+  say("compiling the contracts (first start)…");
+  execFileSync(process.platform === "win32" ? "npx.cmd" : "npx", ["hardhat", "build", "--quiet"], { cwd: ROOT, stdio: "inherit" });
+}
+
+async function hasCode(url: string, address: string): Promise<boolean> {
+  const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true });
+  try {
+    return (await provider.getCode(address)) !== "0x";
+  } finally {
+    provider.destroy();
+  }
+}
+
+export async function main(): Promise<void> {
+  const dataDir = resolve(process.env.DATA_DIR ?? join(ROOT, ".data"));
+  const secretsFile = join(dataDir, "secrets.env");
+  const env = environmentWithSecrets(secretsFile);
+  env.DATA_DIR = dataDir;
+  const deploymentFile = resolve(env.DEPLOYMENT_FILE ?? join(dataDir, "deployment.json"));
+  env.DEPLOYMENT_FILE = deploymentFile;
+
+  let anvil: Anvil | null = null;
+  if (!env.CHAIN_RPC_URL) {
+    anvil = await startAnvil({ statePath: join(dataDir, "chain", "state.json"), stateIntervalSeconds: 10 });
+    env.CHAIN_RPC_URL = anvil.url;
+    say(`local chain (anvil) on ${anvil.url}, state in ${join(dataDir, "chain", "state.json")}`);
+    // The embedded chain's accounts are the generated keys: give them ether.
+    const officers = (env.CHAIN_OFFICER_KEYS ?? "").split(",").filter(Boolean).map((p) => p.split("=")[1]!);
+    for (const key of [env.CHAIN_SIGNER_KEY!, ...officers]) await fundOnAnvil(anvil.url, new Wallet(key).address);
+  }
+
+  const deployed = existsSync(deploymentFile) ? await readDeployment(deploymentFile).catch(() => null) : null;
+  if (!deployed || !(await hasCode(env.CHAIN_RPC_URL, deployed.creditLedger.address))) {
+    ensureArtifacts();
+    const provider = new JsonRpcProvider(env.CHAIN_RPC_URL, undefined, { staticNetwork: true });
+    const signer = new Wallet(env.CHAIN_SIGNER_KEY!, provider);
+    const officers = (env.CHAIN_OFFICER_KEYS ?? "").split(",").filter(Boolean).map((p) => new Wallet(p.split("=")[1]!).address);
+    const deployment = await deployOneCode({
+      signer,
+      roles: { registrar: signer.address, creditAgency: signer.address, repairOfficers: [signer.address, ...officers], anchorer: signer.address },
+    });
+    provider.destroy();
+    await writeDeployment(deploymentFile, deployment);
+    say(`contracts deployed: CodeRegistry ${deployment.codeRegistry.address}, CreditLedger ${deployment.creditLedger.address}`);
+  }
+
+  const config = loadConfig(env);
+  let server: RunningServer;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    await anvil?.stop();
+    throw error;
+  }
+  say(`API listening on ${server.url} (database: ${server.ctx.db.mode})`);
+
+  // Each feature's seed file registers its hook on import (api/src/<feature>/seed.ts).
+  const apiDir = join(ROOT, "api", "src");
+  for (const feature of readdirSync(apiDir)) {
+    const file = join(apiDir, feature, "seed.ts");
+    if (feature !== "subjects" && existsSync(file)) await import(file);
+  }
+  const demo = await seedDemo(server.ctx);
+  if (demo) say(`demo data seeded: ${demo.persons.length} persons, ${demo.enterprises.length} enterprises`);
+
+  const base = server.url;
+  console.log(`
+OneCode is running.
+  API        ${base}
+  API docs   ${base}/docs
+  health     ${base}/healthz   ready ${base}/readyz   metrics ${base}/metrics
+  kiosk      ${base}/ui/kiosk/
+  verifier   ${base}/ui/verify/
+  auditor    ${base}/ui/audit/
+  chain      ${env.CHAIN_RPC_URL}  (deployment ${deploymentFile})
+  data       ${dataDir}
+
+Operator tokens (8 h; more with: npm run token -- ROLE SUB):`);
+  const roles: Role[] = ["registrar", "credit_agency", "repair_officer", "auditor", "kiosk", "admin"];
+  for (const role of roles) {
+    console.log(`  ${role.padEnd(15)} ${await mintOperatorToken(config.operatorTokenSecret, { role, sub: `demo-${role.replace("_", "-")}` })}`);
+  }
+  console.log("\nCtrl-C stops everything; data stays in the data folder.");
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping…`);
+    await server.stop().catch((e: unknown) => console.error(e));
+    await anvil?.stop();
+    say("stopped; chain state saved");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+export { parseEnvFile };
+
+if (import.meta.main) {
+  main().catch((error: unknown) => {
+    console.error(`start failed: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,61 @@
+// A real EVM for tests: anvil on a free port (state file in a temp folder, so a stop
+// and restart keeps the chain), the OneCode contracts deployed, and a ChainClient.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { createChainClient, type ChainClient } from "../../api/src/chain/client.ts";
+import { deployOneCode, type OneCodeDeployment } from "../../scripts/lib/deployment.ts";
+import { fundOnAnvil, startAnvil, type Anvil } from "../../scripts/lib/anvil.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+export interface TestChain {
+  rpcUrl: string;
+  chain: ChainClient;
+  deployment: OneCodeDeployment;
+  /** The API's signer key (every role) and a second repair officer's key (four eyes). */
+  signerKey: string;
+  officerKeys: Record<string, string>;
+  anvil: Pick<Anvil, "stop" | "kill" | "restart">;
+  stop(): Promise<void>;
+}
+
+/** Builds the contracts once when the artifacts are missing. */
+export function ensureArtifacts(): void {
+  const files = ["CodeRegistry", "CreditLedger"].map((n) => join(ROOT, "artifacts", "contracts", `${n}.sol`, `${n}.json`));
+  if (files.every((f) => existsSync(f))) return;
+  execFileSync("npx", ["hardhat", "build"], { cwd: ROOT, stdio: "inherit" });
+}
+
+export async function startTestChain(options: { baseFee?: number } = {}): Promise<TestChain> {
+  ensureArtifacts();
+  const dir = mkdtempSync(join(tmpdir(), "onecode-anvil-"));
+  const anvil = await startAnvil({ statePath: join(dir, "state.json"), stateIntervalSeconds: 1, baseFee: options.baseFee });
+  const signer = Wallet.createRandom();
+  const officer = Wallet.createRandom();
+  await fundOnAnvil(anvil.url, signer.address);
+  await fundOnAnvil(anvil.url, officer.address);
+  const provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true });
+  const deployment = await deployOneCode({
+    signer: new Wallet(signer.privateKey, provider),
+    roles: { registrar: signer.address, creditAgency: signer.address, repairOfficers: [signer.address, officer.address], anchorer: signer.address },
+  });
+  provider.destroy();
+  const officerKeys = { "officer-2": officer.privateKey };
+  const chain = createChainClient({ rpcUrl: anvil.url, deployment, signerKey: signer.privateKey, officerKeys, pollMs: 50, requestTimeoutMs: 5000 });
+  return {
+    rpcUrl: anvil.url,
+    chain,
+    deployment,
+    signerKey: signer.privateKey,
+    officerKeys,
+    anvil: { stop: () => anvil.stop(), kill: () => anvil.kill(), restart: () => anvil.restart() },
+    async stop() {
+      await chain.close();
+      await anvil.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
