@@ -1,0 +1,150 @@
+// Online verification: the token check (token.ts), then the code's current state
+// from the database, and the anchor evidence of its issue.
+//
+// Status cache: the code's row is cached in process for at most `cacheMs`
+// (default 1 s). Lifecycle routes of this instance drop the entry when they
+// commit, so on one instance a revocation is seen by the next verify; a change
+// made through another instance is seen within `cacheMs`. Under load this turns
+// one database round trip per verify into one per code per second.
+import type { Queryable } from "../db/database.ts";
+import { Refusal, type CodeKind, type CreditStatus, type Reason } from "../../../kiosk/lib/code-format.ts";
+import type { CodeKeySet } from "./keys.ts";
+import { checkCodeToken } from "./token.ts";
+
+export type CodeState = "active" | "suspended" | "revoked" | "superseded";
+
+export interface AnchorEvidence {
+  /** Ledger sequence number of the code.issued (or code.rotated) entry. */
+  issuedSeq: number | null;
+  /** anchored: the entry is in a Merkle root confirmed on chain; pending: not yet. */
+  state: "anchored" | "pending" | "not_recorded";
+  /** Inclusion proof of the entry against its anchor root. */
+  proofUrl: string | null;
+  anchor: { index: number; root: string; txHash: string | null; blockNumber: number | null } | null;
+  /** The code registry transaction that recorded the code on chain, when confirmed. */
+  codeTx: string | null;
+}
+
+export interface Verdict {
+  valid: boolean;
+  reason?: Reason;
+  detail?: string;
+  subject?: { codeId: string; kind: CodeKind; displayName: string; creditStatus: CreditStatus };
+  status?: CodeState;
+  expiresAt?: string;
+  issuedAt?: string;
+  kid?: string;
+  anchor?: AnchorEvidence;
+}
+
+interface CodeRow {
+  code_id: string;
+  status: "active" | "suspended" | "revoked";
+  status_index: number;
+  chain_tx: string | null;
+  kind: CodeKind;
+  display_name: string;
+  credit_status: CreditStatus;
+  replaced_by: string | null;
+  issued_seq: number | null;
+}
+
+const CODE_QUERY = `
+  SELECT c.code_id, c.status, c.status_index, c.chain_tx, s.kind, s.display_name, s.credit_status,
+         (SELECT r.code_id FROM codes r WHERE r.replaces = c.code_id LIMIT 1) AS replaced_by,
+         (SELECT l.seq FROM ledger l
+           WHERE l.subject_ref IN (c.code_id, '0x' || c.code_id) AND l.type IN ('code.issued', 'code.rotated')
+           ORDER BY l.seq LIMIT 1) AS issued_seq
+    FROM codes c JOIN subjects s ON s.id = c.subject_id
+   WHERE c.code_id = $1`;
+
+export interface CodeVerifier {
+  verify(input: unknown): Promise<Verdict>;
+  /** Drop a cached row (call after committing a change to that code). */
+  invalidate(codeId: string): void;
+}
+
+export function createCodeVerifier(options: {
+  db: Queryable;
+  keys: CodeKeySet;
+  issuer: string;
+  now: () => Date;
+  cacheMs?: number;
+}): CodeVerifier {
+  const { db, keys, issuer } = options;
+  const cacheMs = options.cacheMs ?? 1000;
+  const cache = new Map<string, { at: number; row: CodeRow | null; anchor: AnchorEvidence | null }>();
+  let anchorsTable: boolean | null = null;
+
+  async function codeRow(codeId: string): Promise<{ row: CodeRow | null; anchor: AnchorEvidence | null }> {
+    const hit = cache.get(codeId);
+    const now = Date.now(); // cache age is wall-clock, not domain time
+    if (hit && now - hit.at < cacheMs) return hit;
+    const result = await db.query<CodeRow>(CODE_QUERY, [codeId]);
+    const row = result.rows[0] ?? null;
+    const entry = { at: now, row, anchor: row ? await evidence(row) : null };
+    if (cache.size > 50_000) cache.clear();
+    cache.set(codeId, entry);
+    return entry;
+  }
+
+  async function evidence(row: CodeRow): Promise<AnchorEvidence> {
+    const base: AnchorEvidence = {
+      issuedSeq: row.issued_seq,
+      state: row.issued_seq === null ? "not_recorded" : "pending",
+      proofUrl: row.issued_seq === null ? null : `/v1/ledger/entries/${row.issued_seq}/proof`,
+      anchor: null,
+      codeTx: row.chain_tx,
+    };
+    if (row.issued_seq === null) return base;
+    if (anchorsTable === null) {
+      const t = await db.query<{ present: boolean }>("SELECT to_regclass('anchors') IS NOT NULL AS present");
+      anchorsTable = t.rows[0]!.present;
+    }
+    if (!anchorsTable) return base;
+    const a = await db.query<{ idx: number; root: Buffer; tx_hash: string | null; block_number: number | null; status: string }>(
+      "SELECT idx, root, tx_hash, block_number, status FROM anchors WHERE from_seq <= $1 AND to_seq >= $1",
+      [row.issued_seq],
+    );
+    const anchor = a.rows[0];
+    if (!anchor) return base;
+    return {
+      ...base,
+      state: anchor.status === "confirmed" ? "anchored" : "pending",
+      anchor: { index: anchor.idx, root: `0x${anchor.root.toString("hex")}`, txHash: anchor.tx_hash, blockNumber: anchor.block_number },
+    };
+  }
+
+  return {
+    invalidate(codeId) {
+      cache.delete(codeId);
+    },
+    async verify(input) {
+      let facts;
+      try {
+        facts = checkCodeToken(keys, input, { issuer, now: options.now() });
+      } catch (error) {
+        if (error instanceof Refusal) return { valid: false, reason: error.reason, detail: error.message };
+        throw error;
+      }
+      const { row, anchor } = await codeRow(facts.codeId);
+      const times = { expiresAt: new Date(facts.expiresAt * 1000).toISOString(), issuedAt: new Date(facts.issuedAt * 1000).toISOString(), kid: facts.kid };
+      if (!row || row.status_index !== facts.statusIndex) {
+        return { valid: false, reason: "unknown_code", detail: "no code with this id and status index was issued here", ...times };
+      }
+      const subject = { codeId: row.code_id, kind: row.kind, displayName: row.display_name, creditStatus: row.credit_status };
+      const state: CodeState = row.status === "revoked" && row.replaced_by ? "superseded" : row.status;
+      const out = { subject, status: state, ...times, anchor: anchor ?? undefined };
+      switch (state) {
+        case "active":
+          return { valid: true, ...out };
+        case "superseded":
+          return { valid: false, reason: "superseded", detail: "this code was replaced by a newer code of the same holder", ...out };
+        case "revoked":
+          return { valid: false, reason: "revoked", detail: "this code was revoked", ...out };
+        case "suspended":
+          return { valid: false, reason: "suspended", detail: "this code is suspended", ...out };
+      }
+    },
+  };
+}

@@ -1,0 +1,306 @@
+// The wire format of a OneCode token, shared by the API (online verification)
+// and the offline verifier (browser and Node). Pure: no node: imports, no DOM.
+//
+// A code is a compact JWS:
+//   header  {"alg":"EdDSA","kid":<RFC 7638 thumbprint>,"typ":"onecode+jwt","zip":"DEF"}
+//   payload raw DEFLATE (RFC 1951) of the JSON claims (as SMART Health Cards do),
+//           because the issuer URL appears twice (iss and the status list uri) and
+//           the QR must stay at version 15 or lower at error correction M.
+//   claims  iss, sub (code id, 32 hex), k (p|e), n (masked display name),
+//           (n at most 12 characters: tokenDisplayName), cs (credit status g|d|s), iat, exp, jti,
+//           status.status_list {idx, uri} (IETF OAuth Token Status List).
+// In the QR the JWS travels as "OC1:/" + two decimal digits per character
+// (QR numeric mode: 3.3 bits per digit instead of 8 bits per byte), so the same
+// token needs a smaller symbol. Verifiers accept either form.
+import { base64url } from "jose";
+
+export const TOKEN_TYPE = "onecode+jwt";
+export const STATUS_LIST_TYPE = "statuslist+jwt";
+/** The one signature algorithm accepted: Ed25519 (see api/src/codes/keys.ts for the measurement behind it). */
+export const ALGORITHM = "EdDSA";
+export const QR_PREFIX = "OC1:/";
+/** Longest accepted input (raw QR text or token), in characters. */
+export const MAX_INPUT_CHARS = 2048;
+/** Longest accepted inflated claims set, in bytes. */
+export const MAX_CLAIMS_BYTES = 2048;
+/** Clock skew tolerated between the issuer and a verifier. */
+export const LEEWAY_SECONDS = 5;
+/** Header parameters a OneCode token may carry; anything else is refused (jku, jwk, x5u, x5c, crit, b64…). */
+const ALLOWED_HEADER = new Set(["alg", "kid", "typ", "zip"]);
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const KID = /^[A-Za-z0-9_-]{16}$/;
+const CODE_ID = /^[0-9a-f]{32}$/;
+
+/** Stable reasons a code is refused. Clients branch on these; never rename. */
+export const REASONS = [
+  "malformed", // not a compact JWS / not our QR text
+  "too_large", // input longer than MAX_INPUT_CHARS
+  "forbidden_header", // header parameters we never issue (jku, jwk, x5u, x5c, crit, b64, cty…)
+  "wrong_algorithm", // alg is not EdDSA (none, HS256, ES256…)
+  "wrong_type", // typ is not onecode+jwt
+  "unknown_key", // kid not in the key set (or retired and dropped)
+  "bad_signature",
+  "malformed_claims", // signed but the claims are missing or of the wrong shape
+  "wrong_issuer",
+  "not_yet_valid",
+  "expired",
+  "unknown_code", // signed by us, but no such code (online)
+  "revoked",
+  "suspended",
+  "superseded", // replaced by a newer code (rotation)
+  "stale_data", // offline: cached keys / status list older than allowed
+  "no_qr", // an image with no readable QR code
+] as const;
+export type Reason = (typeof REASONS)[number];
+
+export type CodeKind = "person" | "enterprise";
+export type CreditStatus = "good" | "dishonest" | "serious";
+export const KIND_CLAIM: Record<string, CodeKind> = { p: "person", e: "enterprise" };
+export const CREDIT_CLAIM: Record<string, CreditStatus> = { g: "good", d: "dishonest", s: "serious" };
+export const KIND_TO_CLAIM: Record<CodeKind, string> = { person: "p", enterprise: "e" };
+export const CREDIT_TO_CLAIM: Record<CreditStatus, string> = { good: "g", dishonest: "d", serious: "s" };
+
+/** The claims as carried in a token (short names keep the QR small). */
+export interface CodeClaims {
+  iss: string;
+  sub: string;
+  k: string;
+  n: string;
+  cs: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  status: { status_list: { idx: number; uri: string } };
+}
+
+/** The claims read back with their long names. */
+export interface CodeFacts {
+  issuer: string;
+  codeId: string;
+  kind: CodeKind;
+  displayName: string;
+  creditStatus: CreditStatus;
+  issuedAt: number;
+  expiresAt: number;
+  tokenId: string;
+  statusIndex: number;
+  statusUri: string;
+}
+
+export class Refusal extends Error {
+  readonly reason: Reason;
+  constructor(reason: Reason, detail: string) {
+    super(detail);
+    this.name = "Refusal";
+    this.reason = reason;
+  }
+}
+
+const refuse = (reason: Reason, detail: string): never => {
+  throw new Refusal(reason, detail);
+};
+
+/** Longest display name carried in a token, in characters. */
+export const MAX_TOKEN_NAME = 12;
+
+/**
+ * The display name as carried in a token: at most MAX_TOKEN_NAME characters, the
+ * middle of a longer (already masked) name elided as "**". Keeps long enterprise
+ * names (广东省佛山市禅城区**贸易有限责任公司) within the QR budget; the online
+ * verdict shows the full masked name from the database.
+ */
+export function tokenDisplayName(name: string): string {
+  const chars = [...name];
+  if (chars.length <= MAX_TOKEN_NAME) return name;
+  return `${chars.slice(0, 5).join("")}**${chars.slice(-5).join("")}`;
+}
+
+// ---------------------------------------------------------------- QR text
+
+/** The QR text of a token: prefix + two digits (char code − 45) per character, for QR numeric mode. */
+export function qrTextFromToken(token: string): string {
+  let digits = "";
+  for (let i = 0; i < token.length; i += 1) {
+    const code = token.charCodeAt(i) - 45;
+    if (code < 0 || code > 77) throw new TypeError("token holds a character outside base64url");
+    digits += code < 10 ? `0${code}` : String(code);
+  }
+  return QR_PREFIX + digits;
+}
+
+/** The token inside a scanned text: the numeric QR form, or a compact JWS pasted as is. */
+export function tokenFromScan(text: unknown): string {
+  if (typeof text !== "string") refuse("malformed", "input is not text");
+  const raw = (text as string).trim();
+  if (raw.length > MAX_INPUT_CHARS) refuse("too_large", `input is ${raw.length} characters; at most ${MAX_INPUT_CHARS}`);
+  if (raw.length === 0) refuse("malformed", "input is empty");
+  if (raw.slice(0, QR_PREFIX.length).toUpperCase() !== QR_PREFIX) return raw;
+  const digits = raw.slice(QR_PREFIX.length);
+  if (!/^[0-9]*$/.test(digits) || digits.length % 2 !== 0) refuse("malformed", "QR text is not an even run of digits");
+  let token = "";
+  for (let i = 0; i < digits.length; i += 2) {
+    const code = Number(digits.slice(i, i + 2));
+    if (code > 77) refuse("malformed", "QR text holds a digit pair outside the token alphabet");
+    token += String.fromCharCode(code + 45);
+  }
+  return token;
+}
+
+// ---------------------------------------------------------------- compact JWS
+
+export interface ParsedJws {
+  header: Record<string, unknown>;
+  kid: string;
+  /** ASCII bytes of "header.payload": what the signature covers. */
+  signingInput: Uint8Array;
+  payload: Uint8Array;
+  signature: Uint8Array;
+}
+
+function decodeSegment(segment: string, what: string): Uint8Array {
+  if (!B64URL.test(segment)) refuse("malformed", `${what} is not base64url`);
+  let bytes: Uint8Array;
+  try {
+    bytes = base64url.decode(segment);
+  } catch {
+    return refuse("malformed", `${what} is not base64url`);
+  }
+  // Canonical encoding only: a segment with altered padding bits decodes to the same
+  // bytes, and letting it through would make two texts one token.
+  if (base64url.encode(bytes) !== segment) refuse("malformed", `${what} is not canonical base64url`);
+  return bytes;
+}
+
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+function parseJsonObject(bytes: Uint8Array, reason: Reason, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(textDecoder.decode(bytes));
+  } catch {
+    return refuse(reason, `${what} is not UTF-8 JSON`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) refuse(reason, `${what} is not a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Splits and checks a compact JWS before any key is touched: three non-empty
+ * canonical base64url segments, a header with exactly the parameters we issue,
+ * the pinned algorithm and type. `type` is onecode+jwt for codes, statuslist+jwt
+ * for status lists (which carry no zip).
+ */
+export function parseCompactJws(token: string, type: string = TOKEN_TYPE): ParsedJws {
+  if (token.length > MAX_INPUT_CHARS) refuse("too_large", `token is ${token.length} characters; at most ${MAX_INPUT_CHARS}`);
+  const parts = token.split(".");
+  if (parts.length !== 3) refuse("malformed", `a compact JWS has 3 segments, this has ${parts.length}`);
+  const [h, p, s] = parts as [string, string, string];
+  if (!h || !p) refuse("malformed", "a JWS segment is empty");
+  const header = parseJsonObject(decodeSegment(h, "header"), "malformed", "header");
+  for (const name of Object.keys(header)) {
+    if (!ALLOWED_HEADER.has(name)) refuse("forbidden_header", `header parameter "${name}" is not accepted`);
+  }
+  if (header.alg !== ALGORITHM) refuse("wrong_algorithm", `alg must be ${ALGORITHM}, got ${JSON.stringify(header.alg) ?? "nothing"}`);
+  if (header.typ !== type) refuse("wrong_type", `typ must be ${type}, got ${JSON.stringify(header.typ) ?? "nothing"}`);
+  const zipExpected = type === TOKEN_TYPE;
+  if (zipExpected ? header.zip !== "DEF" : header.zip !== undefined) {
+    refuse("forbidden_header", zipExpected ? 'zip must be "DEF"' : "zip is not accepted here");
+  }
+  if (typeof header.kid !== "string" || !KID.test(header.kid)) refuse("unknown_key", "kid is not a key thumbprint of this issuer");
+  // Checked after the header, so that an unsigned "alg":"none" token is named for what it is.
+  if (!s) refuse("bad_signature", "the signature is empty");
+  const payload = decodeSegment(p, "payload");
+  const signature = decodeSegment(s, "signature");
+  if (signature.length !== 64) refuse("bad_signature", `an Ed25519 signature has 64 bytes, this has ${signature.length}`);
+  const signingInput = new Uint8Array(h.length + 1 + p.length);
+  for (let i = 0; i < h.length; i += 1) signingInput[i] = h.charCodeAt(i);
+  signingInput[h.length] = 46;
+  for (let i = 0; i < p.length; i += 1) signingInput[h.length + 1 + i] = p.charCodeAt(i);
+  return { header, kid: header.kid as string, signingInput, payload, signature };
+}
+
+// ---------------------------------------------------------------- claims
+
+const isInt = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v);
+
+/** Reads the inflated claims of a verified token and checks their shape, issuer and time. */
+export function checkClaims(claimsJson: Uint8Array, options: { issuer: string; nowSeconds: number; leewaySeconds?: number }): CodeFacts {
+  if (claimsJson.length > MAX_CLAIMS_BYTES) refuse("malformed_claims", "claims set too large");
+  const c = parseJsonObject(claimsJson, "malformed_claims", "claims set");
+  const status = (c.status as { status_list?: { idx?: unknown; uri?: unknown } } | undefined)?.status_list;
+  const missing: string[] = [];
+  if (typeof c.iss !== "string") missing.push("iss");
+  if (typeof c.sub !== "string" || !CODE_ID.test(c.sub)) missing.push("sub");
+  if (typeof c.k !== "string" || !(c.k in KIND_CLAIM)) missing.push("k");
+  if (typeof c.n !== "string" || c.n.length === 0 || c.n.length > 64) missing.push("n");
+  if (typeof c.cs !== "string" || !(c.cs in CREDIT_CLAIM)) missing.push("cs");
+  if (!isInt(c.iat)) missing.push("iat");
+  if (!isInt(c.exp)) missing.push("exp");
+  if (typeof c.jti !== "string" || c.jti.length < 8 || c.jti.length > 64) missing.push("jti");
+  if (!status || !isInt(status.idx) || status.idx < 0 || typeof status.uri !== "string") missing.push("status.status_list");
+  if (missing.length > 0) refuse("malformed_claims", `missing or malformed claims: ${missing.join(", ")}`);
+  if (c.iss !== options.issuer) refuse("wrong_issuer", `issuer ${JSON.stringify(c.iss)} is not ${options.issuer}`);
+  const leeway = options.leewaySeconds ?? LEEWAY_SECONDS;
+  const iat = c.iat as number;
+  const exp = c.exp as number;
+  if (exp <= iat) refuse("malformed_claims", "exp is not after iat");
+  if (iat > options.nowSeconds + leeway) refuse("not_yet_valid", `issued ${iat - options.nowSeconds} s in the future`);
+  if (exp <= options.nowSeconds - leeway) refuse("expired", `expired ${options.nowSeconds - exp} s ago`);
+  return {
+    issuer: c.iss as string,
+    codeId: c.sub as string,
+    kind: KIND_CLAIM[c.k as string]!,
+    displayName: c.n as string,
+    creditStatus: CREDIT_CLAIM[c.cs as string]!,
+    issuedAt: iat,
+    expiresAt: exp,
+    tokenId: c.jti as string,
+    statusIndex: status!.idx as number,
+    statusUri: status!.uri as string,
+  };
+}
+
+// ---------------------------------------------------------------- status list
+
+/** Token Status List values with 2 bits per entry. */
+export const STATUS_VALID = 0;
+export const STATUS_INVALID = 1; // revoked or superseded
+export const STATUS_SUSPENDED = 2;
+
+/** The status of entry `idx` in a decompressed list of `bits`-wide entries (least significant bits first). */
+export function statusAt(list: Uint8Array, idx: number, bits: number): number | null {
+  const perByte = 8 / bits;
+  const byte = Math.floor(idx / perByte);
+  if (byte >= list.length) return null;
+  const shift = (idx % perByte) * bits;
+  return (list[byte]! >> shift) & ((1 << bits) - 1);
+}
+
+/** Sets entry `idx` (the list must be large enough). */
+export function setStatus(list: Uint8Array, idx: number, bits: number, value: number): void {
+  const perByte = 8 / bits;
+  const byte = Math.floor(idx / perByte);
+  const shift = (idx % perByte) * bits;
+  const mask = ((1 << bits) - 1) << shift;
+  list[byte] = (list[byte]! & ~mask) | ((value << shift) & mask);
+}
+
+export interface StatusListClaims {
+  sub: string;
+  iss?: string;
+  iat: number;
+  exp?: number;
+  ttl?: number;
+  status_list: { bits: number; lst: string };
+}
+
+export function checkStatusListClaims(json: Uint8Array): StatusListClaims {
+  const c = parseJsonObject(json, "malformed", "status list claims");
+  const sl = c.status_list as { bits?: unknown; lst?: unknown } | undefined;
+  if (typeof c.sub !== "string" || !isInt(c.iat) || !sl || sl.bits !== 2 || typeof sl.lst !== "string" || !B64URL.test(sl.lst)) {
+    refuse("malformed", "status list token has missing or malformed claims");
+  }
+  if (c.exp !== undefined && !isInt(c.exp)) refuse("malformed", "status list exp is not an integer");
+  if (c.ttl !== undefined && !isInt(c.ttl)) refuse("malformed", "status list ttl is not an integer");
+  return c as unknown as StatusListClaims;
+}
