@@ -30,6 +30,13 @@ function ensureArtifacts(): void {
   execFileSync(process.platform === "win32" ? "npx.cmd" : "npx", ["hardhat", "build", "--quiet"], { cwd: ROOT, stdio: "inherit" });
 }
 
+/** The front ends are built once (kiosk/dist); `npm run build:ui` rebuilds them. */
+function ensureFrontEnds(): void {
+  if (existsSync(join(ROOT, "kiosk", "dist", "index.html"))) return;
+  say("building the front ends (first start)…");
+  execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "--silent", "build:ui"], { cwd: ROOT, stdio: "inherit" });
+}
+
 async function hasCode(url: string, address: string): Promise<boolean> {
   const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true });
   try {
@@ -57,6 +64,7 @@ export async function main(): Promise<void> {
     for (const key of [env.CHAIN_SIGNER_KEY!, ...officers]) await fundOnAnvil(anvil.url, new Wallet(key).address);
   }
 
+  ensureFrontEnds();
   const deployed = existsSync(deploymentFile) ? await readDeployment(deploymentFile).catch(() => null) : null;
   if (!deployed || !(await hasCode(env.CHAIN_RPC_URL, deployed.creditLedger.address))) {
     ensureArtifacts();
@@ -97,8 +105,8 @@ OneCode is running.
   API        ${base}
   API docs   ${base}/docs
   health     ${base}/healthz   ready ${base}/readyz   metrics ${base}/metrics
-  kiosk      ${base}/ui/kiosk/
-  verifier   ${base}/ui/verify/
+  kiosk      ${base}/ui/
+  verifier   ${base}/ui/verifier/
   auditor    ${base}/ui/audit/
   chain      ${env.CHAIN_RPC_URL}  (deployment ${deploymentFile})
   data       ${dataDir}

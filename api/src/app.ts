@@ -33,7 +33,6 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
         : options.logger,
     bodyLimit: 8 * 1024 * 1024, // kiosk face frames; every route sets a tighter limit where it can
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false } },
-    disableRequestLogging: false,
     trustProxy: true,
   });
   app.decorate("ctx", ctx);

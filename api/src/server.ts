@@ -33,7 +33,7 @@ export async function startServer(config: Config, database?: Database, options: 
   const workers =
     options.workers === false
       ? null
-      : startWorkers(ctx, { log: (message, fields) => app.log.warn(fields ?? {}, message) });
+      : startWorkers(ctx, { log: (message, fields) => app.log.warn(fields ?? {}, message), schedulerIntervalMs: 60_000 });
   return {
     app,
     ctx,
