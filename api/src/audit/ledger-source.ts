@@ -1,0 +1,80 @@
+// Reading the ledger for auditors, in seq order, by key ranges (no OFFSET, no long
+// transaction): what GET /v1/ledger/export streams and what the entry browser searches.
+import type { Queryable } from "../db/database.ts";
+import type { ExportRow } from "./ndjson.ts";
+
+interface LedgerRow {
+  seq: number;
+  type: string;
+  payload: string;
+  subject_ref: string | null;
+  actor: string;
+  created_at: Date;
+  prev_hash: Buffer;
+  hash: Buffer;
+}
+
+const COLUMNS = "seq, type, payload, subject_ref, actor, created_at, prev_hash, hash";
+
+function toRow(r: LedgerRow): ExportRow {
+  return {
+    seq: Number(r.seq),
+    type: r.type,
+    payload: r.payload,
+    subjectRef: r.subject_ref,
+    actor: r.actor,
+    createdAt: r.created_at.toISOString(),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/** Rows with from <= seq <= to, in seq order, fetched `page` at a time. */
+export async function* ledgerRows(db: Queryable, from = 1, to = Number.MAX_SAFE_INTEGER, page = 5000): AsyncGenerator<ExportRow> {
+  let after = from - 1;
+  for (;;) {
+    const { rows } = await db.query<LedgerRow>(`SELECT ${COLUMNS} FROM ledger WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [after, to, page]);
+    for (const r of rows) yield toRow(r);
+    if (rows.length < page) return;
+    after = Number(rows[rows.length - 1]!.seq);
+  }
+}
+
+export interface EntrySearch {
+  seq?: number;
+  type?: string;
+  subjectRef?: string;
+  since?: string;
+  until?: string;
+  /** Keyset paging: entries with seq below this (newest first). */
+  before?: number;
+  limit: number;
+}
+
+/** The entry browser: newest first, filtered by seq, type, subject ref and time. */
+export async function searchEntries(db: Queryable, q: EntrySearch): Promise<ExportRow[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    args.push(value);
+    where.push(sql.replace("?", `$${args.length}`));
+  };
+  if (q.seq !== undefined) add("seq = ?", q.seq);
+  if (q.type) add("type = ?", q.type);
+  if (q.subjectRef) add("subject_ref = ?", q.subjectRef);
+  if (q.since) add("created_at >= ?", q.since);
+  if (q.until) add("created_at < ?", q.until);
+  if (q.before !== undefined) add("seq < ?", q.before);
+  args.push(q.limit);
+  const { rows } = await db.query<LedgerRow>(
+    `SELECT ${COLUMNS} FROM ledger ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $${args.length}`,
+    args,
+  );
+  return rows.map(toRow);
+}
+
+/** Entry hashes of from..to in seq order (for an inclusion proof). */
+export async function rangeHashes(db: Queryable, from: number, to: number): Promise<{ seq: number; hash: Buffer }[]> {
+  const { rows } = await db.query<{ seq: number; hash: Buffer }>("SELECT seq, hash FROM ledger WHERE seq BETWEEN $1 AND $2 ORDER BY seq", [from, to]);
+  return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash }));
+}

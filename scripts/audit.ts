@@ -1,0 +1,151 @@
+// `npm run audit -- --rpc URL (--deployment FILE | --ledger ADDR [--registry ADDR] [--from-block N])
+//                  (--api URL --token T | --entries FILE.ndjson) [--json] [--max-anchor-delay 10m]
+//                  [--publish] [--now ISO] [--no-codes] [--progress]`
+// An independent audit: reads the anchors and the code registry from the chain, the
+// entries from the API's export or from a file, and re-derives everything
+// (api/src/audit/auditor.ts). Exit 0 clean, 1 findings, 2 usage or I/O error.
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { auditLedger, type AuditEntry, type AuditReport } from "../api/src/audit/auditor.ts";
+import { httpRpc, readChainView } from "../api/src/audit/chain-reader.ts";
+import { entriesFromNdjson } from "../api/src/audit/ndjson.ts";
+import { nodeHasher } from "../api/src/audit/node-hasher.ts";
+
+const USAGE = `usage: npm run audit -- --rpc URL (--deployment FILE | --ledger ADDR [--registry ADDR] [--from-block N])
+                        (--api URL --token TOKEN | --entries FILE.ndjson)
+                        [--json] [--max-anchor-delay 10m] [--publish] [--now ISO] [--no-codes] [--progress]`;
+
+class UsageError extends Error {}
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`not a duration: ${text} (e.g. 90s, 10m, 2h)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? "s") as "ms"];
+  return Number(m[1]) * unit;
+}
+
+function progressBar(total: number | null, enabled: boolean) {
+  const started = Date.now();
+  let last = 0;
+  return {
+    update(n: number, force = false) {
+      if (!enabled) return;
+      const now = Date.now();
+      if (!force && now - last < 200) return;
+      last = now;
+      const rate = n / Math.max(0.001, (now - started) / 1000);
+      const width = 30;
+      const frac = total ? Math.min(1, n / total) : 0;
+      const bar = total ? `[${"#".repeat(Math.round(frac * width)).padEnd(width, ".")}] ` : "";
+      process.stderr.write(`\r${bar}${n.toLocaleString("en")}${total ? ` / ${total.toLocaleString("en")}` : ""} entries  ${Math.round(rate).toLocaleString("en")}/s   `);
+    },
+    done() {
+      if (enabled) process.stderr.write("\n");
+    },
+  };
+}
+
+export function formatReport(report: AuditReport): string {
+  const lines: string[] = [];
+  lines.push(`OneCode ledger audit — ${report.ok ? "CLEAN" : `${report.findings.length} FINDING(S)`}`);
+  lines.push(`  entries        ${report.entries.toLocaleString("en")} (last seq ${report.lastSeq})`);
+  lines.push(`  anchors        ${report.anchors.length} (through seq ${report.anchoredThrough}; ${report.anchors.filter((a) => !a.ok).length} not reproduced)`);
+  lines.push(`  unanchored     ${report.unanchored}`);
+  lines.push(`  chain head     ${report.chain.head} (recomputed ${report.chain.headRecomputed})`);
+  lines.push(`  code registry  ${report.codes.checked ? `${report.codes.chainEvents} events vs ${report.codes.entries} code entries` : "not checked"}`);
+  lines.push(`  time           ${report.seconds.toFixed(2)} s`);
+  if (report.findings.length > 0) {
+    lines.push("");
+    lines.push("  SEQ        KIND                        ANCHOR  DETAIL");
+    for (const f of report.findings) {
+      lines.push(
+        `  ${String(f.seq ?? "-").padEnd(10)} ${f.kind.padEnd(27)} ${String(f.anchorIndex !== undefined ? `#${f.anchorIndex}` : "-").padEnd(7)} ${f.detail}${f.txHash ? ` (tx ${f.txHash})` : ""}`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+async function* fromApi(api: string, token: string): AsyncGenerator<AuditEntry> {
+  const response = await fetch(new URL("/v1/ledger/export", api), { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok || !response.body) throw new Error(`GET /v1/ledger/export: HTTP ${response.status} ${await response.text().catch(() => "")}`);
+  yield* entriesFromNdjson(response.body as unknown as AsyncIterable<Uint8Array>);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        rpc: { type: "string" },
+        deployment: { type: "string" },
+        ledger: { type: "string" },
+        registry: { type: "string" },
+        "from-block": { type: "string" },
+        api: { type: "string" },
+        token: { type: "string" },
+        entries: { type: "string" },
+        json: { type: "boolean", default: false },
+        "max-anchor-delay": { type: "string", default: "10m" },
+        publish: { type: "boolean", default: false },
+        now: { type: "string" },
+        "no-codes": { type: "boolean", default: false },
+        progress: { type: "boolean" },
+        help: { type: "boolean", default: false },
+      },
+      strict: true,
+    }));
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (!values.rpc) throw new UsageError("--rpc is required");
+    if (!values.deployment && !values.ledger) throw new UsageError("--deployment or --ledger is required");
+    if (!values.entries === !values.api) throw new UsageError("give exactly one of --api and --entries");
+    if (values.api && !values.token) throw new UsageError("--api needs --token (an auditor token)");
+    if (values.publish && !values.api) throw new UsageError("--publish needs --api");
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const maxAnchorDelayMs = parseDuration(values["max-anchor-delay"]!);
+    const now = values.now ? new Date(values.now) : new Date();
+    if (Number.isNaN(now.getTime())) throw new UsageError(`--now is not a time: ${values.now}`);
+    let addresses: { creditLedger: string; codeRegistry?: string; fromBlock: number };
+    if (values.deployment) {
+      const d = JSON.parse(await readFile(values.deployment, "utf8")) as { creditLedger?: { address: string }; codeRegistry?: { address: string }; deployedAt?: number };
+      if (!d.creditLedger?.address) throw new Error(`${values.deployment} is not a OneCode deployment`);
+      addresses = { creditLedger: d.creditLedger.address, codeRegistry: d.codeRegistry?.address, fromBlock: d.deployedAt ?? 0 };
+    } else {
+      addresses = { creditLedger: values.ledger!, codeRegistry: values.registry, fromBlock: Number(values["from-block"] ?? 0) };
+    }
+    const rpc = httpRpc(values.rpc!);
+    const chain = await readChainView(rpc, addresses, { codes: !values["no-codes"] && addresses.codeRegistry !== undefined });
+    const entries = values.entries ? entriesFromNdjson(createReadStream(values.entries)) : fromApi(values.api!, values.token!);
+    const bar = progressBar(chain.nextSeq > 1 ? chain.nextSeq - 1 : null, values.progress ?? (process.stderr.isTTY === true && !values.json));
+    const report = await auditLedger(entries, chain, { now, maxAnchorDelayMs, hasher: nodeHasher, onProgress: (n) => bar.update(n) });
+    bar.update(report.entries, true);
+    bar.done();
+    const out = { ...report, block: chain.block, rpc: values.rpc, creditLedger: addresses.creditLedger, codeRegistry: addresses.codeRegistry ?? null };
+    if (values.publish) {
+      const response = await fetch(new URL("/v1/audit/reports", values.api), {
+        method: "POST",
+        headers: { authorization: `Bearer ${values.token}`, "content-type": "application/json" },
+        body: JSON.stringify(out),
+      });
+      if (!response.ok) throw new Error(`POST /v1/audit/reports: HTTP ${response.status}`);
+    }
+    console.log(values.json ? JSON.stringify(out) : formatReport(report));
+    return report.ok ? 0 : 1;
+  } catch (error) {
+    console.error(`audit failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,149 @@
+// The auditors' console in a real Chromium: it reads the anchors and role changes from a
+// real anvil chain itself, browses entries over the API, and verifies an entry's
+// inclusion proof in the browser against the root read from the chain — and refuses it
+// once the entry was edited in PostgreSQL behind the API's back.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Contract } from "ethers";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance } from "fastify";
+import pg from "pg";
+import type { Browser } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../../api/src/app.ts";
+import { mintOperatorToken } from "../../api/src/auth/operators.ts";
+import { withTransaction } from "../../api/src/db/database.ts";
+import { appendEntries } from "../../api/src/ledger/append.ts";
+import { leafHash, rootFromLeafHashes, toHex } from "../../api/src/ledger/merkle.ts";
+import { writeDeployment } from "../../scripts/lib/deployment.ts";
+import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
+import { startTestChain, type TestChain } from "../helpers/chain.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
+import { TestClock, testConfig } from "../helpers/app.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const dir = mkdtempSync(join(tmpdir(), "onecode-audit-console-"));
+let db: TestDatabase;
+let testChain: TestChain;
+let app: FastifyInstance;
+let browser: Browser;
+let pageUrl: string;
+
+beforeAll(async () => {
+  [db, testChain] = await Promise.all([createTestDatabase(), startTestChain()]);
+  // A small anchored ledger: 3 batches of 40, then 10 entries not yet anchored (but
+  // recent: the in-browser audit judges the delay against the browser's clock).
+  const start = Date.now() - 200_000;
+  await withTransaction(db.pool, (c) =>
+    appendEntries(
+      c,
+      Array.from({ length: 130 }, (_, i) => ({
+        type: i % 5 === 0 ? "code.issued" : "record.published",
+        payload: { n: i + 1, note: "行政处罚信息" },
+        actor: "registrar:wang",
+        subjectRef: `subject-${i % 9}`,
+        at: new Date(start + i * 1000),
+      })),
+    ),
+  );
+  const ledger = testChain.chain.creditLedger.connect(testChain.chain.signer) as Contract;
+  const { rows } = await db.pool.query<{ hash: Buffer }>("SELECT hash FROM ledger ORDER BY seq");
+  for (let from = 1; from <= 120; from += 40) {
+    const root = rootFromLeafHashes(rows.slice(from - 1, from + 39).map((r) => leafHash(r.hash)));
+    const head = (await ledger.getFunction("head").staticCall()) as string;
+    await (await ledger.getFunction("anchorBatch").send(from, from + 39, `0x${toHex(root)}`, head)).wait();
+  }
+  const deploymentFile = join(dir, "deployment.json");
+  await writeDeployment(deploymentFile, testChain.deployment);
+
+  // Only the console page, built by vite into a temporary folder.
+  const outDir = join(dir, "ui");
+  await build({
+    configFile: false,
+    root: resolve(ROOT, "kiosk"),
+    base: "/audit-ui/",
+    logLevel: "warn",
+    build: { outDir, emptyOutDir: true, target: "es2022", rollupOptions: { input: { audit: resolve(ROOT, "kiosk/audit/index.html") } } },
+  });
+  const config = testConfig({ chainRpcUrl: testChain.rpcUrl, deploymentFile });
+  app = await buildApp({ config, db, clock: new TestClock("2026-11-26T02:00:00.000Z"), chain: null }, { logger: false });
+  await app.register(fastifyStatic, { root: outDir, prefix: "/audit-ui/", decorateReply: false });
+  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  const token = await mintOperatorToken(config.operatorTokenSecret, { sub: "auditor-1", role: "auditor" });
+  pageUrl = `${address}/audit-ui/audit/index.html?token=${encodeURIComponent(token)}`;
+  browser = await launchBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await db?.drop();
+  await testChain?.stop();
+});
+
+describe.skipIf(!chromiumAvailable())("audit console", () => {
+  it("shows the anchors and role changes read from the chain, and verifies an entry's proof in the browser", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(pageUrl);
+    await page.waitForSelector("body[data-ready=true]");
+    // Filled from /v1/audit/config, then read from the chain by the browser.
+    await page.waitForSelector("#anchor-table tbody tr");
+    expect(await page.locator("#anchor-table tbody tr").count()).toBe(3);
+    expect(await page.locator("#anchor-chart rect.bar").count()).toBe(3);
+    await expect.poll(() => page.locator("#role-table tbody tr").count()).toBeGreaterThanOrEqual(5);
+    expect(await page.locator("#role-table").innerText()).toContain("ANCHORER_ROLE");
+
+    await page.fill("#search-form input[name=seq]", "57");
+    await page.click("#search");
+    await page.waitForSelector('#entry-table tbody tr[data-seq="57"]');
+    await page.click('button.verify[data-seq="57"]');
+    await page.waitForSelector("#proof-result");
+    const result = await page.locator("#proof-result").innerText();
+    expect(result).toContain("Verified");
+    expect(result).toContain("anchor #2");
+
+    // The search by type and subject ref.
+    await page.fill("#search-form input[name=seq]", "");
+    await page.fill("#search-form input[name=type]", "code.issued");
+    await page.fill("#search-form input[name=subjectRef]", "subject-0");
+    await page.click("#search");
+    await expect.poll(async () => (await page.locator("#entry-table tbody tr").allInnerTexts()).every((t) => t.includes("code.issued") && t.includes("subject-0"))).toBe(true);
+
+    // An audit run in the browser is clean, and its findings export as a JSON download.
+    await page.click("#run-audit");
+    await page.waitForSelector("#audit-status .ok, #audit-status .bad");
+    expect(await page.locator("#findings tbody").innerText()).toBe("");
+    expect(await page.locator("#audit-status").innerText()).toContain("130 entries");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-report")]);
+    expect(download.suggestedFilename()).toMatch(/^onecode-audit-.*\.json$/);
+    expect(await page.locator("#anchor-chart polyline").count()).toBe(1); // delays from the audit
+    if (process.env.AUDIT_SCREENSHOT) await page.screenshot({ path: process.env.AUDIT_SCREENSHOT, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("refuses the proof and reports the finding once an entry is edited in the database", async () => {
+    const c = new pg.Client({ connectionString: db.adminUrl });
+    await c.connect();
+    await c.query("SET session_replication_role = replica");
+    await c.query(`UPDATE ledger SET payload = replace(payload, '行政处罚', '已修复') WHERE seq = 57`);
+    await c.end();
+    const page = await browser.newPage();
+    await page.goto(pageUrl);
+    await page.waitForSelector("#anchor-table tbody tr");
+    await page.fill("#search-form input[name=seq]", "57");
+    await page.click("#search");
+    await page.click('button.verify[data-seq="57"]');
+    await page.waitForSelector("#proof-result");
+    expect(await page.locator("#proof-result").innerText()).toContain("NOT verified");
+
+    await page.click("#run-audit");
+    await page.waitForSelector("#audit-status .bad");
+    expect(await page.locator("#findings tbody").innerText()).toMatch(/57\s+edited\s+#2/);
+    await page.close();
+  });
+});
