@@ -1,0 +1,313 @@
+// The kiosk end to end in Chromium: a real browser with a fake camera playing a .y4m made from a
+// face photo, the kiosk page built by Vite, the API on a real port with real PostgreSQL and the
+// real face engine. Screenshots of every step go to .test-output/kiosk-screens/ (gitignored).
+//
+// The page is built into a temporary folder and served to the browser by request interception
+// (same origin as the API, so the page and the API share one origin as they do under /ui/): other
+// engineers rebuild kiosk/dist while tests run, and a half-emptied dist must not break this suite.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, normalize } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { PNG } from "pngjs";
+import jsQRModule from "jsqr";
+import { build } from "vite";
+import { imageToY4m } from "../../scripts/lib/y4m.ts";
+import { buildTestApp, type TestApp } from "../helpers/app.ts";
+import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
+import { b64, faceA, faceB, idNumber, uscc } from "./seed.ts";
+
+// jsqr is CommonJS: its default export arrives as the module object under Node's ESM loader.
+type Decode = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
+const jsQR: Decode = (jsQRModule as unknown as { default?: Decode }).default ?? (jsQRModule as unknown as Decode);
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const SCREENS = join(ROOT, ".test-output", "kiosk-screens");
+const PORTRAIT = { width: 1080, height: 1920 };
+const LANDSCAPE = { width: 1920, height: 1080 };
+
+let t: TestApp;
+let base: string;
+let uiDir: string;
+let work: string;
+let kioskToken: string;
+let registrar: { authorization: string };
+let agency: { authorization: string };
+const browsers: Browser[] = [];
+
+const seeded = {
+  alice: "",
+  bob: "",
+  enterprise: "",
+  uscc: uscc(2001),
+  recordNow: "",
+  recordLater: "",
+  recordNot: "",
+};
+
+async function api(method: string, url: string, headers: Record<string, string>, payload?: unknown) {
+  const r = await t.app.inject({ method: method as "POST", url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+  return { status: r.statusCode, body: r.json() as Record<string, unknown> };
+}
+
+async function publishRecord(input: Record<string, unknown>, paidOn?: string): Promise<string> {
+  const r = await api("POST", "/v1/records", agency, { subjectId: seeded.enterprise, decidingUnit: "佛山市禅城区市场监督管理局", legalBasis: "《中华人民共和国行政处罚法》", ...input });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  const id = r.body.id as string;
+  if (paidOn) {
+    const f = await api("POST", `/v1/records/${id}/facts`, agency, { kind: "fine_paid", obligationIndex: 0, on: paidOn });
+    expect(f.status, JSON.stringify(f.body)).toBe(201);
+  }
+  return id;
+}
+
+/** A browser whose camera shows `face`. */
+async function browserWithCamera(name: string, face: ReturnType<typeof faceA>): Promise<Browser> {
+  const file = join(work, `${name}.y4m`);
+  if (!existsSync(file)) writeFileSync(file, imageToY4m(face, { width: 640, height: 480, frames: 10, fps: 10, jitter: 3 }));
+  const browser = await launchBrowser({ fakeVideo: file });
+  browsers.push(browser);
+  return browser;
+}
+
+async function openKiosk(browser: Browser, query = ""): Promise<Page> {
+  const context = await browser.newContext({ viewport: PORTRAIT, deviceScaleFactor: 1, locale: "zh-CN" });
+  await context.grantPermissions(["camera"], { origin: base });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error("[kiosk page error]", e.message));
+  await page.route(`${base}/ui/**`, async (route) => {
+    const path = new URL(route.request().url()).pathname.replace(/^\/ui\/?/, "") || "index.html";
+    const file = normalize(join(uiDir, path));
+    if (!file.startsWith(uiDir) || !existsSync(file)) return route.fulfill({ status: 404, body: "not found" });
+    return route.fulfill({ path: file });
+  });
+  await page.goto(`${base}/ui/${query}#token=${kioskToken}`);
+  await page.waitForSelector("body[data-screen=welcome]");
+  return page;
+}
+
+async function shot(page: Page, name: string, both = false): Promise<void> {
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(SCREENS, `${name}-portrait.png`), fullPage: false });
+  if (both) {
+    await page.setViewportSize(LANDSCAPE);
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: join(SCREENS, `${name}-landscape.png`), fullPage: false });
+    await page.setViewportSize(PORTRAIT);
+    await page.waitForTimeout(150);
+  }
+}
+
+const screen = (page: Page, name: string, timeout = 30_000) => page.waitForSelector(`body[data-screen=${name}][data-busy=false]`, { timeout });
+
+async function enterEnterprise(page: Page, value: string): Promise<void> {
+  await page.click("[data-test=start]");
+  await screen(page, "enterprise");
+  await page.fill("[data-test=enterprise-input]", value);
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENS, { recursive: true });
+  work = mkdtempSync(join(tmpdir(), "onecode-kiosk-"));
+  uiDir = join(work, "ui");
+  await build({
+    configFile: false,
+    root: join(ROOT, "kiosk"),
+    base: "/ui/",
+    logLevel: "warn",
+    build: { outDir: uiDir, emptyOutDir: true, target: "es2022", rollupOptions: { input: { kiosk: join(ROOT, "kiosk", "index.html") } } },
+  });
+  t = await buildTestApp();
+  await t.app.listen({ port: 0, host: "127.0.0.1" });
+  const address = t.app.server.address() as { port: number };
+  base = `http://127.0.0.1:${address.port}`;
+  kioskToken = (await t.auth("kiosk", "kiosk-chancheng-07")).authorization.slice(7);
+  registrar = await t.auth("registrar");
+  agency = await t.auth("credit_agency");
+
+  // Enrolment through the API, reference photos included (the face feature's enrolment hook).
+  const alice = await api("POST", "/v1/persons", registrar, { idNumber: idNumber(31), name: "李晓梅", referencePhoto: b64(faceA()) });
+  expect(alice.status, JSON.stringify(alice.body)).toBe(201);
+  seeded.alice = alice.body.id as string;
+  const bob = await api("POST", "/v1/persons", registrar, { idNumber: idNumber(32), name: "王建国", referencePhoto: b64(faceB()) });
+  seeded.bob = bob.body.id as string;
+  const ent = await api("POST", "/v1/enterprises", registrar, { uscc: seeded.uscc, name: "佛山市禅城区晓梅商贸有限公司", legalRepresentativeId: seeded.alice });
+  expect(ent.status, JSON.stringify(ent.body)).toBe(201);
+  seeded.enterprise = ent.body.id as string;
+
+  // The test clock stands at 2026-11-26. A general penalty of 2026-05-10 with its fine paid:
+  // the 3-month minimum has passed → repairable now. One of 2026-10-09: minimum not yet over
+  // → later, with the date. One that a law forbids repairing → not repairable, with the reason.
+  const fine = [{ type: "fine", amount: 5000, description: "罚款人民币五千元" }];
+  seeded.recordNow = await publishRecord({ kind: "admin_penalty", severity: "general", decisionNo: "佛禅市监罚〔2026〕118号", decisionDate: "2026-05-10", obligations: fine }, "2026-06-01");
+  seeded.recordLater = await publishRecord({ kind: "admin_penalty", severity: "general", decisionNo: "佛禅市监罚〔2026〕305号", decisionDate: "2026-10-09", obligations: fine }, "2026-10-20");
+  seeded.recordNot = await publishRecord({
+    kind: "admin_penalty",
+    severity: "general",
+    decisionNo: "佛禅市监罚〔2026〕077号",
+    decisionDate: "2026-04-20",
+    repairable: false,
+    notRepairableBasis: "食品安全严重违法，法律规定不予修复",
+  });
+}, 240_000);
+
+afterAll(async () => {
+  for (const b of browsers) await b.close().catch(() => {});
+  await t?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe.skipIf(!chromiumAvailable())("the kiosk in Chromium", () => {
+  let repairBody: Record<string, unknown> | null = null;
+
+  it("(a) the enrolled legal representative repairs a record and leaves with a fresh code", async () => {
+    const browser = await browserWithCamera("alice", faceA());
+    const page = await openKiosk(browser);
+    page.on("request", (request) => {
+      if (request.url().endsWith("/v1/repair-applications") && request.method() === "POST") repairBody = request.postDataJSON();
+    });
+    await shot(page, "01-welcome", true);
+    await page.click("[data-test=lang]");
+    await expect(page.textContent("h1")).resolves.toContain("self-service");
+    await shot(page, "01-welcome-en");
+    await page.click("[data-test=lang]");
+    await expect(page.textContent("h1")).resolves.toContain("企业信用修复");
+
+    await enterEnterprise(page, seeded.uscc.slice(0, 17) + (seeded.uscc[17] === "0" ? "1" : "0"));
+    await page.click("[data-test=enterprise-next]");
+    await expect(page.textContent("[data-test=error]")).resolves.toContain("统一社会信用代码不正确");
+    await page.fill("[data-test=enterprise-input]", seeded.uscc);
+    await shot(page, "02-enterprise", true);
+    await page.click("[data-test=enterprise-next]");
+
+    await page.waitForSelector("[data-test=face-start]", { timeout: 30_000 });
+    await expect(page.textContent(".face-who")).resolves.toContain("李*梅");
+    await shot(page, "03-face-ready", true);
+    await page.click("[data-test=face-start]");
+    await page.waitForSelector(".face-status.phase-capturing");
+    await shot(page, "04-face-capturing");
+    await screen(page, "records", 60_000);
+
+    const now = page.locator("[data-test=group-now] [data-record]");
+    await expect(now.count()).resolves.toBe(1);
+    await expect(now.first().getAttribute("data-record")).resolves.toBe(seeded.recordNow);
+    await expect(page.locator("[data-test=group-later]").textContent()).resolves.toMatch(/2027-01-\d\d 起可以申请/);
+    await expect(page.locator("[data-test=group-later]").textContent()).resolves.toContain("最短公示期未满");
+    await expect(page.locator("[data-test=group-not]").textContent()).resolves.toContain("食品安全严重违法");
+    await expect(page.locator("[data-test=record-check]").isChecked()).resolves.toBe(true);
+    await shot(page, "05-records", true);
+
+    await page.click("[data-test=to-commitment]");
+    await screen(page, "commitment");
+    await expect(page.textContent("[data-test=commitment-text]")).resolves.toContain("信用承诺书");
+    await expect(page.locator("[data-test=submit]").isDisabled()).resolves.toBe(true);
+    await page.check("[data-test=accept]");
+    const pad = (await page.locator("[data-test=signature]").boundingBox())!;
+    await page.mouse.move(pad.x + pad.width * 0.2, pad.y + pad.height * 0.6);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(pad.x + pad.width * (0.2 + i * 0.05), pad.y + pad.height * (0.6 - 0.25 * Math.sin(i / 2)));
+    await page.mouse.up();
+    await expect(page.locator("[data-test=submit]").isDisabled()).resolves.toBe(false);
+    await shot(page, "06-commitment-signed", true);
+    await page.click("[data-test=submit]");
+
+    await screen(page, "decision");
+    await expect(page.getAttribute("[data-test=decision]", "data-status")).resolves.toBe("approved");
+    const applicationNo = (await page.textContent("[data-test=application-no]"))!;
+    await shot(page, "07-decision", true);
+    await page.click("[data-test=to-code]");
+    await screen(page, "code");
+    await expect(page.textContent("[data-test=receipt-no]")).resolves.toBe(applicationNo);
+    await shot(page, "08-code-receipt", true);
+
+    // The application went through the face assertion and the record is repaired.
+    const app = await t.db.pool.query(`SELECT status, channel, applicant_person_id FROM repair_applications WHERE id = $1`, [applicationNo]);
+    expect(app.rows[0]).toMatchObject({ status: "approved", channel: "kiosk", applicant_person_id: seeded.alice });
+    const record = await t.db.pool.query(`SELECT status FROM credit_records WHERE id = $1`, [seeded.recordNow]);
+    expect(record.rows[0].status).toBe("repaired");
+    const used = await t.db.pool.query(`SELECT count(*)::int AS n FROM face_assertions WHERE person_id = $1 AND used_at IS NOT NULL`, [seeded.alice]);
+    expect(used.rows[0].n).toBe(1);
+
+    // The QR on screen is the enterprise's genuine, current code.
+    const src = (await page.getAttribute("[data-test=qr]", "src"))!;
+    const png = PNG.sync.read(Buffer.from(src.replace(/^data:image\/png;base64,/, ""), "base64"));
+    const qr = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+    expect(qr?.data).toMatch(/^OC1:\//);
+    const verdict = await t.app.inject({ method: "POST", url: "/v1/codes/verify", payload: { token: qr!.data } });
+    expect(verdict.json()).toMatchObject({ valid: true, subject: { kind: "enterprise" } });
+
+    await page.click("[data-test=done]");
+    await screen(page, "welcome");
+    await expect(page.content()).resolves.not.toContain(applicationNo);
+    await page.context().close();
+  }, 180_000);
+
+  it("(c) the kiosk's own application, replayed with the same face assertion, is refused", async () => {
+    expect(repairBody, "the kiosk's repair request was captured in (a)").not.toBeNull();
+    expect(repairBody!.faceAssertion).toMatch(/^fa1_/);
+    const kiosk = { authorization: `Bearer ${kioskToken}` };
+    // the same request again: the assertion is spent
+    const replay = await api("POST", "/v1/repair-applications", kiosk, { ...repairBody, recordIds: [seeded.recordLater] });
+    expect(replay.body).toMatchObject({ status: 403, code: "face_assertion_used" });
+    // without any assertion, a kiosk cannot apply at all
+    const { faceAssertion: _drop, ...bare } = repairBody!;
+    const none = await api("POST", "/v1/repair-applications", kiosk, bare);
+    expect(none.body).toMatchObject({ status: 403, code: "face_assertion_required" });
+    // a forged one is unknown
+    const forged = await api("POST", "/v1/repair-applications", kiosk, { ...repairBody, faceAssertion: "fa1_" + "A".repeat(43) });
+    expect(forged.body).toMatchObject({ status: 403, code: "face_assertion_invalid" });
+    const apps = await t.db.pool.query(`SELECT count(*)::int AS n FROM repair_applications`);
+    expect(apps.rows[0].n).toBe(1);
+  });
+
+  it("(b) another person's face is refused, in plain words, and nothing is shown", async () => {
+    const browser = await browserWithCamera("bob", faceB());
+    const page = await openKiosk(browser);
+    await enterEnterprise(page, seeded.uscc);
+    await page.click("[data-test=enterprise-next]");
+    await page.waitForSelector("[data-test=face-start]", { timeout: 30_000 });
+    await page.click("[data-test=face-start]");
+    await page.waitForSelector("[data-test=face-reason]", { timeout: 60_000 });
+    await expect(page.getAttribute("[data-test=face-reason]", "data-reason")).resolves.toBe("not_same_person");
+    await expect(page.textContent("[data-test=face-reason]")).resolves.toContain("与登记的照片不一致");
+    await expect(page.locator("[data-test=face-retry]").count()).resolves.toBe(1);
+    await shot(page, "09-face-refused", true);
+    expect(await page.evaluate(() => document.body.dataset.screen)).toBe("face");
+    const attempts = await t.db.pool.query(`SELECT verdict, reason FROM face_attempts WHERE person_id = $1 ORDER BY id DESC LIMIT 1`, [seeded.alice]);
+    expect(attempts.rows[0]).toMatchObject({ verdict: "refused", reason: "not_same_person" });
+    const issued = await t.db.pool.query(`SELECT count(*)::int AS n FROM face_assertions a JOIN face_attempts f ON f.id = a.attempt_id WHERE f.verdict = 'refused'`);
+    expect(issued.rows[0].n).toBe(0);
+    await page.context().close();
+  }, 120_000);
+
+  it("(d) the idle timer wipes the screen and ends the session (enterprise identified by its scanned code)", async () => {
+    const code = await api("GET", `/v1/subjects/${seeded.enterprise}/code`, { authorization: `Bearer ${kioskToken}` });
+    const scanned = code.body.qrText as string; // what a QR scanner types into the focused field
+    expect(scanned).toMatch(/^OC1:\/\d+$/);
+    const browser = await browserWithCamera("alice", faceA());
+    const page = await openKiosk(browser, "?idle=3");
+    let sessionId = "";
+    page.on("response", async (response) => {
+      if (response.url().endsWith("/v1/kiosk/sessions") && response.request().method() === "POST") sessionId = (await response.json()).sessionId;
+    });
+    await enterEnterprise(page, "");
+    await page.keyboard.insertText(scanned);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("[data-test=face-start]", { timeout: 30_000 });
+    await expect(page.textContent(".face-who")).resolves.toContain("李*梅");
+    await page.waitForSelector("[data-test=idle-bar]:not([hidden])", { timeout: 5_000 });
+    await shot(page, "10-idle-warning");
+    await screen(page, "welcome", 10_000);
+    await expect(page.textContent("[data-test=notice]")).resolves.toContain("因长时间未操作");
+    const html = await page.content();
+    expect(html).not.toContain(scanned.slice(5, 40));
+    expect(html).not.toContain("李*梅");
+    expect(await page.evaluate(() => document.querySelector("video")?.srcObject ?? null)).toBeNull();
+    await shot(page, "11-idle-wiped", true);
+    expect(sessionId).not.toBe("");
+    await expect
+      .poll(async () => (await t.db.pool.query(`SELECT ended_at FROM kiosk_sessions WHERE id = $1`, [sessionId])).rows[0]?.ended_at ?? null, { timeout: 5_000 })
+      .not.toBeNull();
+    await page.context().close();
+  }, 120_000);
+});
