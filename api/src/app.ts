@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { AppContext } from "./context.ts";
-import { problemSchema, registerErrorHandling } from "./errors.ts";
+import { frameworkErrors, problemSchema, registerErrorHandling } from "./errors.ts";
 import authPlugin from "./auth/plugin.ts";
 import healthRoutes from "./health/routes.ts";
 import ledgerRoutes from "./ledger/routes.ts";
@@ -34,6 +34,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     bodyLimit: 8 * 1024 * 1024, // kiosk face frames; every route sets a tighter limit where it can
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false } },
     trustProxy: true,
+    frameworkErrors,
   });
   app.decorate("ctx", ctx);
   app.addSchema(problemSchema);

@@ -1,7 +1,7 @@
 // Errors are values with stable codes at the edge: every refusal leaves the API
 // as application/problem+json (RFC 9457) with a `code` clients can branch on.
 // Inside, code throws ProblemError (expected refusals) or any Error (bugs, outages).
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 export class ProblemError extends Error {
   readonly status: number;
@@ -58,6 +58,19 @@ export const problemSchema = {
   required: ["title", "status", "code"],
   additionalProperties: true,
 } as const;
+
+/**
+ * Errors Fastify raises before routing (a malformed URL, a path parameter over
+ * maxParamLength): answered as problems like everything else.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+  const code = (error.code ?? "bad_request").toLowerCase().replace(/^fst_err_/, "");
+  void reply
+    .status(status)
+    .type("application/problem+json")
+    .send({ type: "about:blank", title: "Bad request", status, code, detail: error.message, instance: request.url.split("?")[0] });
+}
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
