@@ -16,6 +16,7 @@ import { withTransaction } from "../db/database.ts";
 import type { ChainClient } from "./client.ts";
 import type { ChainWrite } from "./outbox.ts";
 import { describeRevert, errorMessage, isRevert, MAX_TX_GAS, type Fees, type SignedTx } from "./sender.ts";
+import { createPollLoop } from "./poll-loop.ts";
 
 interface Row {
   id: number;
@@ -169,10 +170,6 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
   const maxAttempts = options.maxAttempts ?? 8;
   const log = options.log ?? (() => {});
   const pool = ctx.db.pool;
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<unknown> | null = null;
-  let stopped = true;
-  let backoffMs = 0;
 
   const interfaces = () => [ctx.chain!.codeRegistry.interface, ctx.chain!.creditLedger.interface];
 
@@ -410,48 +407,27 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     return result;
   }
 
-  async function tick(): Promise<void> {
-    try {
-      await runOnce();
-      backoffMs = 0;
-    } catch (error) {
+  const loop = createPollLoop({
+    intervalMs: ctx.config.outboxPollMs,
+    round: runOnce,
+    onError(error, backoffMs) {
       ctx.chain?.sender.resetNonce();
-      backoffMs = Math.min(backoffMs === 0 ? ctx.config.outboxPollMs * 2 : backoffMs * 2, 30_000);
       log("outbox round failed; backing off", { error: errorMessage(error), backoffMs });
-    }
-  }
-
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      timer = null;
-      running = tick().finally(() => {
-        running = null;
-        schedule();
-      });
-    }, backoffMs || ctx.config.outboxPollMs);
-  }
+      return backoffMs;
+    },
+  });
 
   return {
     runOnce,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await running;
-    },
+    start: loop.start,
+    stop: loop.stop,
     async drain(timeoutMs = 60_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const open = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chain_outbox WHERE status IN ('pending', 'sent')");
         if (open.rows[0]!.n === 0) return;
         if (Date.now() > until) throw new Error(`outbox not drained: ${open.rows[0]!.n} writes open`);
-        if (stopped) await tick();
+        if (loop.stopped) await loop.tick();
         else await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -7,6 +7,7 @@ import type { TransactionReceipt } from "ethers";
 import type { AppContext } from "../context.ts";
 import { withTransaction } from "../db/database.ts";
 import type { ChainClient } from "../chain/client.ts";
+import { createPollLoop } from "../chain/poll-loop.ts";
 import { isOutage } from "../chain/outbox-worker.ts";
 import { describeRevert, errorMessage, isRevert } from "../chain/sender.ts";
 import { lastAnchor, sealNextBatch, type Anchor } from "./anchor.ts";
@@ -39,10 +40,6 @@ export function createAnchorWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
   const pool = ctx.db.pool;
   const receiptTimeoutMs = options.receiptTimeoutMs ?? 30_000;
   const log = options.log ?? (() => {});
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<unknown> | null = null;
-  let stopped = true;
-  let backoffMs = 0;
 
   async function confirm(anchor: Anchor, txHash: string, blockNumber: number): Promise<void> {
     await pool.query("UPDATE anchors SET status = 'confirmed', tx_hash = $2, block_number = $3, confirmed_at = now() WHERE idx = $1", [
@@ -155,42 +152,23 @@ export function createAnchorWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     }
   }
 
-  async function tick(): Promise<void> {
-    try {
-      await runOnce();
-      backoffMs = 0;
-    } catch (error) {
+  const loop = createPollLoop({
+    intervalMs: ctx.config.anchorIntervalMs,
+    round: runOnce,
+    onError(error, backoffMs) {
       ctx.chain?.sender.resetNonce();
       const mismatch = error instanceof AnchorMismatchError;
-      backoffMs = mismatch ? 60_000 : Math.min(backoffMs === 0 ? ctx.config.anchorIntervalMs * 2 : backoffMs * 2, 30_000);
-      log(mismatch ? "anchor mismatch: needs an operator" : "anchor round failed; backing off", { error: errorMessage(error), outage: isOutage(error), backoffMs });
-    }
-  }
-
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      timer = null;
-      running = tick().finally(() => {
-        running = null;
-        schedule();
-      });
-    }, backoffMs || ctx.config.anchorIntervalMs);
-  }
+      // A mismatch between the chain and the database needs a person: retry rarely.
+      const wait = mismatch ? 60_000 : backoffMs;
+      log(mismatch ? "anchor mismatch: needs an operator" : "anchor round failed; backing off", { error: errorMessage(error), outage: isOutage(error), backoffMs: wait });
+      return wait;
+    },
+  });
 
   return {
     runOnce,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await running;
-    },
+    start: loop.start,
+    stop: loop.stop,
     async drain(timeoutMs = 60_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
@@ -200,7 +178,7 @@ export function createAnchorWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
         const { head, anchored } = r.rows[0]!;
         if ((anchored ?? 0) >= head) return;
         if (Date.now() > until) throw new Error(`anchors not drained: ${anchored ?? 0} of ${head} anchored`);
-        if (stopped) await tick();
+        if (loop.stopped) await loop.tick();
         else await new Promise((res) => setTimeout(res, 50));
       }
     },

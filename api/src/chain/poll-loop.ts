@@ -1,0 +1,67 @@
+// The schedule shared by the chain workers (outbox, anchoring): run a round every
+// interval; after a failed round wait longer (exponential backoff up to a cap, or
+// what the worker decides), and go back to the interval after the next success.
+// stop() waits for a round in flight, so a worker never dies half way through one.
+
+export interface PollLoop {
+  start(): void;
+  stop(): Promise<void>;
+  readonly stopped: boolean;
+  /** One round now, with the loop's error handling (drain() uses it while stopped). */
+  tick(): Promise<void>;
+}
+
+export interface PollLoopOptions {
+  intervalMs: number;
+  round(): Promise<unknown>;
+  /** Called after a failed round with the next wait already doubled; returns the wait to use. */
+  onError(error: unknown, nextBackoffMs: number): number;
+  maxBackoffMs?: number;
+}
+
+export function createPollLoop(options: PollLoopOptions): PollLoop {
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> | null = null;
+  let stopped = true;
+  let backoffMs = 0;
+
+  async function tick(): Promise<void> {
+    try {
+      await options.round();
+      backoffMs = 0;
+    } catch (error) {
+      const doubled = Math.min(backoffMs === 0 ? options.intervalMs * 2 : backoffMs * 2, maxBackoffMs);
+      backoffMs = options.onError(error, doubled);
+    }
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      timer = null;
+      running = tick().finally(() => {
+        running = null;
+        schedule();
+      });
+    }, backoffMs || options.intervalMs);
+  }
+
+  return {
+    get stopped() {
+      return stopped;
+    },
+    tick,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running;
+    },
+  };
+}
