@@ -1,19 +1,24 @@
 // `npm run audit -- --rpc URL (--deployment FILE | --ledger ADDR [--registry ADDR] [--from-block N])
-//                  (--api URL --token T | --entries FILE.ndjson) [--json] [--max-anchor-delay 10m]
-//                  [--publish] [--now ISO] [--no-codes] [--progress]`
+//                  (--api URL --token T | --entries FILE.ndjson [--codes FILE.ndjson]) [--json]
+//                  [--max-anchor-delay 10m] [--publish] [--now ISO] [--no-codes] [--progress]`
 // An independent audit: reads the anchors and the code registry from the chain, the
-// entries from the API's export or from a file, and re-derives everything
-// (api/src/audit/auditor.ts). Exit 0 clean, 1 findings, 2 usage or I/O error.
+// codes table and the entries from the API's exports (GET /v1/audit/codes, GET
+// /v1/ledger/export) or from files, and re-derives everything (api/src/audit/auditor.ts).
+// Read in that order (chain, codes, entries), each source is at least as new as the one
+// before: the chain lags the database, and the entries cover the codes' snapshot.
+// When exporting to files, export the codes before the entries for the same reason.
+// --no-codes checks neither the code registry nor the codes table.
+// Exit 0 clean, 1 findings, 2 usage or I/O error.
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { auditLedger, type AuditEntry, type AuditReport } from "../api/src/audit/auditor.ts";
-import { httpRpc, readChainView } from "../api/src/audit/chain-reader.ts";
-import { entriesFromNdjson } from "../api/src/audit/ndjson.ts";
+import { auditLedger, type AuditCodeRow, type AuditEntry, type AuditReport, type CodeSnapshot } from "../api/src/audit/auditor.ts";
+import { addCodeStates, httpRpc, readChainView } from "../api/src/audit/chain-reader.ts";
+import { codesFromNdjson, entriesFromNdjson } from "../api/src/audit/ndjson.ts";
 import { nodeHasher } from "../api/src/audit/node-hasher.ts";
 
 const USAGE = `usage: npm run audit -- --rpc URL (--deployment FILE | --ledger ADDR [--registry ADDR] [--from-block N])
-                        (--api URL --token TOKEN | --entries FILE.ndjson)
+                        (--api URL --token TOKEN | --entries FILE.ndjson [--codes FILE.ndjson])
                         [--json] [--max-anchor-delay 10m] [--publish] [--now ISO] [--no-codes] [--progress]`;
 
 class UsageError extends Error {}
@@ -54,6 +59,7 @@ export function formatReport(report: AuditReport): string {
   lines.push(`  unanchored     ${report.unanchored}`);
   lines.push(`  chain head     ${report.chain.head} (recomputed ${report.chain.headRecomputed})`);
   lines.push(`  code registry  ${report.codes.checked ? `${report.codes.chainEvents} events vs ${report.codes.entries} code entries` : "not checked"}`);
+  lines.push(`  codes table    ${report.codes.rows !== undefined ? `${report.codes.rows} rows (as of seq ${report.codes.rowsAsOfSeq})` : "not checked"}`);
   lines.push(`  time           ${report.seconds.toFixed(2)} s`);
   if (report.findings.length > 0) {
     lines.push("");
@@ -65,6 +71,12 @@ export function formatReport(report: AuditReport): string {
     }
   }
   return lines.join("\n");
+}
+
+async function codesFromApi(api: string, token: string): Promise<CodeSnapshot & { rows: AuditCodeRow[] }> {
+  const response = await fetch(new URL("/v1/audit/codes", api), { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok || !response.body) throw new Error(`GET /v1/audit/codes: HTTP ${response.status} ${await response.text().catch(() => "")}`);
+  return codesFromNdjson(response.body as unknown as AsyncIterable<Uint8Array>);
 }
 
 async function* fromApi(api: string, token: string): AsyncGenerator<AuditEntry> {
@@ -87,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
         api: { type: "string" },
         token: { type: "string" },
         entries: { type: "string" },
+        codes: { type: "string" },
         json: { type: "boolean", default: false },
         "max-anchor-delay": { type: "string", default: "10m" },
         publish: { type: "boolean", default: false },
@@ -105,6 +118,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!values.deployment && !values.ledger) throw new UsageError("--deployment or --ledger is required");
     if (!values.entries === !values.api) throw new UsageError("give exactly one of --api and --entries");
     if (values.api && !values.token) throw new UsageError("--api needs --token (an auditor token)");
+    if (values.codes && !values.entries) throw new UsageError("--codes goes with --entries (over --api the codes are fetched)");
+    if (values.codes && values["no-codes"]) throw new UsageError("--codes and --no-codes contradict each other");
     if (values.publish && !values.api) throw new UsageError("--publish needs --api");
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
@@ -124,9 +139,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     const rpc = httpRpc(values.rpc!);
     const chain = await readChainView(rpc, addresses, { codes: !values["no-codes"] && addresses.codeRegistry !== undefined });
+    let codes: Awaited<ReturnType<typeof codesFromApi>> | undefined;
+    if (values.codes) codes = await codesFromNdjson(createReadStream(values.codes));
+    else if (values.api && !values["no-codes"]) codes = await codesFromApi(values.api, values.token!);
+    // codeOf also for the subjects the rows name (a tampered row may name one no event does).
+    if (codes && addresses.codeRegistry) await addCodeStates(rpc, chain, addresses.codeRegistry, codes.rows.map((r) => r.subject));
     const entries = values.entries ? entriesFromNdjson(createReadStream(values.entries)) : fromApi(values.api!, values.token!);
     const bar = progressBar(chain.nextSeq > 1 ? chain.nextSeq - 1 : null, values.progress ?? (process.stderr.isTTY === true && !values.json));
-    const report = await auditLedger(entries, chain, { now, maxAnchorDelayMs, hasher: nodeHasher, onProgress: (n) => bar.update(n) });
+    const report = await auditLedger(entries, chain, { now, maxAnchorDelayMs, hasher: nodeHasher, onProgress: (n) => bar.update(n), codes });
     bar.update(report.entries, true);
     bar.done();
     const out = { ...report, block: chain.block, rpc: values.rpc, creditLedger: addresses.creditLedger, codeRegistry: addresses.codeRegistry ?? null };

@@ -5,8 +5,8 @@
 // api/src/audit/auditor.ts). The node must allow CORS (anvil does by default; Besu:
 // --rpc-http-cors-origins).
 import { auditLedger, type AuditReport, type ChainAnchor, type Finding } from "../../api/src/audit/auditor.ts";
-import { httpRpc, readChainView, readRoleChanges, type RoleChange } from "../../api/src/audit/chain-reader.ts";
-import { entriesFromNdjson } from "../../api/src/audit/ndjson.ts";
+import { addCodeStates, httpRpc, readChainView, readRoleChanges, type RoleChange } from "../../api/src/audit/chain-reader.ts";
+import { codesFromNdjson, entriesFromNdjson } from "../../api/src/audit/ndjson.ts";
 import { nobleHasher, hex } from "../../api/src/audit/hashing.ts";
 import { fromHex, leafHash, verifyInclusion } from "../../api/src/ledger/merkle.ts";
 
@@ -178,12 +178,19 @@ async function runAudit(): Promise<void> {
   const status = $("#audit-status");
   status.textContent = "审计中 auditing…";
   try {
-    const view = await readChainView(httpRpc(s.rpc), { creditLedger: s.ledger, codeRegistry: s.registry || undefined, fromBlock: s.fromBlock }, { codes: Boolean(s.registry) });
+    const rpc = httpRpc(s.rpc);
+    const view = await readChainView(rpc, { creditLedger: s.ledger, codeRegistry: s.registry || undefined, fromBlock: s.fromBlock }, { codes: Boolean(s.registry) });
     anchors = view.anchors;
+    // The codes table after the chain and before the entries (see scripts/audit.ts).
+    const codesResponse = await fetch(new URL("/v1/audit/codes", s.api), { headers: { authorization: `Bearer ${s.token}` } });
+    if (!codesResponse.ok || !codesResponse.body) throw new Error(`codes: HTTP ${codesResponse.status}`);
+    const codes = await codesFromNdjson(codesResponse.body as unknown as AsyncIterable<Uint8Array>);
+    if (s.registry) await addCodeStates(rpc, view, s.registry, codes.rows.map((r) => r.subject));
     const response = await fetch(new URL("/v1/ledger/export", s.api), { headers: { authorization: `Bearer ${s.token}` } });
     if (!response.ok || !response.body) throw new Error(`export: HTTP ${response.status}`);
     const result = await auditLedger(entriesFromNdjson(response.body as unknown as AsyncIterable<Uint8Array>), view, {
       hasher: nobleHasher,
+      codes,
       onProgress: (n) => (status.textContent = `审计中 auditing… ${n} entries`),
     });
     report = { ...result, block: view.block, rpc: s.rpc, creditLedger: s.ledger, codeRegistry: s.registry };

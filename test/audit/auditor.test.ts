@@ -2,10 +2,10 @@
 // is found at the right sequence number (the same cases run against PostgreSQL in
 // tamper.test.ts).
 import { describe, expect, it } from "vitest";
-import { auditLedger, withSeq, payloadText, type Finding } from "../../api/src/audit/auditor.ts";
+import { auditLedger, withSeq, payloadText, type AuditCodeRow, type Finding } from "../../api/src/audit/auditor.ts";
 import { nobleHasher, rootOf } from "../../api/src/audit/hashing.ts";
 import { nodeHasher } from "../../api/src/audit/node-hasher.ts";
-import { exportLine, parseExportLine } from "../../api/src/audit/ndjson.ts";
+import { codeExportLine, codeHeaderLine, codesFromNdjson, exportLine, parseExportLine } from "../../api/src/audit/ndjson.ts";
 import { canonicalEntry, entryHash } from "../../api/src/ledger/entry.ts";
 import { leafHash, rootFromLeafHashes } from "../../api/src/ledger/merkle.ts";
 import { anchorsFor, buildRows, rehash, toAuditEntries } from "./fixture.ts";
@@ -150,7 +150,7 @@ function bySeq(a: string, b: string): number {
   return Number(a.split("@")[1]) - Number(b.split("@")[1]);
 }
 
-describe("the code registry against the code entries", () => {
+describe("the code registry and the codes table against the code entries", () => {
   const subject = "ab".repeat(32);
   const code1 = "11".repeat(16);
   const code2 = "22".repeat(16);
@@ -197,5 +197,78 @@ describe("the code registry against the code entries", () => {
     // Young entries may still be in the outbox: not a finding yet.
     const young = await auditLedger(toAuditEntries(rows), { ...chain, codeEvents: noSuspend, codeStates: state }, { ...opts, now: new Date(Date.parse(rows[3]!.createdAt) + 1000) });
     expect(young.findings).toEqual([]);
+  });
+
+  // The codes table as the ledger leaves it: code1 revoked by the rotation, code2 active.
+  const codeRows = (): AuditCodeRow[] => [
+    { codeId: code1, subject, kind: 1, status: "revoked", attestation: att },
+    { codeId: code2, subject, kind: 1, status: "active", attestation: att },
+  ];
+
+  it("checks code rows against the ledger, with or without the chain, at the snapshot's seq", async () => {
+    const rows = codeLedger();
+    const chain = { ...anchorsFor(rows, 4), codeEvents: events, codeStates: state };
+    const clean = await auditLedger(toAuditEntries(rows), chain, { ...opts, codes: { asOfSeq: 4, rows: codeRows() } });
+    expect(clean.findings).toEqual([]);
+    expect(clean.codes).toMatchObject({ rows: 2, rowsAsOfSeq: 4 });
+
+    const onlyLedger = anchorsFor(rows, 4);
+    const bad = codeRows();
+    bad[1] = { ...bad[1]!, status: "suspended", kind: 2 };
+    const found = (await auditLedger(toAuditEntries(rows), onlyLedger, { ...opts, codes: { rows: bad } })).findings;
+    expect(brief(found)).toEqual(["code_row_mismatch@4"]);
+    expect(found[0]!.codeId).toBe(code2);
+    expect(found[0]!.detail).toContain("status suspended, the ledger says active");
+    expect(found[0]!.detail).toContain("kind 2, the ledger says 1 (issued at seq 4)");
+
+    // Rows read when the ledger ended at seq 2 (code1 suspended, code2 not yet issued) match
+    // the ledger up to seq 2, not its later entries.
+    const early: AuditCodeRow[] = [{ codeId: code1, subject, kind: 1, status: "suspended", attestation: att }];
+    expect((await auditLedger(toAuditEntries(rows), onlyLedger, { ...opts, codes: { asOfSeq: 2, rows: early } })).findings).toEqual([]);
+    const earlyActive = [{ ...early[0]!, status: "active" as const }];
+    expect(brief((await auditLedger(toAuditEntries(rows), onlyLedger, { ...opts, codes: { asOfSeq: 2, rows: earlyActive } })).findings)).toEqual(["code_row_mismatch@2"]);
+    // The same rows as of seq 4 lack code2 and show code1 before its rotation.
+    expect(brief((await auditLedger(toAuditEntries(rows), onlyLedger, { ...opts, codes: { asOfSeq: 4, rows: early } })).findings)).toEqual([
+      "code_row_mismatch@4",
+      "code_row_missing@4",
+    ]);
+    // Rows read at a seq the entries do not reach: the tail is gone.
+    expect(brief((await auditLedger(toAuditEntries(rows), onlyLedger, { ...opts, codes: { asOfSeq: 6, rows: codeRows() } })).findings)).toEqual(["missing@5"]);
+    // A row nothing names.
+    const stray = { codeId: "33".repeat(16), subject: "ef".repeat(32), kind: 2, status: "active" as const, attestation: att };
+    const strayFound = (await auditLedger(toAuditEntries(rows), chain, { ...opts, codes: { rows: [...codeRows(), stray] } })).findings;
+    expect(brief(strayFound)).toEqual(["code_row_without_entry@null"]);
+    expect(strayFound[0]!.codeId).toBe(stray.codeId);
+  });
+
+  it("counts a code row differing from the chain only once the outbox delay has passed", async () => {
+    const rows = codeLedger();
+    // The chain has seen only the first issue; the ledger and the rows are ahead.
+    const lagging = { ...anchorsFor(rows, 4), codeEvents: events.slice(0, 1), codeStates: [{ subject: `0x${subject}`, codeId: `0x${code1}`, kind: 1, status: 1 }] };
+    const young = new Date(Date.parse(rows[3]!.createdAt) + 1000);
+    expect((await auditLedger(toAuditEntries(rows), lagging, { ...opts, now: young, codes: { rows: codeRows() } })).findings).toEqual([]);
+    const old = (await auditLedger(toAuditEntries(rows), lagging, { ...opts, codes: { rows: codeRows() } })).findings;
+    const rowFindings = old.filter((f) => f.kind.startsWith("code_row"));
+    expect(brief(rowFindings)).toEqual(["code_row_mismatch@4", "code_row_mismatch@4"]);
+    expect(rowFindings.every((f) => f.detail.includes("agrees with the ledger but not with the chain"))).toBe(true);
+    expect(rowFindings.find((f) => f.codeId === code2)!.detail).toContain("no CodeIssued event on chain");
+    expect(rowFindings.find((f) => f.codeId === code1)!.detail).toContain("the chain's events leave it active");
+  });
+
+  it("reads the codes export: header, rows, and errors naming the line", async () => {
+    const line = codeExportLine({
+      codeId: code1,
+      subject: Buffer.from(subject, "hex"),
+      kind: "enterprise",
+      status: "suspended",
+      attestation: Buffer.from(att, "hex"),
+      replaces: null,
+      issuedAt: "2026-11-26T02:00:00.000Z",
+      changedAt: "2026-11-26T02:00:00.000Z",
+    });
+    const parsed = await codesFromNdjson([`${codeHeaderLine(12)}\n${line}\n`]);
+    expect(parsed).toEqual({ asOfSeq: 12, rows: [{ codeId: code1, subject, kind: 2, status: "suspended", attestation: att }] });
+    expect((await codesFromNdjson([line])).asOfSeq).toBeUndefined();
+    await expect(codesFromNdjson([`${line}\n${line.replace("suspended", "paused")}\n`])).rejects.toThrow(/codes line 2/);
   });
 });

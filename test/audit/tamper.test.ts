@@ -1,9 +1,14 @@
 // Tamper tests against a real PostgreSQL and a real EVM (anvil): a ledger of several
-// hundred entries (code issues among them, issued on the CodeRegistry too) is anchored
-// on CreditLedger; then, in separate fresh copies of the database, a superuser lifts the
-// append-only guards and edits, deletes, inserts, swaps, changes a code entry. The audit
-// command (scripts/audit.ts, run as a process) must name each tamper's sequence number
-// and exit 1; the clean ledger must pass with exit 0, over a file and over the API.
+// hundred entries is written as the API writes it — codes issued, rotated, suspended and
+// revoked through api/src/codes (issueCode, and the lifecycle writes of
+// api/src/codes/routes.ts), so the codes table matches the code entries — and is anchored
+// on CreditLedger, the codes sent to the CodeRegistry in the same order. Then, in
+// separate fresh copies of the database, a superuser lifts the append-only guards and
+// edits, deletes, inserts, swaps, changes a code entry, and changes code rows (status,
+// attestation, subject; a row deleted, a row inserted). The audit command
+// (scripts/audit.ts, run as a process, with the entries and the codes table exported)
+// must name each tamper's sequence number (and code id) and exit 1; the clean ledger must
+// pass with exit 0, over files and over the API.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -13,15 +18,16 @@ import { promisify } from "node:util";
 import { Contract } from "ethers";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendEntries, type NewEntry } from "../../api/src/ledger/append.ts";
+import { appendEntry } from "../../api/src/ledger/append.ts";
 import { entryHash } from "../../api/src/ledger/entry.ts";
 import { leafHash, rootFromLeafHashes, toHex } from "../../api/src/ledger/merkle.ts";
 import { withTransaction, openDatabase } from "../../api/src/db/database.ts";
 import { buildApp } from "../../api/src/app.ts";
 import { mintOperatorToken } from "../../api/src/auth/operators.ts";
 import type { Finding } from "../../api/src/audit/auditor.ts";
-import { exportLine } from "../../api/src/audit/ndjson.ts";
-import { ledgerRows } from "../../api/src/audit/ledger-source.ts";
+import { codeExportLine, codeHeaderLine, exportLine } from "../../api/src/audit/ndjson.ts";
+import { codeRows, ledgerHeadSeq, ledgerRows } from "../../api/src/audit/ledger-source.ts";
+import { issueCode } from "../../api/src/codes/issue.ts";
 import { writeDeployment } from "../../scripts/lib/deployment.ts";
 import { createTestDatabase, SERVER_URL, type TestDatabase } from "../helpers/db.ts";
 import { startTestChain, type TestChain } from "../helpers/chain.ts";
@@ -42,6 +48,28 @@ const dir = mkdtempSync(join(tmpdir(), "onecode-audit-"));
 /** seq -> code id of the code.issued entries. */
 const codeSeqs = new Map<number, string>();
 let suspendedCount = 0;
+let chainEventCount = 0;
+
+interface FixtureCode {
+  codeId: string;
+  subjectId: string;
+  /** Commitment, hex. */
+  subject: string;
+  kind: 1 | 2;
+  attestation: string;
+  issuedSeq: number;
+  /** Seq of the last entry about this code. */
+  lastSeq: number;
+  status: "active" | "suspended" | "revoked";
+  /** Revoked by a rotation (a newer code of the same subject replaces it). */
+  replacedBy?: string;
+}
+const fixtureCodes: FixtureCode[] = [];
+
+type ChainOp =
+  | { op: "issue"; code: FixtureCode }
+  | { op: "rotate"; old: FixtureCode; code: FixtureCode }
+  | { op: "suspend" | "revoke"; code: FixtureCode };
 
 function urlOf(name: string): string {
   const u = new URL(SERVER_URL);
@@ -49,61 +77,130 @@ function urlOf(name: string): string {
   return u.toString();
 }
 
-function realisticEntries(): { entries: NewEntry[]; codes: { subject: string; codeId: string; kind: number; attestation: string }[]; suspended: Set<string> } {
-  const entries: NewEntry[] = [];
-  const codes: { subject: string; codeId: string; kind: number; attestation: string }[] = [];
-  const suspended = new Set<string>();
+/**
+ * Writes ENTRIES entries as the API does: every 7th a code issue (through issueCode, with
+ * its subject row); in every 6th block of 7 that code is rotated at +3; each block's
+ * current code is suspended at +5 and, in every 3rd block, revoked at +6. The rest are
+ * enrolments, records and repair entries. Returns the chain writes in ledger order.
+ */
+async function writeLedger(client: pg.PoolClient): Promise<ChainOp[]> {
+  const ops: ChainOp[] = [];
+  let current: FixtureCode | undefined;
+  const at = (i: number) => new Date(START + i * 1000);
+  const lifecycle = async (i: number, code: FixtureCode, to: "suspended" | "revoked", reason: string) => {
+    await client.query("UPDATE codes SET status = $2, changed_at = $3 WHERE code_id = $1", [code.codeId, to, at(i)]);
+    const entry = await appendEntry(client, {
+      type: to === "suspended" ? "code.suspended" : "code.revoked",
+      payload: { codeId: code.codeId, from: code.status, to, reason },
+      actor: "registrar:wang",
+      subjectRef: code.codeId,
+      at: at(i),
+    });
+    code.status = to;
+    code.lastSeq = entry.seq;
+    ops.push({ op: to === "suspended" ? "suspend" : "revoke", code });
+  };
+  const issued = async (subjectId: string, subject: string, kind: 1 | 2, codeId: string): Promise<FixtureCode> => {
+    const row = await client.query<{ attestation: Buffer }>("SELECT attestation FROM codes WHERE code_id = $1", [codeId]);
+    const seq = await ledgerHeadSeq(client);
+    codeSeqs.set(seq, codeId);
+    const code: FixtureCode = { codeId, subjectId, subject, kind, attestation: row.rows[0]!.attestation.toString("hex"), issuedSeq: seq, lastSeq: seq, status: "active" };
+    fixtureCodes.push(code);
+    return code;
+  };
   for (let i = 1; i <= ENTRIES; i++) {
-    const at = new Date(START + i * 1000);
+    const block = Math.floor(i / 7);
     const subject = randomBytes(32).toString("hex");
     switch (i % 7) {
       case 0: {
-        const codeId = randomBytes(16).toString("hex");
-        const attestation = randomBytes(32).toString("hex");
         const kind = i % 2 === 0 ? 2 : 1;
-        codes.push({ subject, codeId, kind, attestation });
-        // As api/src/codes/issue.ts writes it.
-        entries.push({
-          type: "code.issued",
-          payload: { attestation, codeId, kind: kind === 1 ? "person" : "enterprise", replaces: null, statusIndex: codes.length - 1, subject },
-          actor: "registrar:wang",
-          subjectRef: codeId,
-          at,
-        });
+        const { rows } = await client.query<{ id: string }>(
+          `INSERT INTO subjects (kind, identifier, name, display_name, commitment, created_by)
+           VALUES ($1, $2, $3, $4, $5, 'registrar:wang') RETURNING id`,
+          [kind === 1 ? "person" : "enterprise", `ID-${i}-${subject.slice(0, 12)}`, `主体${i}`, `主*${i}`, Buffer.from(subject, "hex")],
+        );
+        const subjectId = rows[0]!.id;
+        const { codeId } = await issueCode(client, { subjectId, commitment: Buffer.from(subject, "hex"), kind: kind === 1 ? "person" : "enterprise", actor: "registrar:wang", at: at(i) });
+        current = await issued(subjectId, subject, kind, codeId);
+        ops.push({ op: "issue", code: current });
         break;
       }
-      case 5: {
-        // Suspend the code issued just before (as api/src/codes/routes.ts writes it; subject only on chain).
-        const last = codes.at(-1);
-        if (!last || suspended.has(last.codeId)) {
-          entries.push({ type: "repair.decided", payload: { outcome: "refused", officer: "officer-li" }, actor: "repair_officer:li", subjectRef: subject, at });
+      case 3: {
+        if (current && block % 6 === 2 && current.status === "active") {
+          const old = current;
+          const { codeId } = await issueCode(client, {
+            subjectId: old.subjectId,
+            commitment: Buffer.from(old.subject, "hex"),
+            kind: old.kind === 1 ? "person" : "enterprise",
+            actor: "registrar:wang",
+            at: at(i),
+            replaces: old.codeId,
+          });
+          current = await issued(old.subjectId, old.subject, old.kind, codeId);
+          old.status = "revoked";
+          old.lastSeq = current.issuedSeq;
+          old.replacedBy = codeId;
+          ops.push({ op: "rotate", old, code: current });
           break;
         }
-        suspended.add(last.codeId);
-        entries.push({ type: "code.suspended", payload: { codeId: last.codeId, from: "active", reason: "核查中", to: "suspended" }, actor: "registrar:wang", subjectRef: last.codeId, at });
-        break;
-      }
-      case 1:
-        entries.push({ type: "subject.enrolled", payload: { kind: "enterprise", subject }, actor: "registrar:wang", subjectRef: subject, at });
-        break;
-      case 2:
-      case 3:
-        entries.push({
+        await appendEntry(client, {
           type: "record.published",
           payload: { category: 1, recordId: randomBytes(32).toString("hex"), severity: 2, subject, publicUntil: "2027-11-26T00:00:00.000Z" },
           actor: "credit_agency:fs-market",
           subjectRef: subject,
-          at,
+          at: at(i),
         });
         break;
-      case 4:
-        entries.push({ type: "repair.filed", payload: { applicationId: randomBytes(16).toString("hex"), items: [i], note: "已整改，罚款已缴纳" }, actor: "kiosk:k-07", subjectRef: subject, at });
+      }
+      case 5:
+        if (current?.status === "active") {
+          await lifecycle(i, current, "suspended", "under_review");
+          break;
+        }
+        await appendEntry(client, { type: "repair.decided", payload: { outcome: "refused", officer: "officer-li" }, actor: "repair_officer:li", subjectRef: subject, at: at(i) });
+        break;
+      case 6:
+        if (current && block % 3 === 0 && current.status !== "revoked") {
+          await lifecycle(i, current, "revoked", "cancelled");
+          break;
+        }
+        await appendEntry(client, { type: "repair.decided", payload: { outcome: i % 3 === 0 ? "approved" : "refused", officer: "officer-li" }, actor: "repair_officer:li", subjectRef: subject, at: at(i) });
+        break;
+      case 1:
+        await appendEntry(client, { type: "subject.enrolled", payload: { kind: "enterprise", subject }, actor: "registrar:wang", subjectRef: subject, at: at(i) });
+        break;
+      case 2:
+        await appendEntry(client, {
+          type: "record.published",
+          payload: { category: 1, recordId: randomBytes(32).toString("hex"), severity: 2, subject, publicUntil: "2027-11-26T00:00:00.000Z" },
+          actor: "credit_agency:fs-market",
+          subjectRef: subject,
+          at: at(i),
+        });
         break;
       default:
-        entries.push({ type: "repair.decided", payload: { outcome: i % 3 === 0 ? "approved" : "refused", officer: "officer-li" }, actor: "repair_officer:li", subjectRef: subject, at });
+        await appendEntry(client, { type: "repair.filed", payload: { applicationId: randomBytes(16).toString("hex"), items: [i], note: "已整改，罚款已缴纳" }, actor: "kiosk:k-07", subjectRef: subject, at: at(i) });
     }
   }
-  return { entries, codes, suspended };
+  return ops;
+}
+
+/** The chain writes in ledger order (the first issues batched, as the outbox does). */
+async function sendToChain(ops: ChainOp[], registry: Contract): Promise<void> {
+  const issues = ops.filter((o) => o.op === "issue");
+  const b = (h: string) => `0x${h}`;
+  await (await registry.getFunction("issueCodes").send(issues.map(({ code: c }) => ({ subject: b(c.subject), codeId: b(c.codeId), kind: c.kind, attestation: b(c.attestation) })))).wait();
+  chainEventCount = issues.length;
+  for (const o of ops) {
+    if (o.op === "issue") continue;
+    if (o.op === "rotate") {
+      await (await registry.getFunction("rotateCode").send(b(o.code.subject), b(o.old.codeId), b(o.code.codeId), b(o.code.attestation))).wait();
+      chainEventCount += 2;
+    } else {
+      await (await registry.getFunction(o.op === "suspend" ? "suspendCode" : "revokeCode").send(b(o.code.subject), b(o.code.codeId))).wait();
+      chainEventCount += 1;
+    }
+  }
 }
 
 async function anchorAll(db: pg.Pool, ledger: Contract): Promise<void> {
@@ -136,14 +233,26 @@ async function tampered(sql: (c: pg.Client) => Promise<void>): Promise<string> {
   return name;
 }
 
-async function exportFile(name: string): Promise<string> {
+/** The entries and the codes table of a copy, exported as an auditor gets them (codes first). */
+async function exportFiles(name: string): Promise<{ entries: string; codes: string }> {
   const db = await openDatabase({ databaseUrl: urlOf(name), dataDir: dir }, 2);
-  const lines: string[] = [];
-  for await (const row of ledgerRows(db.pool, 1, undefined, 100)) lines.push(exportLine(row));
-  await db.close();
-  const file = join(dir, `${name}.ndjson`);
-  writeFileSync(file, lines.join("\n") + "\n");
-  return file;
+  const codes = join(dir, `${name}.codes.ndjson`);
+  const entries = join(dir, `${name}.ndjson`);
+  try {
+    const codeLines = await withTransaction(db.pool, async (c) => {
+      await c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const out = [codeHeaderLine(await ledgerHeadSeq(c))];
+      for await (const row of codeRows(c, 50)) out.push(codeExportLine(row));
+      return out;
+    });
+    writeFileSync(codes, codeLines.join("\n") + "\n");
+    const lines: string[] = [];
+    for await (const row of ledgerRows(db.pool, 1, undefined, 100)) lines.push(exportLine(row));
+    writeFileSync(entries, lines.join("\n") + "\n");
+  } finally {
+    await db.close();
+  }
+  return { entries, codes };
 }
 
 async function audit(args: string[]): Promise<{ code: number; findings: Finding[]; report: Record<string, unknown>; stderr: string }> {
@@ -159,29 +268,29 @@ async function audit(args: string[]): Promise<{ code: number; findings: Finding[
   }
 }
 
+/** Audits a copy from its exported files: the entries and the codes table. */
 async function auditCopy(name: string, ...args: string[]) {
-  return audit(["--entries", await exportFile(name), ...args]);
+  const files = await exportFiles(name);
+  return audit(["--entries", files.entries, "--codes", files.codes, ...args]);
+}
+
+/** The same, with the entries only (the codes table not given). */
+async function auditEntriesOnly(name: string, ...args: string[]) {
+  const files = await exportFiles(name);
+  return audit(["--entries", files.entries, ...args]);
 }
 
 const kinds = (fs: Finding[]) => fs.map((f) => `${f.kind}@${f.seq}`);
+const bySeq = (a: string, b: string) => Number(a.split("@")[1]) - Number(b.split("@")[1]);
 
 beforeAll(async () => {
   [base, testChain] = await Promise.all([createTestDatabase(), startTestChain()]);
   deploymentFile = join(dir, "deployment.json");
   await writeDeployment(deploymentFile, testChain.deployment);
-  const { entries, codes, suspended } = realisticEntries();
-  const appended = await withTransaction(base.pool, (c) => appendEntries(c, entries));
-  appended.forEach((a, i) => {
-    if (entries[i]!.type === "code.issued") codeSeqs.set(a.seq, (entries[i]!.payload as { codeId: string }).codeId);
-  });
+  const ops = await withTransaction(base.pool, (c) => writeLedger(c));
+  await sendToChain(ops, testChain.chain.codeRegistry.connect(testChain.chain.signer) as Contract);
+  suspendedCount = ops.filter((o) => o.op === "suspend").length;
   const signer = testChain.chain.signer;
-  const registry = testChain.chain.codeRegistry.connect(signer) as Contract;
-  const tx = await registry.getFunction("issueCodes").send(codes.map((c) => ({ subject: `0x${c.subject}`, codeId: `0x${c.codeId}`, kind: c.kind, attestation: `0x${c.attestation}` })));
-  await tx.wait();
-  for (const c of codes.filter((c) => suspended.has(c.codeId))) {
-    await (await registry.getFunction("suspendCode").send(`0x${c.subject}`, `0x${c.codeId}`)).wait();
-  }
-  suspendedCount = suspended.size;
   await anchorAll(base.pool, testChain.chain.creditLedger.connect(signer) as Contract);
   await base.close(); // a template database takes no connections
 }, 180_000);
@@ -196,17 +305,23 @@ afterAll(async () => {
 });
 
 describe("npm run audit against tampered copies of an anchored ledger", () => {
-  it("passes the clean ledger (exit 0), every anchor reproduced", async () => {
+  it("passes the clean ledger (exit 0), every anchor reproduced, every code row matching", async () => {
     const name = await tampered(async () => {});
     const result = await auditCopy(name);
     expect(result.findings).toEqual([]);
     expect(result.code).toBe(0);
-    const report = result.report as { entries: number; anchors: { ok: boolean }[]; codes: { chainEvents: number } };
+    const report = result.report as { entries: number; anchors: { ok: boolean }[]; codes: { chainEvents: number; entries: number; rows: number; rowsAsOfSeq: number } };
     expect(report.entries).toBe(ENTRIES);
     expect(report.anchors).toHaveLength(Math.ceil(ENTRIES / BATCH));
     expect(report.anchors.every((a) => a.ok)).toBe(true);
+    // The fixture exercises every lifecycle step, and the codes table holds every code.
     expect(suspendedCount).toBeGreaterThan(10);
-    expect(report.codes.chainEvents).toBe(codeSeqs.size + suspendedCount);
+    expect(fixtureCodes.filter((c) => c.replacedBy).length).toBeGreaterThan(3);
+    expect(fixtureCodes.filter((c) => c.status === "revoked" && !c.replacedBy).length).toBeGreaterThan(10);
+    expect(report.codes.chainEvents).toBe(chainEventCount);
+    expect(report.codes.entries).toBe(codeSeqs.size + suspendedCount + fixtureCodes.filter((c) => c.status === "revoked" && !c.replacedBy).length);
+    expect(report.codes.rows).toBe(fixtureCodes.length);
+    expect(report.codes.rowsAsOfSeq).toBe(ENTRIES);
   });
 
   it("finds an edited payload at its sequence number", async () => {
@@ -232,9 +347,15 @@ describe("npm run audit against tampered copies of an anchored ledger", () => {
       await c.query("DELETE FROM ledger WHERE seq = 77");
     });
     const both = await auditCopy(code);
-    // (its CodeIssued and the CodeSuspended that followed, both on chain, now lack their issue entry)
-    expect(kinds(both.findings)).toEqual(["missing@77", "chain_state_without_entry@null", "chain_state_without_entry@null"]);
+    // Its CodeIssued and the CodeSuspended that followed, both on chain, now lack their issue
+    // entry; and the codes table holds a code the ledger never issued (only its suspension,
+    // seq 82, names it).
+    const issued77 = fixtureCodes.find((c) => c.issuedSeq === 77)!;
+    expect(issued77.lastSeq).toBe(82);
+    expect(kinds(both.findings)).toEqual(["missing@77", "code_row_mismatch@82", "chain_state_without_entry@null", "chain_state_without_entry@null"]);
     expect(both.findings.slice(1).every((f) => f.detail.includes(codeSeqs.get(77)!))).toBe(true);
+    expect(both.findings[1]!.codeId).toBe(issued77.codeId);
+    expect(both.findings[1]!.detail).toContain("no entry issued it");
   });
 
   it("finds an inserted entry, chained in and the rest renumbered", async () => {
@@ -264,8 +385,9 @@ describe("npm run audit against tampered copies of an anchored ledger", () => {
     expect(kinds(result.findings)).toEqual(["reordered@40", "reordered@200"]);
   });
 
-  it("finds a changed code entry, and the code registry disagreeing with it", async () => {
-    const [seq, codeId] = [...codeSeqs].find(([s]) => s > 200)!;
+  it("finds a changed code entry, and the code registry and the codes table disagreeing with it", async () => {
+    const target = fixtureCodes.find((c) => c.issuedSeq > 200 && !c.replacedBy && c.lastSeq === c.issuedSeq + 5)!;
+    const [seq, codeId] = [target.issuedSeq, target.codeId];
     const forged = randomBytes(16).toString("hex");
     const name = await tampered(async (c) => {
       await c.query("UPDATE ledger SET payload = replace(payload, $1, $2), subject_ref = $2 WHERE seq = $3", [codeId, forged, seq]);
@@ -277,11 +399,81 @@ describe("npm run audit against tampered copies of an anchored ledger", () => {
     expect(found).toContain(`edited@${seq}`);
     expect(found).toContain(`entry_without_chain_state@${seq}`);
     expect(found).toContain(`chain_state_without_entry@${seq}`);
+    // The codes table has no row for the forged code, and its row of the real code has
+    // no issue entry any more: only the suspension (seq + 5) names it.
+    expect(found).toContain(`code_row_missing@${seq}`);
+    expect(found).toContain(`code_row_mismatch@${seq + 5}`);
+    expect(result.findings.find((f) => f.kind === "code_row_missing")!.codeId).toBe(forged);
+    expect(result.findings.find((f) => f.kind === "code_row_mismatch")!.codeId).toBe(codeId);
     // The suspension of that code (seq + 5) now names a code the ledger never issued.
-    expect(found.every((f) => f.endsWith(`@${seq}`) || f === `entry_without_chain_state@${seq + 5}`)).toBe(true);
+    expect(found.every((f) => f.endsWith(`@${seq}`) || f === `entry_without_chain_state@${seq + 5}` || f === `code_row_mismatch@${seq + 5}`)).toBe(true);
     const onChain = result.findings.find((f) => f.kind === "chain_state_without_entry")!;
     expect(onChain.detail).toContain(codeId);
     expect(onChain.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+
+  it("finds a code row set back to active (suspended, and revoked), at the seq of the entry that changed it", async () => {
+    const suspended = fixtureCodes.find((c) => c.status === "suspended")!;
+    const revoked = fixtureCodes.find((c) => c.status === "revoked" && !c.replacedBy)!;
+    const name = await tampered(async (c) => {
+      await c.query("UPDATE codes SET status = 'active' WHERE code_id = ANY($1)", [[suspended.codeId, revoked.codeId]]);
+    });
+    // Without the codes table the ledger and the chain are intact: nothing to see.
+    const blind = await auditEntriesOnly(name);
+    expect(blind.findings).toEqual([]);
+    expect(blind.code).toBe(0);
+
+    const result = await auditCopy(name);
+    expect(result.code).toBe(1);
+    expect(kinds(result.findings)).toEqual([`code_row_mismatch@${suspended.lastSeq}`, `code_row_mismatch@${revoked.lastSeq}`].sort(bySeq));
+    const s = result.findings.find((f) => f.codeId === suspended.codeId)!;
+    expect(s.detail).toContain("status active, the ledger says suspended");
+    expect(s.detail).toContain("codeOf(subject) on chain is");
+    expect(s.detail).toContain(`last ledger entry about this code is seq ${suspended.lastSeq}`);
+    const r = result.findings.find((f) => f.codeId === revoked.codeId)!;
+    expect(r.detail).toContain("status active, the ledger says revoked");
+    expect(r.detail).toContain("the chain's events leave it revoked");
+    // The entry the row contradicts is anchored: the finding names its anchor.
+    expect(r.anchorIndex).toBe(Math.ceil(revoked.lastSeq / BATCH));
+  });
+
+  it("finds a code row whose attestation or subject was changed", async () => {
+    const [a, b] = fixtureCodes.filter((c) => c.status === "suspended").slice(1, 3);
+    // A subject without a current code (its code was revoked), so the unique index lets the row move there.
+    const other = fixtureCodes.find((c) => c.status === "revoked" && !c.replacedBy)!;
+    const name = await tampered(async (c) => {
+      await c.query("UPDATE codes SET attestation = $2 WHERE code_id = $1", [a!.codeId, randomBytes(32)]);
+      await c.query("UPDATE codes SET subject_id = $2 WHERE code_id = $1", [b!.codeId, other.subjectId]);
+    });
+    const result = await auditCopy(name);
+    expect(result.code).toBe(1);
+    expect(kinds(result.findings)).toEqual([`code_row_mismatch@${a!.lastSeq}`, `code_row_mismatch@${b!.lastSeq}`].sort(bySeq));
+    const fa = result.findings.find((f) => f.codeId === a!.codeId)!;
+    expect(fa.detail).toContain(`the ledger says ${a!.attestation} (issued at seq ${a!.issuedSeq})`);
+    expect(fa.detail).toContain("the chain has attestation");
+    const fb = result.findings.find((f) => f.codeId === b!.codeId)!;
+    expect(fb.detail).toContain(`subject ${other.subject}, the ledger says ${b!.subject}`);
+    expect(fb.detail).toContain(`the chain issued it to subject ${b!.subject}`);
+    expect(fb.detail).toContain(`codeOf(subject) on chain is ${other.codeId} revoked`);
+  });
+
+  it("finds a deleted code row and an inserted one", async () => {
+    const gone = fixtureCodes.filter((c) => c.status === "suspended")[3]!;
+    const spare = fixtureCodes.filter((c) => c.status === "revoked" && !c.replacedBy)[1]!;
+    const extra = randomBytes(16).toString("hex");
+    const name = await tampered(async (c) => {
+      await c.query("DELETE FROM codes WHERE code_id = $1", [gone.codeId]);
+      await c.query(
+        `INSERT INTO codes (code_id, subject_id, status, attestation, issued_at, changed_at) VALUES ($1, $2, 'active', $3, now(), now())`,
+        [extra, spare.subjectId, randomBytes(32)],
+      );
+    });
+    const result = await auditCopy(name);
+    expect(result.code).toBe(1);
+    expect(kinds(result.findings)).toEqual([`code_row_missing@${gone.lastSeq}`, "code_row_without_entry@null"]);
+    expect(result.findings[0]!.codeId).toBe(gone.codeId);
+    expect(result.findings[1]!.codeId).toBe(extra);
+    expect(result.findings[1]!.detail).toContain("the chain does not know it either");
   });
 
   it("audits over the API export, publishes the report, and fails cleanly on bad input", async () => {
@@ -298,13 +490,68 @@ describe("npm run audit against tampered copies of an anchored ledger", () => {
       expect(partial.headers.get("content-type")).toContain("application/x-ndjson");
       expect((await partial.text()).trim().split("\n").map((l) => (JSON.parse(l) as { entry: { seq: number } }).entry.seq)).toEqual([10, 11, 12]);
 
+      // The codes table: a header with the ledger head it matches, then one line per code.
+      expect((await fetch(`${address}/v1/audit/codes`, { headers: { authorization: `Bearer ${clerk}` } })).status).toBe(403);
+      const codesResponse = await fetch(`${address}/v1/audit/codes`, { headers: { authorization: `Bearer ${token}` } });
+      expect(codesResponse.headers.get("content-type")).toContain("application/x-ndjson");
+      const codeLines = (await codesResponse.text()).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(codeLines[0]).toEqual({ asOfSeq: ENTRIES });
+      expect(codeLines).toHaveLength(fixtureCodes.length + 1);
+      const sample = fixtureCodes.find((c) => c.replacedBy)!;
+      expect(codeLines.find((l) => l.codeId === sample.codeId)).toMatchObject({
+        subject: sample.subject,
+        kind: sample.kind === 1 ? "person" : "enterprise",
+        status: "revoked",
+        attestation: sample.attestation,
+      });
+
+      // Each codes stream holds a connection for its snapshot and gives it back: more of them
+      // (HEAD included) than the pool holds.
+      for (let i = 0; i < 6; i++) expect((await fetch(`${address}/v1/audit/codes`, { method: "HEAD", headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      const again = await fetch(`${address}/v1/audit/codes`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await again.text()).trim().split("\n")).toHaveLength(fixtureCodes.length + 1);
+
+      const noReport = await fetch(`${address}/v1/audit/latest`, { headers: { authorization: `Bearer ${token}` } });
+      expect(noReport.status).toBe(404);
       const result = await audit(["--api", address, "--token", token, "--publish"]);
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       expect(result.findings).toEqual([]);
+      expect((result.report as { codes: { rows: number } }).codes.rows).toBe(fixtureCodes.length);
       const latest = await fetch(`${address}/v1/audit/latest`, { headers: { authorization: `Bearer ${token}` } });
       expect(latest.status).toBe(200);
-      expect(((await latest.json()) as { ok: boolean; entries: number }).entries).toBe(ENTRIES);
+      expect(((await latest.json()) as { ok: boolean; entries: number; publishedBy: string }).publishedBy).toBe("auditor-1");
+
+      // Reports live in the database: another API instance (its own DATA_DIR) serves the
+      // same latest report, and a newer report published there replaces it for both.
+      const config2 = testConfig({ chainRpcUrl: testChain.rpcUrl, deploymentFile, operatorTokenSecret: config.operatorTokenSecret });
+      expect(config2.dataDir).not.toBe(config.dataDir);
+      const app2 = await buildApp({ config: config2, db, clock: new TestClock(NOW), chain: null }, { logger: false });
+      try {
+        const auth = { authorization: `Bearer ${token}` };
+        const other = await app2.inject({ method: "GET", url: "/v1/audit/latest", headers: auth });
+        expect(other.statusCode).toBe(200);
+        expect((other.json() as { entries: number; ok: boolean }).entries).toBe(ENTRIES);
+        const auditor2 = await mintOperatorToken(config.operatorTokenSecret, { sub: "auditor-2", role: "auditor" });
+        const posted = await app2.inject({
+          method: "POST",
+          url: "/v1/audit/reports",
+          headers: { authorization: `Bearer ${auditor2}` },
+          payload: { ok: false, entries: 7, findings: [{ seq: 3, kind: "edited", detail: "x" }] },
+        });
+        expect(posted.statusCode).toBe(201);
+        expect((await app2.inject({ method: "POST", url: "/v1/audit/reports", headers: { authorization: `Bearer ${clerk}` }, payload: { ok: true, entries: 1, findings: [] } })).statusCode).toBe(403);
+        expect((await app2.inject({ method: "POST", url: "/v1/audit/reports", headers: auth, payload: { ok: true } })).statusCode).toBe(400);
+        const newest = await fetch(`${address}/v1/audit/latest`, { headers: auth });
+        expect((await newest.json()) as unknown).toMatchObject({ ok: false, entries: 7, publishedBy: "auditor-2" });
+        const list = await app2.inject({ method: "GET", url: "/v1/audit/reports", headers: auth });
+        expect((list.json() as { reports: { publishedBy: string; ok: boolean; entries: number; findings: number }[] }).reports).toMatchObject([
+          { publishedBy: "auditor-2", ok: false, entries: 7, findings: 1 },
+          { publishedBy: "auditor-1", ok: true, entries: ENTRIES, findings: 0 },
+        ]);
+      } finally {
+        await app2.close();
+      }
 
       expect((await audit(["--entries", join(dir, "nope.ndjson")])).code).toBe(2);
       expect((await audit([])).code).toBe(2);

@@ -40,6 +40,22 @@
 // on): a root alone cannot say which leaf changed, so the finding is anchor_mismatch at
 // the batch's first seq, and every later batch mismatches too. The first mismatching
 // batch bounds the tamper to fromSeq..toSeq; nothing finer can be proved from the chain.
+//
+// THE CODES TABLE
+// The current code rows (GET /v1/audit/codes: code id, subject commitment, kind, status,
+// attestation, read in one snapshot together with the ledger head seq `asOfSeq`) are
+// state, not history: nothing hashes them. They are checked against two witnesses:
+//   - the ledger: replaying the code.* entries up to asOfSeq gives every code's subject,
+//     kind, attestation and status. The row and its entry are written in one transaction
+//     (api/src/codes), so any difference is a tamper, with no allowed delay;
+//   - the chain: the CodeRegistry events give every code's subject, kind, attestation and
+//     status, and codeOf(subject) the subject's current code id and status. The chain
+//     may lag the database by the outbox delay, so a difference with the chain alone
+//     counts only once the ledger's last entry about the code is older than that delay.
+// A differing row is code_row_mismatch at the seq of the last ledger entry about that
+// code (the entry whose effect the row should show); a code the ledger issued without a
+// row is code_row_missing at that seq; a row no entry names is code_row_without_entry
+// (no seq: nothing in the ledger is about it; the finding names the code id).
 import {
   type Hasher,
   RootAccumulator,
@@ -59,7 +75,10 @@ export type FindingKind =
   | "chain_state_without_entry"
   | "entry_without_chain_state"
   | "broken_chain"
-  | "anchor_mismatch";
+  | "anchor_mismatch"
+  | "code_row_mismatch"
+  | "code_row_missing"
+  | "code_row_without_entry";
 
 export interface Finding {
   /** Ledger sequence number concerned (as stored; for missing entries the anchored one), or null. */
@@ -69,6 +88,8 @@ export interface Finding {
   /** The anchor that covers the entry (and confirms the finding when its root was reproduced). */
   anchorIndex?: number;
   txHash?: string;
+  /** The code concerned (code row findings), hex. */
+  codeId?: string;
 }
 
 /** One ledger row as an auditor receives it. */
@@ -132,6 +153,26 @@ export interface ChainView {
   codeStates?: ChainCodeState[];
 }
 
+/** One row of the codes table as an auditor receives it (GET /v1/audit/codes). */
+export interface AuditCodeRow {
+  /** 32 hex. */
+  codeId: string;
+  /** The subject's commitment, hex (subjects.commitment of codes.subject_id). */
+  subject: string;
+  /** 1 person, 2 enterprise (subjects.kind); 0 the row names no subject. */
+  kind: number;
+  status: "active" | "suspended" | "revoked";
+  /** Hex. */
+  attestation: string;
+}
+
+/** The codes table at one moment: `asOfSeq` is the ledger head seq in the same snapshot. */
+export interface CodeSnapshot {
+  /** Undefined: the snapshot is taken to match the last entry audited. */
+  asOfSeq?: number;
+  rows: Iterable<AuditCodeRow> | AsyncIterable<AuditCodeRow>;
+}
+
 export interface AuditOptions {
   /** "Now" for the anchoring and outbox delays (default: the clock). */
   now?: Date;
@@ -141,6 +182,8 @@ export interface AuditOptions {
   onProgress?: (entries: number) => void;
   /** Findings of one kind beyond this are summarised in one more finding. Default 1000. */
   maxFindingsPerKind?: number;
+  /** The codes table, checked against the code entries and the code registry. */
+  codes?: CodeSnapshot;
 }
 
 export interface AnchorSummary {
@@ -169,7 +212,15 @@ export interface AuditReport {
   unanchored: number;
   anchors: AnchorSummary[];
   chain: { head: string; anchorCount: number; nextSeq: number; headRecomputed: string };
-  codes: { entries: number; chainEvents: number; checked: boolean };
+  codes: {
+    entries: number;
+    chainEvents: number;
+    checked: boolean;
+    /** Code rows checked (undefined: the codes table was not given). */
+    rows?: number;
+    /** The ledger seq the code rows were read at. */
+    rowsAsOfSeq?: number;
+  };
   startedAt: string;
   seconds: number;
 }
@@ -324,15 +375,6 @@ export async function auditLedger(
     const summary = checkAnchorRoot(anchor, rec, store, hasher, findings);
     summaries.push(summary);
   }
-  // Findings inside a batch whose root was reproduced are confirmed by that anchor.
-  for (const f of findings.list) {
-    if (f.seq === null || f.anchorIndex !== undefined) continue;
-    const a = anchors.find((x) => f.seq! >= x.fromSeq && f.seq! <= x.toSeq);
-    if (a) {
-      f.anchorIndex = a.index;
-      if (a.txHash && f.txHash === undefined) f.txHash = a.txHash;
-    }
-  }
 
   // ---- entries beyond the last anchor must be younger than the allowed delay.
   let unanchored = 0;
@@ -356,6 +398,23 @@ export async function auditLedger(
 
   // ---- the code registry against the code entries.
   if (chain.codeEvents) checkCodes(codeEntries, rec, chain, now, maxDelay, findings);
+  // ---- the codes table against the code entries and the code registry.
+  let rowStats: { rows: number; asOfSeq: number } | undefined;
+  if (options.codes) {
+    const lastSeq = n > 0 ? store.seqs[n - 1]! : 0;
+    rowStats = await checkCodeRows(options.codes, codeEntries, rec, lastSeq, chain, now, maxDelay, findings);
+  }
+
+  // Findings at an anchored seq name the anchor that covers it (and confirm the finding when
+  // its root was reproduced; for code findings, the anchored entry is the ledger's word).
+  for (const f of findings.list) {
+    if (f.seq === null || f.anchorIndex !== undefined) continue;
+    const a = anchors.find((x) => f.seq! >= x.fromSeq && f.seq! <= x.toSeq);
+    if (a) {
+      f.anchorIndex = a.index;
+      if (a.txHash && f.txHash === undefined) f.txHash = a.txHash;
+    }
+  }
 
   const list = findings.finish();
   list.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
@@ -368,7 +427,12 @@ export async function auditLedger(
     unanchored,
     anchors: summaries,
     chain: { head: chain.head, anchorCount: chain.anchorCount, nextSeq: chain.nextSeq, headRecomputed },
-    codes: { entries: codeEntries.length, chainEvents: chain.codeEvents?.length ?? 0, checked: chain.codeEvents !== undefined },
+    codes: {
+      entries: codeEntries.length,
+      chainEvents: chain.codeEvents?.length ?? 0,
+      checked: chain.codeEvents !== undefined,
+      ...(rowStats ? { rows: rowStats.rows, rowsAsOfSeq: rowStats.asOfSeq } : {}),
+    },
     startedAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
   };
@@ -792,14 +856,9 @@ function checkCodes(codeEntries: CodeEntry[], rec: Reconstruction, chain: ChainV
   const subjectsReported = new Set<string>();
   const entrySubjects = new Map<string, number>(); // subject -> seq of its last entry
   const subjectOfCode = new Map<string, string>();
-  const ordered = [...codeEntries].sort((a, b) => (rec.origSeq[a.index] ?? a.seq) - (rec.origSeq[b.index] ?? b.seq));
-  for (const ce of ordered) {
-    let payload: Record<string, unknown>;
-    try {
-      payload = JSON.parse(payloadText(ce.canonical)) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
+  for (const ce of inOriginalOrder(codeEntries, rec)) {
+    const payload = codePayload(ce);
+    if (!payload) continue;
     const transitions = codeTransitions(ce.type, payload, (codeId) => subjectOfCode.get(codeId));
     if (transitions.length === 0 && CHANGES.has(ce.type) && now - ce.time > maxDelay) {
       findings.add({
@@ -875,4 +934,207 @@ function checkCodes(codeEntries: CodeEntry[], rec: Reconstruction, chain: ChainV
 
 function cap(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Code entries in their original order (an edited row, whose original seq is unknown, at its stored seq). */
+function inOriginalOrder(codeEntries: CodeEntry[], rec: Reconstruction): CodeEntry[] {
+  const at = (ce: CodeEntry) => {
+    const s = rec.origSeq[ce.index];
+    return s !== undefined && Number.isFinite(s) ? s : ce.seq;
+  };
+  return [...codeEntries].sort((a, b) => at(a) - at(b) || a.seq - b.seq);
+}
+
+function codePayload(ce: CodeEntry): Record<string, unknown> | null {
+  try {
+    const payload = JSON.parse(payloadText(ce.canonical)) as unknown;
+    return payload !== null && typeof payload === "object" && !Array.isArray(payload) ? (payload as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const STATUS_OF_ROW: Record<AuditCodeRow["status"], number> = { active: 1, suspended: 2, revoked: 3 };
+
+interface CodeFacts {
+  subject?: string;
+  kind?: number;
+  attestation?: string;
+  /** 1 active, 2 suspended, 3 revoked; undefined: never issued (only named). */
+  status?: number;
+  /** Seq of the last entry about the code. */
+  seq?: number;
+  /** Seq of the entry that issued it (subject, kind and attestation come from there). */
+  issuedSeq?: number;
+  txHash?: string;
+  time?: number;
+}
+
+/**
+ * Checks every code row against the state the code entries (up to the snapshot's seq)
+ * leave and against the code registry, then names the codes the ledger issued that have
+ * no row. Returns how many rows were checked and the seq they were read at.
+ */
+async function checkCodeRows(
+  snapshot: CodeSnapshot,
+  codeEntries: CodeEntry[],
+  rec: Reconstruction,
+  lastSeq: number,
+  chain: ChainView,
+  now: number,
+  maxDelay: number,
+  findings: Findings,
+): Promise<{ rows: number; asOfSeq: number }> {
+  const asOfSeq = snapshot.asOfSeq ?? lastSeq;
+  if (asOfSeq > lastSeq) {
+    findings.add({
+      seq: lastSeq + 1,
+      kind: "missing",
+      detail: `the codes table was read when the ledger head was seq ${asOfSeq}, but the entries end at seq ${lastSeq}: entries ${lastSeq + 1}..${asOfSeq} are absent (or the codes were exported after the entries)`,
+    });
+  }
+
+  // The ledger's word on every code, replayed up to the snapshot.
+  const ledger = new Map<string, CodeFacts>();
+  const subjectOfCode = new Map<string, string>();
+  const facts = (map: Map<string, CodeFacts>, codeId: string) => {
+    let f = map.get(codeId);
+    if (!f) map.set(codeId, (f = {}));
+    return f;
+  };
+  for (const ce of inOriginalOrder(codeEntries, rec)) {
+    const orig = rec.origSeq[ce.index];
+    if ((orig !== undefined && Number.isFinite(orig) ? orig : ce.seq) > asOfSeq) continue;
+    const payload = codePayload(ce);
+    if (!payload) continue;
+    const named = str(payload.codeId) ?? str(payload.code_id) ?? str(payload.newCodeId);
+    const transitions = codeTransitions(ce.type, payload, (codeId) => subjectOfCode.get(codeId));
+    if (named) {
+      const f = facts(ledger, named);
+      f.seq = ce.seq;
+      f.time = ce.time;
+    }
+    for (const t of transitions) {
+      const f = facts(ledger, t.codeId);
+      f.seq = ce.seq;
+      f.time = ce.time;
+      if (t.action === "issued") {
+        subjectOfCode.set(t.codeId, t.subject);
+        f.issuedSeq = ce.seq;
+        f.subject = t.subject;
+        f.kind = t.kind;
+        f.attestation = t.attestation;
+      }
+      f.status = STATUS_AFTER[t.action];
+    }
+  }
+
+  // The chain's word: every code's history from the events, each subject's current code from codeOf.
+  const onChain = new Map<string, CodeFacts>();
+  const kindOfSubject = new Map<string, number>();
+  for (const ev of chain.codeEvents ?? []) {
+    const f = facts(onChain, strip(ev.codeId));
+    const subject = strip(ev.subject);
+    if (ev.action === "issued") {
+      f.subject = subject;
+      f.kind = ev.kind ?? kindOfSubject.get(subject);
+      f.attestation = ev.attestation !== undefined ? strip(ev.attestation) : undefined;
+      if (f.kind !== undefined) kindOfSubject.set(subject, f.kind);
+    }
+    f.status = STATUS_AFTER[ev.action];
+    f.txHash = ev.txHash;
+  }
+  const codeOf = new Map<string, ChainCodeState>();
+  for (const cs of chain.codeStates ?? []) codeOf.set(strip(cs.subject), cs);
+
+  let rows = 0;
+  const seen = new Set<string>();
+  for await (const row of snapshot.rows) {
+    rows += 1;
+    const codeId = strip(row.codeId);
+    seen.add(codeId);
+    const subject = strip(row.subject);
+    const attestation = strip(row.attestation);
+    const status = STATUS_OF_ROW[row.status] ?? 0;
+    const shown = `${STATUS_NAME[status] ?? row.status}, subject ${subject}, kind ${row.kind}, attestation ${attestation}`;
+    const mine = ledger.get(codeId);
+
+    // Against the ledger.
+    const vsLedger: string[] = [];
+    if (!mine) {
+      const theirs = onChain.get(codeId);
+      findings.add({
+        seq: null,
+        kind: "code_row_without_entry",
+        codeId,
+        txHash: theirs?.txHash,
+        detail:
+          `the codes table holds code ${codeId} (${shown}) but no ledger entry up to seq ${asOfSeq} names it (row inserted, or its entries removed)` +
+          (chain.codeEvents ? (theirs ? `; the chain knows it (last event tx ${theirs.txHash ?? "?"})` : "; the chain does not know it either") : ""),
+      });
+      continue;
+    }
+    if (mine.status === undefined) {
+      vsLedger.push(`no entry issued it (its issue entry is missing or altered)`);
+    } else {
+      if (mine.status !== status) vsLedger.push(`status ${row.status}, the ledger says ${STATUS_NAME[mine.status]}`);
+      const issuedAt = mine.issuedSeq !== undefined ? ` (issued at seq ${mine.issuedSeq})` : "";
+      if (mine.subject !== undefined && mine.subject !== subject) vsLedger.push(`subject ${subject}, the ledger says ${mine.subject}${issuedAt}`);
+      if (mine.kind !== undefined && mine.kind !== row.kind) vsLedger.push(`kind ${row.kind}, the ledger says ${mine.kind}${issuedAt}`);
+      if (mine.attestation !== undefined && mine.attestation !== attestation) vsLedger.push(`attestation ${attestation}, the ledger says ${mine.attestation}${issuedAt}`);
+    }
+
+    // Against the chain (only when the registry was read).
+    const vsChain: string[] = [];
+    let txHash: string | undefined;
+    if (chain.codeEvents) {
+      const theirs = onChain.get(codeId);
+      txHash = theirs?.txHash;
+      if (!theirs || theirs.status === undefined || theirs.subject === undefined) {
+        vsChain.push(`no CodeIssued event on chain for it`);
+      } else {
+        if (theirs.status !== status) vsChain.push(`the chain's events leave it ${STATUS_NAME[theirs.status]}`);
+        if (theirs.subject !== subject) vsChain.push(`the chain issued it to subject ${theirs.subject}`);
+        if (theirs.kind !== undefined && theirs.kind !== row.kind) vsChain.push(`the chain has kind ${theirs.kind}`);
+        if (theirs.attestation !== undefined && theirs.attestation !== attestation) vsChain.push(`the chain has attestation ${theirs.attestation}`);
+      }
+      const current = codeOf.get(subject);
+      if (current) {
+        const currentId = /^0+$/.test(strip(current.codeId)) ? null : strip(current.codeId);
+        if (status !== 3 && (currentId !== codeId || current.status !== status)) {
+          vsChain.push(`codeOf(subject) on chain is ${currentId ?? "none"} ${STATUS_NAME[current.status] ?? current.status}`);
+        } else if (status === 3 && currentId === codeId && current.status !== 3) {
+          vsChain.push(`codeOf(subject) on chain has it ${STATUS_NAME[current.status] ?? current.status}`);
+        }
+      }
+    }
+    // The chain may still be catching up with recent changes (the outbox).
+    const chainCounts = vsChain.length > 0 && (mine.time === undefined || now - mine.time > maxDelay);
+    if (vsLedger.length === 0 && !chainCounts) continue;
+    const lastSeqOfCode = mine.seq ?? null;
+    findings.add({
+      seq: lastSeqOfCode,
+      kind: "code_row_mismatch",
+      codeId,
+      txHash,
+      detail:
+        `the codes table row of code ${codeId} (${shown}) ` +
+        (vsLedger.length > 0 ? `disagrees with the ledger: ${vsLedger.join("; ")}` : `agrees with the ledger but not with the chain`) +
+        (vsChain.length > 0 ? `; chain: ${vsChain.join("; ")}` : chain.codeEvents ? `; the chain agrees with the row` : "") +
+        (lastSeqOfCode !== null ? `; the last ledger entry about this code is seq ${lastSeqOfCode}` : ""),
+    });
+  }
+
+  // Codes the ledger issued that have no row.
+  for (const [codeId, mine] of ledger) {
+    if (seen.has(codeId) || mine.status === undefined) continue;
+    findings.add({
+      seq: mine.seq ?? null,
+      kind: "code_row_missing",
+      codeId,
+      txHash: onChain.get(codeId)?.txHash,
+      detail: `the ledger has code ${codeId} ${STATUS_NAME[mine.status]} for subject ${mine.subject ?? "?"} (last entry seq ${mine.seq}) but the codes table has no row for it`,
+    });
+  }
+  return { rows, asOfSeq };
 }

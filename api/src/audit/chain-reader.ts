@@ -203,6 +203,24 @@ export async function readChainView(rpc: Rpc, addresses: ChainAddresses, options
   return view;
 }
 
+/**
+ * Adds codeOf for `subjects` not read yet (e.g. the subjects of the codes table's rows,
+ * which a tampered row may name although no event does), at the view's pinned block.
+ */
+export async function addCodeStates(rpc: Rpc, view: ChainView & { block: number }, registry: string, subjects: Iterable<string>, max = 100_000): Promise<void> {
+  if (!view.codeStates) return;
+  const known = new Set(view.codeStates.map((s) => s.subject.toLowerCase().replace(/^0x/, "")));
+  const missing: string[] = [];
+  for (const subject of subjects) {
+    const key = subject.toLowerCase().replace(/^0x/, "");
+    if (known.has(key) || !/^[0-9a-f]{64}$/.test(key)) continue;
+    known.add(key);
+    missing.push(`0x${key}`);
+    if (missing.length >= max) break;
+  }
+  view.codeStates.push(...(await readCodeStates(rpc, getAddress(registry), missing, view.block)));
+}
+
 export interface RoleChange {
   contract: "CodeRegistry" | "CreditLedger";
   granted: boolean;

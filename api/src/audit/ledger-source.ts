@@ -1,7 +1,7 @@
 // Reading the ledger for auditors, in seq order, by key ranges (no OFFSET, no long
 // transaction): what GET /v1/ledger/export streams and what the entry browser searches.
 import type { Queryable } from "../db/database.ts";
-import type { ExportRow } from "./ndjson.ts";
+import type { CodeExportRow, ExportRow } from "./ndjson.ts";
 
 interface LedgerRow {
   seq: number;
@@ -77,4 +77,53 @@ export async function searchEntries(db: Queryable, q: EntrySearch): Promise<Expo
 export async function rangeHashes(db: Queryable, from: number, to: number): Promise<{ seq: number; hash: Buffer }[]> {
   const { rows } = await db.query<{ seq: number; hash: Buffer }>("SELECT seq, hash FROM ledger WHERE seq BETWEEN $1 AND $2 ORDER BY seq", [from, to]);
   return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash }));
+}
+
+interface CodeRowDb {
+  code_id: string;
+  commitment: Buffer | null;
+  kind: "person" | "enterprise" | null;
+  status: "active" | "suspended" | "revoked";
+  attestation: Buffer;
+  replaces: string | null;
+  issued_at: Date;
+  changed_at: Date;
+}
+
+/**
+ * The codes table for auditors, read in ONE snapshot (the caller's REPEATABLE READ
+ * transaction) together with the ledger head: `asOfSeq` is the last entry whose effect the
+ * rows show, so an audit compares them with the ledger replayed up to exactly that seq.
+ */
+export async function ledgerHeadSeq(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ seq: string | number }>("SELECT seq FROM ledger_head");
+  return Number(rows[0]?.seq ?? 0);
+}
+
+/** Code rows (with the subject's commitment and kind) in code id order, `page` at a time. */
+export async function* codeRows(db: Queryable, page = 5000): AsyncGenerator<CodeExportRow> {
+  let after = "";
+  for (;;) {
+    const { rows } = await db.query<CodeRowDb>(
+      `SELECT c.code_id, s.commitment, s.kind, c.status, c.attestation, c.replaces, c.issued_at, c.changed_at
+         FROM codes c LEFT JOIN subjects s ON s.id = c.subject_id
+        WHERE c.code_id > $1 ORDER BY c.code_id LIMIT $2`,
+      [after, page],
+    );
+    for (const r of rows) {
+      yield {
+        codeId: r.code_id,
+        // A row whose subject_id names no subject (foreign keys lifted) still goes out.
+        subject: r.commitment ?? new Uint8Array(32),
+        kind: r.kind ?? "unknown",
+        status: r.status,
+        attestation: r.attestation,
+        replaces: r.replaces,
+        issuedAt: r.issued_at.toISOString(),
+        changedAt: r.changed_at.toISOString(),
+      };
+    }
+    if (rows.length < page) return;
+    after = rows[rows.length - 1]!.code_id;
+  }
 }

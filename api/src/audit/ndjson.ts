@@ -5,8 +5,15 @@
 // (api/src/ledger/entry.ts). The auditor hashes that slice of the line as it is, so a
 // line is never re-serialised; a line laid out differently (re-indented by some tool)
 // still parses, and its entry is then re-canonicalised from its fields.
+//
+// The codes export (GET /v1/audit/codes, `npm run audit -- --codes FILE`): a first line
+//   {"asOfSeq":<ledger head seq when the rows were read>}
+// then one line per row of the codes table,
+//   {"codeId":"<32 hex>","subject":"<64 hex>","kind":"person"|"enterprise","status":"active"|"suspended"|"revoked","attestation":"<64 hex>"}
+// (more fields, e.g. issuedAt, changedAt, replaces, are ignored). The header may be left
+// out (the rows are then taken to match the last entry audited).
 import { canonicalEntry, canonicalJson } from "../ledger/entry.ts";
-import type { AuditEntry } from "./auditor.ts";
+import type { AuditCodeRow, AuditEntry, CodeSnapshot } from "./auditor.ts";
 import { hex, unhex } from "./hashing.ts";
 
 export interface ExportRow {
@@ -88,7 +95,7 @@ function checkFields(e: ParsedLine["entry"] | undefined): void {
 }
 
 /** Splits a byte or text stream into lines (UTF-8). */
-export async function* lines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+export async function* lines(chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let rest = "";
   for await (const chunk of chunks) {
@@ -118,4 +125,80 @@ export async function* entriesFromNdjson(chunks: AsyncIterable<Uint8Array | stri
       throw new Error(`line ${no}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
+}
+
+export interface CodeExportRow {
+  codeId: string;
+  /** Commitment bytes. */
+  subject: Uint8Array;
+  /** "unknown": the row's subject_id names no subject. */
+  kind: "person" | "enterprise" | "unknown";
+  status: "active" | "suspended" | "revoked";
+  attestation: Uint8Array;
+  replaces: string | null;
+  issuedAt: string;
+  changedAt: string;
+}
+
+export function codeHeaderLine(asOfSeq: number): string {
+  return JSON.stringify({ asOfSeq });
+}
+
+export function codeExportLine(row: CodeExportRow): string {
+  return JSON.stringify({
+    codeId: row.codeId,
+    subject: hex(row.subject),
+    kind: row.kind,
+    status: row.status,
+    attestation: hex(row.attestation),
+    replaces: row.replaces,
+    issuedAt: row.issuedAt,
+    changedAt: row.changedAt,
+  });
+}
+
+const HEX = /^(0x)?[0-9a-fA-F]+$/;
+const STATUSES = new Set(["active", "suspended", "revoked"]);
+
+/** One code line as a code row; throws on a line that is not one. */
+export function parseCodeLine(line: string): AuditCodeRow {
+  const o = JSON.parse(line) as Record<string, unknown> | null;
+  if (!o || typeof o !== "object") throw new TypeError("not a code row");
+  const kind = o.kind === "person" || o.kind === 1 ? 1 : o.kind === "enterprise" || o.kind === 2 ? 2 : o.kind === "unknown" || o.kind === 0 ? 0 : -1;
+  if (
+    typeof o.codeId !== "string" ||
+    !HEX.test(o.codeId) ||
+    typeof o.subject !== "string" ||
+    !HEX.test(o.subject) ||
+    typeof o.attestation !== "string" ||
+    !HEX.test(o.attestation) ||
+    typeof o.status !== "string" ||
+    !STATUSES.has(o.status) ||
+    kind < 0
+  ) {
+    throw new TypeError("not a code row");
+  }
+  return { codeId: o.codeId, subject: o.subject, kind, status: o.status as AuditCodeRow["status"], attestation: o.attestation };
+}
+
+/** A codes export (header line optional) read whole: the rows are compared by code id. */
+export async function codesFromNdjson(chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): Promise<CodeSnapshot & { rows: AuditCodeRow[] }> {
+  const rows: AuditCodeRow[] = [];
+  let asOfSeq: number | undefined;
+  let no = 0;
+  for await (const line of lines(chunks)) {
+    no += 1;
+    try {
+      if (no === 1 && line.includes('"asOfSeq"')) {
+        const header = JSON.parse(line) as { asOfSeq?: unknown };
+        if (!Number.isSafeInteger(header.asOfSeq) || (header.asOfSeq as number) < 0) throw new TypeError("asOfSeq is not a sequence number");
+        asOfSeq = header.asOfSeq as number;
+        continue;
+      }
+      rows.push(parseCodeLine(line));
+    } catch (error) {
+      throw new Error(`codes line ${no}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+  return { asOfSeq, rows };
 }

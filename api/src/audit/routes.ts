@@ -4,19 +4,23 @@
 //   GET  /v1/ledger/export   the ledger as NDJSON (api/src/audit/ndjson.ts), from/to
 //   GET  /v1/audit/entries   the entry browser's search
 //   GET  /v1/audit/proof     an entry with its inclusion proof in an anchored range
+//   GET  /v1/audit/codes     the codes table as NDJSON (api/src/audit/ndjson.ts), one snapshot
+//                            with the ledger head seq it matches
 //   GET  /v1/audit/config    where the chain is (the console may override it)
 //   GET  /v1/audit/latest    the last audit report published with `npm run audit -- --publish`
+//   GET  /v1/audit/reports   the published reports, newest first (summaries)
 //   POST /v1/audit/reports   publish a report
+// Reports live in the audit_reports table (api/migrations/007_audit.sql), so every API
+// instance serves the same latest one.
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { badRequest, conflict, notFound } from "../errors.ts";
 import { inclusionProof, leafHash, toHex } from "../ledger/merkle.ts";
 import { canonicalEntry } from "../ledger/entry.ts";
-import { exportLine, type ExportRow } from "./ndjson.ts";
-import { ledgerRows, rangeHashes, searchEntries } from "./ledger-source.ts";
+import { codeExportLine, codeHeaderLine, exportLine, type ExportRow } from "./ndjson.ts";
+import { codeRows, ledgerHeadSeq, ledgerRows, rangeHashes, searchEntries } from "./ledger-source.ts";
 
 const entrySchema = {
   type: "object",
@@ -50,7 +54,6 @@ function entryJson(row: ExportRow) {
 
 export default async function auditRoutes(app: FastifyInstance): Promise<void> {
   const auditor = app.requireRole("auditor");
-  const reportFile = join(app.ctx.config.dataDir, "audit", "latest.json");
 
   app.get(
     "/v1/ledger/export",
@@ -85,6 +88,67 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
       reply.header("content-type", "application/x-ndjson; charset=utf-8");
       reply.header("cache-control", "no-store");
       return reply.send(Readable.from(body()));
+    },
+  );
+
+  app.get(
+    "/v1/audit/codes",
+    {
+      preHandler: auditor,
+      schema: {
+        tags: ["audit"],
+        summary:
+          "The codes table as NDJSON: a first line {asOfSeq} (the ledger head in the same snapshot), then one {codeId, subject, kind, status, attestation, …} per code",
+        security: [{ bearer: [] }],
+      },
+    },
+    async (_request, reply) => {
+      // One REPEATABLE READ snapshot for the head and every page of rows: the rows show
+      // exactly the entries up to asOfSeq, however long the stream takes.
+      const client = await app.ctx.db.pool.connect();
+      let open = false;
+      let released = false;
+      const finish = async () => {
+        if (released) return;
+        released = true;
+        if (open) await client.query("ROLLBACK").catch(() => {});
+        client.release();
+      };
+      try {
+        await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        open = true;
+        const asOfSeq = await ledgerHeadSeq(client);
+        let started = false;
+        async function* body() {
+          started = true;
+          try {
+            let chunk = codeHeaderLine(asOfSeq) + "\n";
+            for await (const row of codeRows(client)) {
+              chunk += codeExportLine(row) + "\n";
+              if (chunk.length >= 64 * 1024) {
+                yield chunk;
+                chunk = "";
+              }
+            }
+            if (chunk) yield chunk;
+            await client.query("COMMIT");
+            open = false;
+          } finally {
+            await finish();
+          }
+        }
+        const stream = Readable.from(body());
+        // A stream destroyed before its first read never runs the generator's finally.
+        stream.once("close", () => {
+          if (!started) void finish();
+        });
+        reply.header("content-type", "application/x-ndjson; charset=utf-8");
+        reply.header("cache-control", "no-store");
+        return reply.send(stream);
+      } catch (error) {
+        await finish();
+        throw error;
+      }
     },
   );
 
@@ -205,9 +269,69 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
     "/v1/audit/latest",
     { preHandler: auditor, schema: { tags: ["audit"], summary: "The last published audit report", security: [{ bearer: [] }] } },
     async (_request, reply) => {
-      if (!existsSync(reportFile)) throw notFound("no_audit", "no audit report was published yet");
+      const { rows } = await app.ctx.db.pool.query<{ report: string }>("SELECT report FROM audit_reports ORDER BY id DESC LIMIT 1");
+      if (!rows[0]) throw notFound("no_audit", "no audit report was published yet");
       reply.header("content-type", "application/json; charset=utf-8");
-      return reply.send(await readFile(reportFile, "utf8"));
+      reply.header("cache-control", "no-store");
+      return reply.send(rows[0].report);
+    },
+  );
+
+  app.get(
+    "/v1/audit/reports",
+    {
+      preHandler: auditor,
+      schema: {
+        tags: ["audit"],
+        summary: "Published audit reports, newest first (summaries; the latest in full at /v1/audit/latest)",
+        security: [{ bearer: [] }],
+        querystring: {
+          type: "object",
+          properties: { before: { type: "integer", minimum: 1 }, limit: { type: "integer", minimum: 1, maximum: 200, default: 50 } },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              reports: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    id: { type: "integer" },
+                    publishedAt: { type: "string" },
+                    publishedBy: { type: "string" },
+                    ok: { type: "boolean" },
+                    entries: { type: "integer" },
+                    findings: { type: "integer" },
+                  },
+                  required: ["id", "publishedAt", "publishedBy", "ok", "entries", "findings"],
+                },
+              },
+            },
+            required: ["reports"],
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { before, limit } = request.query as { before?: number; limit: number };
+      const { rows } = await app.ctx.db.pool.query<{ id: string; published_at: Date; published_by: string; ok: boolean; entries: string; findings: number }>(
+        `SELECT id, published_at, published_by, ok, entries, findings FROM audit_reports
+          WHERE $1::bigint IS NULL OR id < $1 ORDER BY id DESC LIMIT $2`,
+        [before ?? null, limit],
+      );
+      return {
+        reports: rows.map((r) => ({
+          id: Number(r.id),
+          publishedAt: r.published_at.toISOString(),
+          publishedBy: r.published_by,
+          ok: r.ok,
+          entries: Number(r.entries),
+          findings: r.findings,
+        })),
+      };
     },
   );
 
@@ -222,17 +346,22 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
         security: [{ bearer: [] }],
         body: {
           type: "object",
-          properties: { ok: { type: "boolean" }, findings: { type: "array" }, entries: { type: "integer" } },
+          properties: { ok: { type: "boolean" }, findings: { type: "array" }, entries: { type: "integer", minimum: 0 } },
           required: ["ok", "findings", "entries"],
         },
       },
     },
     async (request, reply) => {
-      const report = { ...(request.body as Record<string, unknown>), publishedBy: request.operator?.sub, publishedAt: app.ctx.clock.now().toISOString() };
-      await mkdir(join(app.ctx.config.dataDir, "audit"), { recursive: true });
-      await writeFile(`${reportFile}.tmp`, JSON.stringify(report));
-      await rename(`${reportFile}.tmp`, reportFile);
-      return reply.code(201).send({ publishedAt: report.publishedAt });
+      const body = request.body as { ok: boolean; findings: unknown[]; entries: number } & Record<string, unknown>;
+      const publishedBy = request.operator?.sub ?? "unknown";
+      const publishedAt = app.ctx.clock.now().toISOString();
+      const report = { ...body, publishedBy, publishedAt };
+      const { rows } = await app.ctx.db.pool.query<{ id: string }>(
+        `INSERT INTO audit_reports (published_at, published_by, ok, entries, findings, report)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [publishedAt, publishedBy, body.ok, body.entries, body.findings.length, JSON.stringify(report)],
+      );
+      return reply.code(201).send({ id: Number(rows[0]!.id), publishedAt });
     },
   );
 }
