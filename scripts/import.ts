@@ -2,8 +2,8 @@
 //   CSV header: kind,identifier,name,legal_representative   (legal_representative: the person's ID number)
 //   NDJSON:     {"kind":"person","idNumber":"…","name":"…"}
 //               {"kind":"enterprise","uscc":"…","name":"…","legalRepresentativeIdNumber":"…"}  (or legalRepresentativeId)
-// Each batch of lines is one transaction (a savepoint per line, so a bad line is rejected
-// alone); the last committed line is kept in import_jobs under the file's SHA-256, so a
+// Each batch of lines is one transaction, enrolled with a few set-based statements
+// (api/src/subjects/enrol-batch.ts); a bad line is rejected alone; the last committed line is kept in import_jobs under the file's SHA-256, so a
 // re-run resumes. Rejected lines go to FILE.rejects.ndjson with their reasons.
 import { createHash } from "node:crypto";
 import { appendFileSync, readFileSync } from "node:fs";
@@ -11,15 +11,11 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "../api/src/config.ts";
 import { openDatabase } from "../api/src/db/database.ts";
 import { migrate } from "../api/src/db/migrate.ts";
-import { ProblemError } from "../api/src/errors.ts";
-import { enrolEnterprise, enrolPerson } from "../api/src/subjects/enrol.ts";
-import { checkResidentId } from "../api/src/subjects/identifiers.ts";
+import { enrolBatch, type BatchRow } from "../api/src/subjects/enrol-batch.ts";
 import { environmentWithSecrets } from "./lib/secrets.ts";
 import type pg from "pg";
 
-type Row =
-  | { kind: "person"; idNumber: string; name: string }
-  | { kind: "enterprise"; uscc: string; name: string; legalRepresentativeId?: string; legalRepresentativeIdNumber?: string };
+type Row = BatchRow;
 
 export function parseCsvLine(line: string): string[] {
   const out: string[] = [];
@@ -107,41 +103,26 @@ export async function importFile(
 
   while (lineNo <= lines.length) {
     const end = Math.min(lineNo + batch - 1, lines.length);
-    const rejects: string[] = [];
+    const rejects: { line: number; code: string; reason: string; text?: string }[] = [];
     const client = await pool.connect();
     let ok = 0;
     try {
       await client.query("BEGIN");
       const at = new Date();
+      const parsed: { line: number; row: BatchRow }[] = [];
       for (let n = lineNo; n <= end; n++) {
         const line = lines[n - 1]!;
         if (line.trim() === "") continue;
         const row = parseLine(line, format, header);
-        if ("error" in row) {
-          rejects.push(JSON.stringify({ line: n, code: "unparseable", reason: row.error, text: line }));
-          continue;
-        }
-        await client.query("SAVEPOINT line");
-        try {
-          if (row.kind === "person") {
-            await enrolPerson(client, options.subjectKey, row, actor, at);
-          } else {
-            let repId = row.legalRepresentativeId;
-            if (!repId && row.legalRepresentativeIdNumber) {
-              const id = checkResidentId(row.legalRepresentativeIdNumber, at);
-              const found = id.ok ? await client.query<{ id: string }>("SELECT id FROM subjects WHERE identifier = $1 AND kind = 'person'", [id.value]) : null;
-              repId = found?.rows[0]?.id ?? "00000000-0000-4000-8000-000000000000";
-            }
-            await enrolEnterprise(client, options.subjectKey, { uscc: row.uscc, name: row.name, legalRepresentativeId: repId ?? "" }, actor, at);
-          }
-          await client.query("RELEASE SAVEPOINT line");
-          ok++;
-        } catch (error) {
-          await client.query("ROLLBACK TO SAVEPOINT line");
-          if (!(error instanceof ProblemError)) throw error;
-          rejects.push(JSON.stringify({ line: n, code: error.code, reason: error.message }));
-        }
+        if ("error" in row) rejects.push({ line: n, code: "unparseable", reason: row.error, text: line });
+        else parsed.push({ line: n, row });
       }
+      const results = await enrolBatch(client, options.subjectKey, parsed.map((p) => p.row), actor, at);
+      results.forEach((result, i) => {
+        if (result.ok) ok++;
+        else rejects.push({ line: parsed[i]!.line, code: result.code, reason: result.reason });
+      });
+      rejects.sort((a, b) => a.line - b.line);
       await client.query("UPDATE import_jobs SET last_line = $2, accepted = accepted + $3, rejected = rejected + $4, updated_at = now() WHERE file_hash = $1", [
         hash,
         end,
@@ -155,7 +136,7 @@ export async function importFile(
     } finally {
       client.release();
     }
-    if (rejects.length > 0) appendFileSync(rejectsFile, rejects.join("\n") + "\n");
+    if (rejects.length > 0) appendFileSync(rejectsFile, rejects.map((r) => JSON.stringify(r)).join("\n") + "\n");
     accepted += ok;
     rejected += rejects.length;
     lineNo = end + 1;

@@ -126,13 +126,28 @@ export function normalizeChainWrite(write: ChainWrite): ChainWrite {
  * domain rows: the write exists exactly when they do. Returns the outbox row id.
  */
 export async function enqueueChainWrite(client: Queryable, write: ChainWrite): Promise<number> {
-  const normalized = normalizeChainWrite(write);
-  const { kind, ...payload } = normalized;
-  const result = await client.query<{ id: number }>("INSERT INTO chain_outbox (kind, payload) VALUES ($1, $2) RETURNING id", [
-    kind,
-    JSON.stringify(payload),
-  ]);
-  return result.rows[0]!.id;
+  const [id] = await enqueueChainWrites(client, [write]);
+  return id!;
+}
+
+/** Queues several writes with one statement (bulk enrolment); ids in the given order. */
+export async function enqueueChainWrites(client: Queryable, writes: readonly ChainWrite[]): Promise<number[]> {
+  if (writes.length === 0) return [];
+  const kinds: string[] = [];
+  const payloads: string[] = [];
+  for (const write of writes) {
+    const { kind, ...payload } = normalizeChainWrite(write);
+    kinds.push(kind);
+    payloads.push(JSON.stringify(payload));
+  }
+  // WITH ORDINALITY keeps the given order, so bigserial ids follow it (the worker sends in id order).
+  const result = await client.query<{ id: number }>(
+    `INSERT INTO chain_outbox (kind, payload)
+     SELECT kind, payload::jsonb FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(kind, payload, n) ORDER BY n
+     RETURNING id`,
+    [kinds, payloads],
+  );
+  return result.rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
 export interface OutboxRow {

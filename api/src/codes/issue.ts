@@ -5,7 +5,7 @@ import type { Queryable } from "../db/database.ts";
 import { conflict } from "../errors.ts";
 import { appendEntry } from "../ledger/append.ts";
 import { canonicalJson } from "../ledger/entry.ts";
-import { enqueueChainWrite } from "../chain/outbox.ts";
+import { enqueueChainWrite, type ChainWrite } from "../chain/outbox.ts";
 
 export interface IssueCodeInput {
   subjectId: string;
@@ -29,11 +29,43 @@ export function codeAttestation(record: { kind: string; commitment: string; code
   return createHash("sha256").update(canonicalJson({ v: 1, ...record }), "utf8").digest();
 }
 
-export async function issueCode(client: Queryable, input: IssueCodeInput): Promise<IssuedCode> {
+/** A new code's id, issue time and attestation: computed before any row is written. */
+export interface PreparedCode {
+  codeId: string;
+  issuedAt: string;
+  commitment: string;
+  attestation: Buffer;
+  replaces: string | null;
+}
+
+export function prepareCode(input: Pick<IssueCodeInput, "commitment" | "kind" | "at" | "replaces">): PreparedCode {
   const codeId = randomBytes(16).toString("hex");
   const issuedAt = new Date(Math.floor(input.at.getTime())).toISOString();
   const commitment = input.commitment.toString("hex");
   const replaces = input.replaces ?? null;
+  const attestation = codeAttestation({ kind: input.kind, commitment, codeId, issuedAt, replaces });
+  return { codeId, issuedAt, commitment, attestation, replaces };
+}
+
+/** The ledger entry of an issued code (the same for single and bulk issue). */
+export function codeIssuedEntry(code: PreparedCode, kind: "person" | "enterprise", statusIndex: number, actor: string, at: Date) {
+  return {
+    type: "code.issued",
+    payload: { codeId: code.codeId, kind, subject: code.commitment, attestation: code.attestation.toString("hex"), statusIndex, replaces: code.replaces },
+    actor,
+    subjectRef: code.codeId,
+    at,
+  };
+}
+
+/** The chain write of a first issue. */
+export function codeIssueWrite(code: PreparedCode, kind: "person" | "enterprise"): ChainWrite {
+  return { kind: "code.issue", subject: `0x${code.commitment}`, codeId: `0x${code.codeId}`, codeKind: kind === "person" ? 1 : 2, attestation: `0x${code.attestation.toString("hex")}` };
+}
+
+export async function issueCode(client: Queryable, input: IssueCodeInput): Promise<IssuedCode> {
+  const code = prepareCode(input);
+  const { codeId, issuedAt, commitment, attestation, replaces } = code;
   if (replaces !== null) {
     const revoked = await client.query(
       "UPDATE codes SET status = 'revoked', changed_at = $3 WHERE code_id = $1 AND subject_id = $2 AND status <> 'revoked'",
@@ -41,7 +73,6 @@ export async function issueCode(client: Queryable, input: IssueCodeInput): Promi
     );
     if (revoked.rowCount !== 1) throw conflict("code_not_current", `Code ${replaces} is not the current code of this subject`);
   }
-  const attestation = codeAttestation({ kind: input.kind, commitment, codeId, issuedAt, replaces });
   let statusIndex: number;
   try {
     const inserted = await client.query<{ status_index: number }>(
@@ -54,18 +85,11 @@ export async function issueCode(client: Queryable, input: IssueCodeInput): Promi
     if ((error as { code?: string }).code === "23505") throw conflict("code_already_active", "The subject already has a current code; rotate it instead");
     throw error;
   }
-  await appendEntry(client, {
-    type: "code.issued",
-    payload: { codeId, kind: input.kind, subject: commitment, attestation: attestation.toString("hex"), statusIndex, replaces },
-    actor: input.actor,
-    subjectRef: codeId,
-    at: input.at,
-  });
-  const subject = `0x${commitment}`;
+  await appendEntry(client, codeIssuedEntry(code, input.kind, statusIndex, input.actor, input.at));
   if (replaces === null) {
-    await enqueueChainWrite(client, { kind: "code.issue", subject, codeId: `0x${codeId}`, codeKind: input.kind === "person" ? 1 : 2, attestation: `0x${attestation.toString("hex")}` });
+    await enqueueChainWrite(client, codeIssueWrite(code, input.kind));
   } else {
-    await enqueueChainWrite(client, { kind: "code.rotate", subject, oldCodeId: `0x${replaces}`, newCodeId: `0x${codeId}`, attestation: `0x${attestation.toString("hex")}` });
+    await enqueueChainWrite(client, { kind: "code.rotate", subject: `0x${commitment}`, oldCodeId: `0x${replaces}`, newCodeId: `0x${codeId}`, attestation: `0x${attestation.toString("hex")}` });
   }
   return { codeId, statusIndex };
 }

@@ -70,18 +70,44 @@ async function insertSubject(
     return result.rows[0]!.id;
   } catch (error) {
     // Two enrolments of one identifier at once: the unique index decides.
-    if ((error as { code?: string }).code === "23505") throw conflict("subject_already_enrolled", `This ${row.kind} is already enrolled`);
+    if ((error as { code?: string }).code === "23505") throw duplicateSubject(row.kind);
     throw error;
   }
 }
 
-export async function enrolPerson(client: Queryable, subjectKey: Uint8Array, input: PersonInput, actor: string, at: Date): Promise<Enrolled> {
+/** A subject's row as validated from input, before anything is written. */
+export interface ValidSubject {
+  identifier: string;
+  name: string;
+  displayName: string;
+  commitment: Buffer;
+}
+
+/** Checks a person's input (checksum, birth date, name); throws ProblemError. */
+export function validatePerson(subjectKey: Uint8Array, input: Pick<PersonInput, "idNumber" | "name">, at: Date): ValidSubject {
   const id = checkResidentId(String(input.idNumber ?? ""), at);
   if (!id.ok) throw badRequest("invalid_id_number", `Resident ID number: ${id.reason}`);
   const name = checkName(String(input.name ?? ""), "name");
-  const commitment = subjectCommitment(subjectKey, "person", id.value);
+  return { identifier: id.value, name, displayName: maskPersonName(name), commitment: subjectCommitment(subjectKey, "person", id.value) };
+}
+
+/** Checks an enterprise's input (USCC checksum, name); the legal representative is checked against the database. */
+export function validateEnterprise(subjectKey: Uint8Array, input: Pick<EnterpriseInput, "uscc" | "name">): ValidSubject {
+  const uscc = checkUscc(String(input.uscc ?? ""));
+  if (!uscc.ok) throw badRequest("invalid_uscc", `Unified Social Credit Code: ${uscc.reason}`);
+  const name = checkName(String(input.name ?? ""), "name");
+  return { identifier: uscc.value, name, displayName: maskEnterpriseName(name), commitment: subjectCommitment(subjectKey, "enterprise", uscc.value) };
+}
+
+export const duplicateSubject = (kind: SubjectKind) => conflict("subject_already_enrolled", `This ${kind} is already enrolled`);
+export const legalRepresentativeNotFound = () =>
+  notFound("legal_representative_not_found", "The legal representative is not enrolled; enrol the person first");
+export const legalRepresentativeNotPerson = () => unprocessable("legal_representative_not_person", "The legal representative must be an enrolled person");
+
+export async function enrolPerson(client: Queryable, subjectKey: Uint8Array, input: PersonInput, actor: string, at: Date): Promise<Enrolled> {
+  const { identifier, name, displayName, commitment } = validatePerson(subjectKey, input, at);
+  const id = { value: identifier };
   await refuseDuplicate(client, id.value, commitment, "person");
-  const displayName = maskPersonName(name);
   const subjectId = await insertSubject(client, { kind: "person", identifier: id.value, name, displayName, commitment, legalRepId: null, actor, at });
   await appendEntry(client, {
     type: "subject.enrolled",
@@ -96,19 +122,18 @@ export async function enrolPerson(client: Queryable, subjectKey: Uint8Array, inp
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isSubjectId = (value: string) => UUID.test(value);
+export const invalidLegalRepresentative = () => badRequest("invalid_legal_representative", "legalRepresentativeId must be a subject id");
 
 export async function enrolEnterprise(client: Queryable, subjectKey: Uint8Array, input: EnterpriseInput, actor: string, at: Date): Promise<Enrolled> {
-  const uscc = checkUscc(String(input.uscc ?? ""));
-  if (!uscc.ok) throw badRequest("invalid_uscc", `Unified Social Credit Code: ${uscc.reason}`);
-  const name = checkName(String(input.name ?? ""), "name");
+  const { identifier, name, displayName, commitment } = validateEnterprise(subjectKey, input);
+  const uscc = { value: identifier };
   const repId = String(input.legalRepresentativeId ?? "");
-  if (!UUID.test(repId)) throw badRequest("invalid_legal_representative", "legalRepresentativeId must be a subject id");
+  if (!isSubjectId(repId)) throw invalidLegalRepresentative();
   const rep = await client.query<{ kind: SubjectKind }>("SELECT kind FROM subjects WHERE id = $1", [repId]);
-  if (!rep.rows[0]) throw notFound("legal_representative_not_found", "The legal representative is not enrolled; enrol the person first");
-  if (rep.rows[0].kind !== "person") throw unprocessable("legal_representative_not_person", "The legal representative must be an enrolled person");
-  const commitment = subjectCommitment(subjectKey, "enterprise", uscc.value);
+  if (!rep.rows[0]) throw legalRepresentativeNotFound();
+  if (rep.rows[0].kind !== "person") throw legalRepresentativeNotPerson();
   await refuseDuplicate(client, uscc.value, commitment, "enterprise");
-  const displayName = maskEnterpriseName(name);
   const subjectId = await insertSubject(client, { kind: "enterprise", identifier: uscc.value, name, displayName, commitment, legalRepId: repId, actor, at });
   await appendEntry(client, {
     type: "subject.enrolled",
