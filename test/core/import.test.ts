@@ -72,4 +72,38 @@ describe("bulk import (PostgreSQL server)", () => {
     expect(r.accepted).toBe(25);
     expect((await db.pool.query("SELECT count(*)::int AS n FROM subjects WHERE name = '林某'")).rows[0].n).toBe(25);
   });
+
+  it("writes what single enrolment writes, with representatives and duplicates inside one batch", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "onecode-import-"));
+    const file = join(dir, "same-batch.ndjson");
+    const rows = [
+      { kind: "person", idNumber: personId(15_000), name: "陈大文" },
+      { kind: "enterprise", uscc: uscc(15_000), name: "佛山市同批有限公司", legalRepresentativeIdNumber: personId(15_000) },
+      { kind: "person", idNumber: personId(15_000), name: "重复" },
+      { kind: "enterprise", uscc: uscc(15_001), name: "佛山市企业代表有限公司", legalRepresentativeIdNumber: uscc(15_000) },
+    ];
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    const before = (await db.pool.query("SELECT seq FROM ledger_head")).rows[0].seq as number;
+    const r = await importFile(db.pool, file, { subjectKey: key, batch: 100 });
+    expect(r).toMatchObject({ accepted: 2, rejected: 2 });
+    const rejects = readFileSync(r.rejectsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(rejects.map((x) => [x.line, x.code])).toEqual([
+      [3, "subject_already_enrolled"],
+      [4, "legal_representative_not_found"], // a USCC is not a person's ID number
+    ]);
+    const entries = (await db.pool.query("SELECT type, payload, subject_ref FROM ledger WHERE seq > $1 ORDER BY seq", [before])).rows;
+    expect(entries.map((e) => e.type)).toEqual(["subject.enrolled", "code.issued", "subject.enrolled", "code.issued"]);
+    const person = (await db.pool.query("SELECT id FROM subjects WHERE identifier = $1", [personId(15_000)])).rows[0];
+    const enterprise = (await db.pool.query("SELECT id, legal_rep_id FROM subjects WHERE identifier = $1", [uscc(15_000)])).rows[0];
+    expect(enterprise.legal_rep_id).toBe(person.id);
+    expect(Object.keys(JSON.parse(entries[2].payload)).sort()).toEqual(["commitment", "kind", "legalRepresentativeId", "subjectId"]);
+    expect(Object.keys(JSON.parse(entries[3].payload)).sort()).toEqual(["attestation", "codeId", "kind", "replaces", "statusIndex", "subject"]);
+    const writes = (await db.pool.query("SELECT kind, payload FROM chain_outbox ORDER BY id DESC LIMIT 2")).rows.reverse();
+    expect(writes.map((w) => [w.kind, w.payload.codeKind])).toEqual([
+      ["code.issue", 1],
+      ["code.issue", 2],
+    ]);
+    expect(writes[1].payload.codeId).toBe(`0x${JSON.parse(entries[3].payload).codeId}`);
+    expect(await verifyChain(db.pool)).toBeGreaterThan(82);
+  });
 });
