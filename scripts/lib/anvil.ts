@@ -82,7 +82,10 @@ async function waitForRpc(url: string, child: ChildProcess, timeoutMs: number): 
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(options.chainId ?? 31337)];
+  // --prune-history: keep the last 256 states in memory and none on disk. Without it anvil
+  // spills every historical state to ~/.foundry/anvil/tmp (tens of GB for a million codes)
+  // and leaves the folder behind when it is killed. Reads at a recent pinned block still work.
+  const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(options.chainId ?? 31337), "--prune-history", "256"];
   if (options.statePath) {
     mkdirSync(dirname(options.statePath), { recursive: true });
     args.push("--state", options.statePath, "--state-interval", String(options.stateIntervalSeconds ?? 5));
