@@ -40,7 +40,7 @@ function isDatabaseDown(error: unknown): boolean {
   const message = (error as Error)?.message ?? "";
   return (
     (code !== undefined && (DATABASE_DOWN.has(code) || NETWORK_DOWN.has(code))) ||
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(message)
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|is not queryable/i.test(message)
   );
 }
 

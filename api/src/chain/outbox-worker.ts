@@ -176,7 +176,7 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
   async function markDone(rows: Row[], receipt: TransactionReceipt | null, note: string | null): Promise<void> {
     await withTransaction(pool, async (client) => {
       await client.query(
-        `UPDATE chain_outbox SET status = 'done', done_at = now(), error = $2,
+        `UPDATE chain_outbox SET status = 'done', done_at = now(), error = $2, raw_tx = NULL,
            tx_hash = COALESCE($3, tx_hash), block_number = $4 WHERE id = ANY($1::bigint[])`,
         [rows.map((r) => r.id), note, receipt?.hash ?? null, receipt?.blockNumber ?? null],
       );
@@ -371,9 +371,12 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
       await withTransaction(pool, async (client) => {
         for (const [unit, tx] of out) {
           await client.query(
-            `UPDATE chain_outbox SET status = 'sent', attempts = attempts + 1, sent_at = now(), signer = $2, nonce = $3, tx_hash = $4, raw_tx = $5
+            // The signed bytes (up to ~16 MB of calldata for a full batch) are kept once, on the
+            // unit's first row, which is the row recovery re-sends from.
+            `UPDATE chain_outbox SET status = 'sent', attempts = attempts + 1, sent_at = now(), signer = $2, nonce = $3, tx_hash = $4,
+               raw_tx = CASE WHEN id = $6 THEN $5 END
               WHERE id = ANY($1::bigint[])`,
-            [unit.rows.map((r) => r.id), tx.from, tx.nonce, tx.hash, tx.raw],
+            [unit.rows.map((r) => r.id), tx.from, tx.nonce, tx.hash, tx.raw, Math.min(...unit.rows.map((r) => r.id))],
           );
         }
       });

@@ -20,7 +20,8 @@ export interface PollLoopOptions {
 }
 
 export function createPollLoop(options: PollLoopOptions): PollLoop {
-  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  // A short cap: after a chain outage the backlog starts draining within seconds.
+  const maxBackoffMs = options.maxBackoffMs ?? 5_000;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   let stopped = true;

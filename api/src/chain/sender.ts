@@ -120,7 +120,9 @@ export class TxSender {
       await this.provider.send("eth_sendRawTransaction", [signed.raw]);
       return "sent";
     } catch (error) {
-      const message = errorMessage(error) + " " + String((error as { info?: { error?: { message?: string } } })?.info?.error?.message ?? "");
+      // Nodes put the reason in different places: ethers' message, info.error, or error.error (anvil).
+      const e = error as { info?: { error?: { message?: string } }; error?: { message?: string } };
+      const message = `${errorMessage(error)} ${e?.info?.error?.message ?? ""} ${e?.error?.message ?? ""}`;
       if (/already known|already imported|known transaction|AlreadyKnown/i.test(message)) return "sent";
       if (/nonce/i.test(message) && /too low|already been used/i.test(message)) {
         this.resetNonce(signed.from);

@@ -45,15 +45,26 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedServer
   };
 }
 
+/**
+ * When the server ends connections (restart, failover), pg emits 'error' on idle
+ * pool clients and on clients checked out by a request; unhandled, that would end
+ * the process. The request in flight still gets its own error (answered 503), and
+ * the pool replaces the connection.
+ */
+function survivesServerRestarts(pool: pg.Pool): void {
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+}
+
 export async function openDatabase(config: Pick<Config, "databaseUrl" | "dataDir">, poolSize = 10): Promise<Database> {
   if (config.databaseUrl) {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: poolSize, connectionTimeoutMillis: 5000 });
-    pool.on("error", () => {}); // idle-client errors (server restart) surface on the next query instead
+    survivesServerRestarts(pool);
     return { pool, mode: "server", url: config.databaseUrl, close: () => pool.end() };
   }
   const embedded = await startEmbeddedPostgres(join(config.dataDir, "pg"));
   const pool = new pg.Pool({ connectionString: embedded.url, max: 1, connectionTimeoutMillis: 30_000 });
-  pool.on("error", () => {});
+  survivesServerRestarts(pool);
   return {
     pool,
     mode: "embedded",
