@@ -1,0 +1,226 @@
+// `npm run bench -- enrol [--count N] [--json] [--batch 500] [--anchor-batch 10000] [--issue-batch N] [--overlap] [--keep]`
+//
+// One million subjects (by default) end to end, each phase timed on its own:
+//   generate   synthetic subjects with valid checksums, 30 % enterprises (scripts/lib/synthetic.ts)
+//   import     the bulk import path itself (importFile of scripts/import.ts) into a fresh
+//              database on the PostgreSQL server (DATABASE_URL or 127.0.0.1:5432)
+//   chain      the outbox worker issues every code on chain (anvil), batched issueCodes
+//   anchoring  the anchoring worker anchors every ledger entry (Merkle roots on CreditLedger)
+// With --overlap the two workers run during the import, as they do in production, and the
+// chain and anchoring phases are the tails left after the import ends.
+// Then it checks the result (every code issued exactly once, every entry anchored exactly
+// once; skipped above 200,000 subjects unless --verify) and drops the database.
+// Goal: all of it within 30 minutes for 1,000,000 subjects on this machine.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../api/src/config.ts";
+import { systemClock, type AppContext } from "../../api/src/context.ts";
+import { createOutboxWorker } from "../../api/src/chain/outbox-worker.ts";
+import { createAnchorWorker } from "../../api/src/ledger/anchor-worker.ts";
+import { importFile } from "../import.ts";
+import { writeSubjectsFile } from "../lib/synthetic.ts";
+import {
+  auditAnchors,
+  auditCodes,
+  createBenchDatabase,
+  parseArgs,
+  printTable,
+  randomKeys,
+  round,
+  sleep,
+  stackEnv,
+  startBenchChain,
+} from "./_stack.ts";
+
+function progress(label: string, done: number, total: number, started: number): void {
+  const s = (performance.now() - started) / 1000;
+  process.stderr.write(`\r  ${label}: ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")}  ${Math.round(done / Math.max(s, 0.001))}/s  ${s.toFixed(0)} s   `);
+}
+
+export async function main(args: string[]): Promise<void> {
+  const { flags, opt } = parseArgs(args);
+  const count = Number(opt("count", "1000000"));
+  const batch = Number(opt("batch", "500"));
+  const anchorBatch = Number(opt("anchor-batch", "10000"));
+  // Codes per issueCodes transaction; default: the outbox worker's own (as the API runs it).
+  const issueBatch = opt("issue-batch", "") ? Number(opt("issue-batch", "")) : undefined;
+  const json = flags.has("--json");
+  const verify = flags.has("--verify") || count <= 200_000;
+  const overlap = flags.has("--overlap");
+  if (!Number.isInteger(count) || count < 10) throw new Error("--count must be an integer >= 10");
+
+  const work = mkdtempSync(join(tmpdir(), "onecode-bench-enrol-"));
+  const file = join(work, "subjects.ndjson");
+  const keys = randomKeys();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const totalStart = performance.now();
+
+  // 1. generate
+  log(`enrol benchmark: ${count.toLocaleString("en-US")} subjects`);
+  let t = performance.now();
+  const generated = await writeSubjectsFile(file, count, { seed: 1 });
+  const generateSeconds = (performance.now() - t) / 1000;
+  log(`  generated ${generated.persons} persons, ${generated.enterprises} enterprises in ${generateSeconds.toFixed(1)} s`);
+
+  const db = await createBenchDatabase({ prefix: "onecode_bench_enrol", poolSize: 4 });
+  const chain = await startBenchChain({ persist: false });
+  const config = {
+    ...loadConfig(stackEnv({ databaseUrl: db.url, chain, keys, dataDir: work })),
+    anchorMaxBatch: anchorBatch,
+    anchorIntervalMs: 50,
+    outboxPollMs: 50,
+  };
+  const ctx: AppContext = { config, db, clock: systemClock, chain: chain.client({ pollMs: 20, requestTimeoutMs: 60_000 }) };
+  let result: Record<string, number> | null = null;
+  const outbox = createOutboxWorker(ctx, { maxIssueBatch: issueBatch, receiptTimeoutMs: 120_000, log: (m, f) => log(`  outbox: ${m} ${JSON.stringify(f ?? {})}`) });
+  const anchor = createAnchorWorker(ctx, { receiptTimeoutMs: 120_000, log: (m, f) => log(`  anchor: ${m} ${JSON.stringify(f ?? {})}`) });
+  // The shared test server runs with autovacuum off (fast test databases); without it the
+  // outbox and code rows that the workers update pile up dead versions and every outbox
+  // poll wades through them. A production server has autovacuum on: do what it would do.
+  const autovacuum = (await db.pool.query<{ autovacuum: string }>("SHOW autovacuum")).rows[0]!.autovacuum;
+  let vacuuming: NodeJS.Timeout | null = null;
+  let vacuumRunning: Promise<unknown> = Promise.resolve();
+  if (autovacuum !== "on") {
+    log("  the server has autovacuum off: vacuuming the hot tables every 20 s, as autovacuum would");
+    vacuuming = setInterval(() => {
+      vacuumRunning = vacuumRunning.then(() =>
+        db.pool.query("VACUUM (ANALYZE) chain_outbox, codes, ledger_head, code_status_version, anchors, import_jobs").catch(() => {}),
+      );
+    }, 20_000);
+  }
+  try {
+    if (overlap) {
+      outbox.start();
+      anchor.start();
+    }
+    // 2. import, through the bulk import command's own code
+    t = performance.now();
+    const imported = await importFile(db.pool, file, {
+      subjectKey: config.subjectKey,
+      batch,
+      actor: "registrar:bench",
+      progress: (done, total) => progress("import", done, total, t),
+    });
+    const importSeconds = (performance.now() - t) / 1000;
+    process.stderr.write("\n");
+    if (imported.accepted !== count || imported.rejected !== 0) {
+      throw new Error(`import accepted ${imported.accepted} and rejected ${imported.rejected} of ${count} (see ${imported.rejectsFile})`);
+    }
+
+    // 3. codes issued on chain by the outbox worker (batched issueCodes)
+    const open = async () => Number((await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chain_outbox WHERE status IN ('pending', 'sent')")).rows[0]!.n);
+    t = performance.now();
+    outbox.start();
+    for (;;) {
+      const left = await open();
+      progress("chain issue", count - left, count, t);
+      if (left === 0) break;
+      await sleep(1000);
+    }
+    await outbox.stop();
+    const chainIssueSeconds = (performance.now() - t) / 1000;
+    process.stderr.write("\n");
+    const failed = Number((await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chain_outbox WHERE status = 'failed'")).rows[0]!.n);
+    if (failed) throw new Error(`${failed} chain writes failed`);
+
+    // 4. every ledger entry anchored
+    const entries = Number((await db.pool.query<{ seq: number }>("SELECT seq FROM ledger_head")).rows[0]!.seq);
+    t = performance.now();
+    anchor.start();
+    for (;;) {
+      const r = await db.pool.query<{ a: number | null }>("SELECT max(to_seq) AS a FROM anchors WHERE status = 'confirmed'");
+      const anchored = r.rows[0]!.a ?? 0;
+      progress("anchoring", anchored, entries, t);
+      if (anchored >= entries) break;
+      await sleep(500);
+    }
+    await anchor.stop();
+    const anchoringSeconds = (performance.now() - t) / 1000;
+    process.stderr.write("\n");
+    const seconds = (performance.now() - totalStart) / 1000;
+
+    const stats = (
+      await db.pool.query<{ txs: number; anchors: number }>(
+        "SELECT (SELECT count(DISTINCT tx_hash)::int FROM chain_outbox) AS txs, (SELECT count(*)::int FROM anchors) AS anchors",
+      )
+    ).rows[0]!;
+    const gas = await gasOfIssues(ctx, db.pool);
+
+    let verified = "skipped (over 200,000; pass --verify)";
+    if (verify) {
+      t = performance.now();
+      const codes = await auditCodes(db.pool, ctx.chain!);
+      const anchors = await auditAnchors(db.pool, ctx.chain!);
+      const problems = [...codes.problems, ...anchors.problems];
+      if (problems.length) throw new Error(`verification failed: ${problems.slice(0, 10).join("; ")}`);
+      verified = `ok: ${codes.issuedEvents} CodeIssued events for ${codes.codes} codes, ${anchors.events} anchors for ${anchors.entries} entries (${((performance.now() - t) / 1000).toFixed(1)} s)`;
+    }
+
+    result = {
+      count,
+      seconds: round(seconds, 1),
+      subjectsPerSec: round(count / seconds, 1),
+      generateSeconds: round(generateSeconds, 1),
+      importSeconds: round(importSeconds, 1),
+      chainIssueSeconds: round(chainIssueSeconds, 1),
+      anchoringSeconds: round(anchoringSeconds, 1),
+      importPerSec: round(count / importSeconds, 1),
+      // With --overlap the codes were issued during the import and its tail.
+      chainIssuePerSec: round(count / (overlap ? importSeconds + chainIssueSeconds : chainIssueSeconds), 1),
+      ledgerEntries: entries,
+      issueTransactions: stats.txs,
+      anchors: stats.anchors,
+      issueGasPerCode: gas,
+      overlap: overlap ? 1 : 0,
+      vacuumEvery20s: autovacuum !== "on" ? 1 : 0,
+    };
+    printTable(`enrol: ${count.toLocaleString("en-US")} subjects (${generated.persons} persons, ${generated.enterprises} enterprises)${overlap ? ", workers during the import" : ""}`, [
+      ["generate (s)", result.generateSeconds!],
+      ["import (s)", result.importSeconds!],
+      [overlap ? "chain issue tail after import (s)" : "chain issue drain (s)", result.chainIssueSeconds!],
+      [overlap ? "anchoring tail (s)" : "anchoring (s)", result.anchoringSeconds!],
+      ["total (s)", result.seconds!],
+      ["subjects/s (end to end)", result.subjectsPerSec!],
+      ["import subjects/s", result.importPerSec!],
+      ["chain issue codes/s", result.chainIssuePerSec!],
+      ["ledger entries", entries],
+      ["issueCodes transactions", stats.txs],
+      ["anchors", stats.anchors],
+      ["gas per issued code", gas],
+      ["goal (1M <= 1800 s)", count >= 1_000_000 ? (seconds <= 1800 ? "met" : "missed") : `projected ${Math.round((seconds / count) * 1_000_000)} s for 1M`],
+      ["verification", verified],
+    ]);
+  } finally {
+    if (vacuuming) clearInterval(vacuuming);
+    await vacuumRunning;
+    await outbox.stop();
+    await anchor.stop();
+    await ctx.chain?.close();
+    await chain.stop();
+    if (flags.has("--keep")) log(`kept database ${db.name}`);
+    else await db.drop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  if (json && result) console.log(JSON.stringify(result));
+}
+
+/** Average gas of the issueCodes transactions per code issued (from a sample of receipts). */
+async function gasOfIssues(ctx: AppContext, pool: AppContext["db"]["pool"]): Promise<number> {
+  const sample = (
+    await pool.query<{ tx_hash: string; n: number }>(
+      "SELECT tx_hash, count(*)::int AS n FROM chain_outbox WHERE kind = 'code.issue' AND tx_hash IS NOT NULL GROUP BY tx_hash ORDER BY tx_hash LIMIT 20",
+    )
+  ).rows;
+  let gas = 0n;
+  let codes = 0;
+  for (const row of sample) {
+    const receipt = await ctx.chain!.provider.getTransactionReceipt(row.tx_hash);
+    if (!receipt) continue;
+    gas += receipt.gasUsed;
+    codes += row.n;
+  }
+  return codes ? Math.round(Number(gas) / codes) : 0;
+}
+
+if (import.meta.main) await main(process.argv.slice(2));
