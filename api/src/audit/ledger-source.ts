@@ -2,39 +2,14 @@
 // transaction): what GET /v1/ledger/export streams and what the entry browser searches.
 import type { Queryable } from "../db/database.ts";
 import type { CodeExportRow, ExportRow } from "./ndjson.ts";
-
-interface LedgerRow {
-  seq: number;
-  type: string;
-  payload: string;
-  subject_ref: string | null;
-  actor: string;
-  created_at: Date;
-  prev_hash: Buffer;
-  hash: Buffer;
-}
-
-const COLUMNS = "seq, type, payload, subject_ref, actor, created_at, prev_hash, hash";
-
-function toRow(r: LedgerRow): ExportRow {
-  return {
-    seq: Number(r.seq),
-    type: r.type,
-    payload: r.payload,
-    subjectRef: r.subject_ref,
-    actor: r.actor,
-    createdAt: r.created_at.toISOString(),
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
-}
+import { LEDGER_COLUMNS, toLedgerEntry, type LedgerRow } from "../ledger/rows.ts";
 
 /** Rows with from <= seq <= to, in seq order, fetched `page` at a time. */
 export async function* ledgerRows(db: Queryable, from = 1, to = Number.MAX_SAFE_INTEGER, page = 5000): AsyncGenerator<ExportRow> {
   let after = from - 1;
   for (;;) {
-    const { rows } = await db.query<LedgerRow>(`SELECT ${COLUMNS} FROM ledger WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [after, to, page]);
-    for (const r of rows) yield toRow(r);
+    const { rows } = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [after, to, page]);
+    for (const r of rows) yield toLedgerEntry(r);
     if (rows.length < page) return;
     after = Number(rows[rows.length - 1]!.seq);
   }
@@ -67,10 +42,10 @@ export async function searchEntries(db: Queryable, q: EntrySearch): Promise<Expo
   if (q.before !== undefined) add("seq < ?", q.before);
   args.push(q.limit);
   const { rows } = await db.query<LedgerRow>(
-    `SELECT ${COLUMNS} FROM ledger ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $${args.length}`,
+    `SELECT ${LEDGER_COLUMNS} FROM ledger ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $${args.length}`,
     args,
   );
-  return rows.map(toRow);
+  return rows.map(toLedgerEntry);
 }
 
 /** Entry hashes of from..to in seq order (for an inclusion proof). */

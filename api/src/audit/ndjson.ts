@@ -12,21 +12,12 @@
 //   {"codeId":"<32 hex>","subject":"<64 hex>","kind":"person"|"enterprise","status":"active"|"suspended"|"revoked","attestation":"<64 hex>"}
 // (more fields, e.g. issuedAt, changedAt, replaces, are ignored). The header may be left
 // out (the rows are then taken to match the last entry audited).
-import { canonicalEntry, canonicalJson } from "../ledger/entry.ts";
+import { canonicalEntry, canonicalJson, type LedgerEntry } from "../ledger/entry.ts";
 import type { AuditCodeRow, AuditEntry, CodeSnapshot } from "./auditor.ts";
 import { hex, unhex } from "./hashing.ts";
 
-export interface ExportRow {
-  seq: number;
-  type: string;
-  /** Canonical JSON text of the payload, as stored. */
-  payload: string;
-  subjectRef: string | null;
-  actor: string;
-  createdAt: string;
-  prevHash: Uint8Array;
-  hash: Uint8Array;
-}
+/** One exported entry: exactly the stored entry (api/src/ledger/entry.ts). */
+export type ExportRow = LedgerEntry;
 
 const HASH_AT = '{"hash":"'.length;
 const PREV_AT = HASH_AT + 64 + '","prevHash":"'.length;

@@ -3,6 +3,8 @@ import type { FastifyInstance } from "fastify";
 import { notFound } from "../errors.ts";
 import { listAnchors } from "./anchor.ts";
 import { proveEntry } from "./proof.ts";
+import { LEDGER_COLUMNS, toLedgerEntry, type LedgerRow } from "./rows.ts";
+import { toHex } from "./merkle.ts";
 
 const hex32 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
 const problem = { $ref: "Problem#" } as const;
@@ -80,28 +82,11 @@ export default async function ledgerRoutes(app: FastifyInstance): Promise<void> 
       schema: { tags: ["ledger"], security: [{ bearer: [] }], params: seqParams, response: { 200: entrySchema, 401: problem, 403: problem, 404: problem } },
     },
     async (request) => {
-      const result = await app.ctx.db.pool.query<{
-        seq: number;
-        type: string;
-        payload: string;
-        subject_ref: string | null;
-        actor: string;
-        created_at: Date;
-        prev_hash: Buffer;
-        hash: Buffer;
-      }>("SELECT seq, type, payload, subject_ref, actor, created_at, prev_hash, hash FROM ledger WHERE seq = $1", [request.params.seq]);
+      const result = await app.ctx.db.pool.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq = $1`, [request.params.seq]);
       const row = result.rows[0];
       if (!row) throw notFound("entry_not_found", `No ledger entry ${request.params.seq}`);
-      return {
-        seq: row.seq,
-        type: row.type,
-        payload: row.payload,
-        subjectRef: row.subject_ref,
-        actor: row.actor,
-        createdAt: row.created_at.toISOString(),
-        prevHash: row.prev_hash.toString("hex"),
-        hash: row.hash.toString("hex"),
-      };
+      const entry = toLedgerEntry(row);
+      return { ...entry, prevHash: toHex(entry.prevHash), hash: toHex(entry.hash) };
     },
   );
 

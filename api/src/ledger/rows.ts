@@ -1,0 +1,30 @@
+// Reading ledger rows back from PostgreSQL as LedgerEntry values (entry.ts): one
+// column list and one conversion for the entry routes, the export and the audit.
+import type { LedgerEntry } from "./entry.ts";
+
+export const LEDGER_COLUMNS = "seq, type, payload, subject_ref, actor, created_at, prev_hash, hash";
+
+export interface LedgerRow {
+  seq: number;
+  type: string;
+  payload: string;
+  subject_ref: string | null;
+  actor: string;
+  created_at: Date;
+  prev_hash: Buffer;
+  hash: Buffer;
+}
+
+export function toLedgerEntry(r: LedgerRow): LedgerEntry {
+  return {
+    seq: Number(r.seq),
+    type: r.type,
+    payload: r.payload,
+    subjectRef: r.subject_ref,
+    actor: r.actor,
+    // Stored with millisecond precision, so this prints exactly what was hashed.
+    createdAt: r.created_at.toISOString(),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
