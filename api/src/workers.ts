@@ -64,17 +64,41 @@ export function startWorkers(ctx: AppContext, options: WorkerOptions = {}): Work
     }
   }
 
+  function scheduleElection(): void {
+    if (!stopped) electionTimer = setTimeout(() => void elect(), options.electionIntervalMs ?? 5000);
+  }
+
+  /**
+   * The lock lives as long as its session: when the connection breaks (a database
+   * restart, a terminated backend) another instance may already lead, so this one
+   * stops its workers and stands for election again.
+   */
+  async function stepDown(): Promise<void> {
+    if (!leader) return;
+    leader = false;
+    log("workers: lost the leader lock; standing down");
+    if (schedulerTimer) clearTimeout(schedulerTimer);
+    await Promise.all([outbox.stop(), anchor.stop()]);
+    lockClient?.release(true);
+    lockClient = null;
+    scheduleElection();
+  }
+
   async function elect(): Promise<void> {
     if (stopped || leader) return;
     try {
-      lockClient ??= await ctx.db.pool.connect();
+      if (!lockClient) {
+        lockClient = await ctx.db.pool.connect();
+        lockClient.on("error", () => void stepDown());
+        lockClient.on("end", () => void stepDown());
+      }
       const got = await lockClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [WORKER_LOCK]);
       if (got.rows[0]?.ok) return lead();
     } catch {
       lockClient?.release(true);
       lockClient = null;
     }
-    if (!stopped) electionTimer = setTimeout(() => void elect(), options.electionIntervalMs ?? 5000);
+    scheduleElection();
   }
 
   if (ctx.db.mode === "embedded") lead();
