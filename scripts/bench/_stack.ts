@@ -123,6 +123,10 @@ export async function startBenchChain(
      * node turn it off.
      */
     persist?: boolean;
+    /** Historical states anvil keeps in memory (see AnvilOptions.historyStates). */
+    historyStates?: number;
+    /** Blocks mined on a timer (see AnvilOptions.mineEverySeconds). */
+    mineEverySeconds?: number;
   } = {},
 ): Promise<BenchChain> {
   ensureArtifacts();
@@ -133,6 +137,8 @@ export async function startBenchChain(
     stateIntervalSeconds: 1,
     blockTime: options.blockTime,
     gasLimit: options.gasLimit,
+    historyStates: options.historyStates,
+    mineEverySeconds: options.mineEverySeconds,
   });
   const signer = Wallet.createRandom();
   const officer = Wallet.createRandom();

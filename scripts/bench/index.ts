@@ -14,5 +14,7 @@ if (!name || !available.includes(name)) {
 }
 const file = join(dir, `${name}.ts`);
 if (!existsSync(file)) process.exit(2);
+// Ctrl-C ends the run through process.exit, so exit handlers stop the child nodes it started.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 const bench = (await import(file)) as { main(args: string[]): Promise<void> };
 await bench.main(rest);
