@@ -457,14 +457,20 @@ export async function auditCodes(pool: pg.Pool, chain: ChainClient): Promise<Cod
   const latest = await chain.provider.getBlockNumber();
   const seen = new Map<string, number>();
   let issuedEvents = 0;
-  // Scan in slices: a million events do not fit one eth_getLogs answer.
-  for (let from = chain.deployment.deployedAt; from <= latest; from += 2000) {
-    const events = await registry.queryFilter(filter, from, Math.min(latest, from + 1999));
+  // Scan in slices of about 10,000 events, sized from the last slice: ethers reads an HTTP
+  // answer by copying it whole for every chunk (quadratic), so the one eth_getLogs answer
+  // for a million events (1-s blocks of 3,200 codes) did not finish in 20 minutes.
+  let step = 4;
+  for (let from = chain.deployment.deployedAt; from <= latest; ) {
+    const to = Math.min(latest, from + step - 1);
+    const events = await registry.queryFilter(filter, from, to);
     for (const ev of events as unknown as Array<{ args: { codeId: string } }>) {
       issuedEvents++;
       const id = ev.args.codeId.toLowerCase();
       seen.set(id, (seen.get(id) ?? 0) + 1);
     }
+    from = to + 1;
+    step = Math.max(1, Math.min(2000, Math.floor((step * 10_000) / Math.max(events.length, 1))));
   }
   const codeSet = new Set(codes);
   for (const [id, n] of seen) {
