@@ -91,7 +91,8 @@ export async function getLogs(rpc: Rpc, address: string, topics: (string | strin
     const logs = (await rpc("eth_getLogs", [{ address, topics, fromBlock: quantity(from), toBlock: quantity(to) }])) as RawLog[];
     for (const log of logs) out.push(log);
     from = to + 1;
-    range = Math.max(1, Math.min(step, Math.floor((range * 10_000) / Math.max(logs.length, 1))));
+    // At most double: empty blocks (the deployment's) say nothing about the ones after them.
+    range = Math.max(1, Math.min(step, range * 2, Math.floor((range * 10_000) / Math.max(logs.length, 1))));
   }
   return out;
 }
