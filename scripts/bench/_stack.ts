@@ -10,14 +10,13 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { JsonRpcProvider, Wallet } from "ethers";
 import pg from "pg";
 import { createChainClient, type ChainClient } from "../../api/src/chain/client.ts";
 import { openDatabase, type Database } from "../../api/src/db/database.ts";
 import { migrate } from "../../api/src/db/migrate.ts";
 import { batchRoot, entryHashes } from "../../api/src/ledger/anchor.ts";
-import { deployOneCode, writeDeployment, type OneCodeDeployment } from "../lib/deployment.ts";
-import { fundOnAnvil, startAnvil, type Anvil } from "../lib/anvil.ts";
+import { writeDeployment, type OneCodeDeployment } from "../lib/deployment.ts";
+import { deployOnAnvil, startAnvil, type Anvil } from "../lib/anvil.ts";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -140,19 +139,9 @@ export async function startBenchChain(
     historyStates: options.historyStates,
     mineEverySeconds: options.mineEverySeconds,
   });
-  const signer = Wallet.createRandom();
-  const officer = Wallet.createRandom();
-  await fundOnAnvil(anvil.url, signer.address);
-  await fundOnAnvil(anvil.url, officer.address);
-  const provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true });
-  const deployment = await deployOneCode({
-    signer: new Wallet(signer.privateKey, provider),
-    roles: { registrar: signer.address, creditAgency: signer.address, repairOfficers: [signer.address, officer.address], anchorer: signer.address },
-  });
-  provider.destroy();
+  const { deployment, signerKey, officerKeys } = await deployOnAnvil(anvil.url);
   const deploymentFile = join(dir, "deployment.json");
   await writeDeployment(deploymentFile, deployment);
-  const officerKeys = { "officer-2": officer.privateKey };
   const clients: ChainClient[] = [];
   const relay = options.relay ? await startRelay(anvil.port) : null;
   return {
@@ -171,13 +160,13 @@ export async function startBenchChain(
     },
     deployment,
     deploymentFile,
-    signerKey: signer.privateKey,
+    signerKey,
     officerKeys,
     client(o = {}) {
       const c = createChainClient({
         rpcUrl: anvil.url,
         deployment,
-        signerKey: signer.privateKey,
+        signerKey,
         officerKeys,
         pollMs: o.pollMs ?? 50,
         requestTimeoutMs: o.requestTimeoutMs ?? 5000,

@@ -5,6 +5,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { deployOneCode, type OneCodeDeployment } from "./deployment.ts";
 import { dirname, join } from "node:path";
 
 const require = createRequire(import.meta.url);
@@ -179,4 +181,26 @@ export async function fundOnAnvil(url: string, address: string, wei: bigint = 10
   });
   const json = (await res.json()) as { error?: { message: string } };
   if (json.error) throw new Error(`anvil_setBalance: ${json.error.message}`);
+}
+
+/**
+ * Deploys the contracts on a fresh anvil with two new funded accounts: the signer holds the
+ * registrar, credit agency, anchorer and first repair officer roles; "officer-2" is the
+ * second repair officer (two-officer decisions). For tests and benchmarks.
+ */
+export async function deployOnAnvil(url: string): Promise<{ deployment: OneCodeDeployment; signerKey: string; officerKeys: Record<string, string> }> {
+  const signer = Wallet.createRandom();
+  const officer = Wallet.createRandom();
+  await fundOnAnvil(url, signer.address);
+  await fundOnAnvil(url, officer.address);
+  const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true });
+  try {
+    const deployment = await deployOneCode({
+      signer: new Wallet(signer.privateKey, provider),
+      roles: { registrar: signer.address, creditAgency: signer.address, repairOfficers: [signer.address, officer.address], anchorer: signer.address },
+    });
+    return { deployment, signerKey: signer.privateKey, officerKeys: { "officer-2": officer.privateKey } };
+  } finally {
+    provider.destroy();
+  }
 }

@@ -4,10 +4,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { JsonRpcProvider, Wallet } from "ethers";
 import { createChainClient, type ChainClient } from "../../api/src/chain/client.ts";
-import { deployOneCode, type OneCodeDeployment } from "../../scripts/lib/deployment.ts";
-import { fundOnAnvil, startAnvil, type Anvil } from "../../scripts/lib/anvil.ts";
+import type { OneCodeDeployment } from "../../scripts/lib/deployment.ts";
+import { deployOnAnvil, startAnvil, type Anvil } from "../../scripts/lib/anvil.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -33,23 +32,13 @@ export async function startTestChain(options: { baseFee?: number } = {}): Promis
   ensureArtifacts();
   const dir = mkdtempSync(join(tmpdir(), "onecode-anvil-"));
   const anvil = await startAnvil({ statePath: join(dir, "state.json"), stateIntervalSeconds: 1, baseFee: options.baseFee });
-  const signer = Wallet.createRandom();
-  const officer = Wallet.createRandom();
-  await fundOnAnvil(anvil.url, signer.address);
-  await fundOnAnvil(anvil.url, officer.address);
-  const provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true });
-  const deployment = await deployOneCode({
-    signer: new Wallet(signer.privateKey, provider),
-    roles: { registrar: signer.address, creditAgency: signer.address, repairOfficers: [signer.address, officer.address], anchorer: signer.address },
-  });
-  provider.destroy();
-  const officerKeys = { "officer-2": officer.privateKey };
-  const chain = createChainClient({ rpcUrl: anvil.url, deployment, signerKey: signer.privateKey, officerKeys, pollMs: 50, requestTimeoutMs: 5000 });
+  const { deployment, signerKey, officerKeys } = await deployOnAnvil(anvil.url);
+  const chain = createChainClient({ rpcUrl: anvil.url, deployment, signerKey, officerKeys, pollMs: 50, requestTimeoutMs: 5000 });
   return {
     rpcUrl: anvil.url,
     chain,
     deployment,
-    signerKey: signer.privateKey,
+    signerKey,
     officerKeys,
     anvil: { stop: () => anvil.stop(), kill: () => anvil.kill(), restart: () => anvil.restart() },
     async stop() {
