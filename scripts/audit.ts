@@ -12,10 +12,10 @@
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { auditLedger, type AuditCodeRow, type AuditEntry, type AuditReport, type CodeSnapshot } from "../api/src/audit/auditor.ts";
-import { addCodeStates, httpRpc, readChainView } from "../api/src/audit/chain-reader.ts";
-import { codesFromNdjson, entriesFromNdjson } from "../api/src/audit/ndjson.ts";
-import { nodeHasher } from "../api/src/audit/node-hasher.ts";
+import { auditLedger, type AuditCodeRow, type AuditEntry, type AuditReport, type CodeSnapshot } from "../protocol/audit/auditor.ts";
+import { addCodeStates, httpRpc, readChainView } from "../protocol/audit/chain-reader.ts";
+import { codesFromNdjson, entriesFromNdjson } from "../protocol/audit/ndjson.ts";
+import { nodeHasher } from "./lib/node-hasher.ts";
 
 const USAGE = `usage: npm run audit -- --rpc URL (--deployment FILE | --ledger ADDR [--registry ADDR] [--from-block N])
                         (--api URL --token TOKEN | --entries FILE.ndjson [--codes FILE.ndjson])

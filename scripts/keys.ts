@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { openKeySet } from "../api/src/codes/keys.ts";
 import { systemClock } from "../api/src/context.ts";
 import { STATUS_LIST_LIFETIME_SECONDS } from "../api/src/codes/status-list.ts";
-import { LEEWAY_SECONDS } from "../kiosk/lib/code-format.ts";
+import { LEEWAY_SECONDS } from "../protocol/codes/token-format.ts";
 
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;

@@ -4,11 +4,13 @@
 // the chain (verifyInclusion of api/src/ledger/merkle.ts, the audit core of
 // api/src/audit/auditor.ts). The node must allow CORS (anvil does by default; Besu:
 // --rpc-http-cors-origins).
-import { auditLedger, type AuditReport, type ChainAnchor, type Finding } from "../../api/src/audit/auditor.ts";
-import { addCodeStates, httpRpc, readChainView, readRoleChanges, type RoleChange } from "../../api/src/audit/chain-reader.ts";
-import { codesFromNdjson, entriesFromNdjson } from "../../api/src/audit/ndjson.ts";
-import { nobleHasher, hex } from "../../api/src/audit/hashing.ts";
-import { fromHex, leafHash, verifyInclusion } from "../../api/src/ledger/merkle.ts";
+import { auditLedger, type AuditReport, type ChainAnchor, type Finding } from "../../protocol/audit/auditor.ts";
+import { addCodeStates, httpRpc, readChainView, readRoleChanges, type RoleChange } from "../../protocol/audit/chain-reader.ts";
+import { codesFromNdjson, entriesFromNdjson } from "../../protocol/audit/ndjson.ts";
+import { nobleHasher } from "../../protocol/ledger/merkle.ts";
+import { toHex } from "../../protocol/bytes.ts";
+import { fromHex } from "../../protocol/bytes.ts";
+import { leafHash, verifyInclusion } from "../../protocol/ledger/merkle.ts";
 
 interface Settings {
   api: string;
@@ -254,7 +256,7 @@ async function verifyProof(seq: number): Promise<void> {
     // Everything below is recomputed here; the API's numbers are only inputs.
     const entry = JSON.parse(p.entry.canonical) as { seq: number; type: string; actor: string; createdAt: string; payload: unknown };
     const hash = nobleHasher.entry(fromHex(p.entry.prevHash), p.entry.canonical);
-    const hashOk = hex(hash) === p.entry.hash.toLowerCase() && entry.seq === seq;
+    const hashOk = toHex(hash) === p.entry.hash.toLowerCase() && entry.seq === seq;
     const index = seq - anchor.fromSeq;
     const size = anchor.toSeq - anchor.fromSeq + 1;
     const included = hashOk && verifyInclusion(index, size, leafHash(hash), p.proof.map(fromHex), fromHex(anchor.root));
@@ -265,7 +267,7 @@ async function verifyProof(seq: number): Promise<void> {
           : `✘ 验证失败 NOT verified: seq ${seq} ${hashOk ? "is not included under" : "does not hash to the hash served for it, so it cannot match"} the root of anchor #${anchor.index}`
       }</p>` +
       `<p>anchor #${anchor.index} · root <span class="mono">${anchor.root}</span> · tx <span class="mono">${anchor.txHash ?? ""}</span> · block ${anchor.blockNumber ?? ""}</p>` +
-      `<p>entry hash <span class="mono">${hex(hash)}</span></p>` +
+      `<p>entry hash <span class="mono">${toHex(hash)}</span></p>` +
       `<p>proof (${p.proof.length} nodes)</p><pre>${p.proof.map(esc).join("\n")}</pre>` +
       `<p>entry (the exact hashed text)</p><pre>${esc(p.entry.canonical)}</pre>`;
   } catch (error) {

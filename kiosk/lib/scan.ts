@@ -1,7 +1,7 @@
 // Finding the QR in a camera frame or an image: jsQR on RGBA pixels.
 // Shared by the verifier page (canvas frames) and the tests (PNG files).
 import jsQRModule from "jsqr";
-import { Refusal } from "./code-format.ts";
+import { Refusal } from "../../protocol/codes/token-format.ts";
 
 // jsqr is CommonJS with `exports.default`: Node hands over the module object, bundlers the function.
 type JsQR = typeof import("jsqr").default;

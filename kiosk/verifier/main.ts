@@ -2,8 +2,8 @@
 // pasted text; online it asks the API, offline it decides with the cached JWKS and
 // signed status list (kiosk/lib/offline-verifier.ts) and shows how old they are.
 import type { JWK } from "jose";
-import { Refusal, type Reason } from "../lib/code-format.ts";
-import { createOfflineVerifier, type OfflineVerdict } from "../lib/offline-verifier.ts";
+import { Refusal, type Reason } from "../../protocol/codes/token-format.ts";
+import { createOfflineVerifier, type OfflineVerdict } from "../../protocol/codes/offline-verifier.ts";
 import { decodeQr } from "../lib/scan.ts";
 
 /** Offline, refuse "valid" on cached data older than this. */

@@ -513,7 +513,7 @@ export function round(n: number, digits = 2): number {
  * each prev_hash the hash before it, each hash recomputed, and ledger_head at the last entry.
  */
 export async function verifyLedgerChain(pool: pg.Pool): Promise<{ entries: number; problems: string[] }> {
-  const { entryHash } = await import("../../api/src/ledger/entry.ts");
+  const { entryHash } = await import("../../protocol/ledger/entry.ts");
   const problems: string[] = [];
   let prev: Buffer = Buffer.alloc(32);
   let expect = 1;

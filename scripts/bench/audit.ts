@@ -9,11 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
-import { auditLedger, type ChainAnchor } from "../../api/src/audit/auditor.ts";
-import { RootAccumulator, anchorHead, hex } from "../../api/src/audit/hashing.ts";
-import { entriesFromNdjson, exportLine } from "../../api/src/audit/ndjson.ts";
-import { nodeHasher } from "../../api/src/audit/node-hasher.ts";
-import { canonicalEntry } from "../../api/src/ledger/entry.ts";
+import { auditLedger, type ChainAnchor } from "../../protocol/audit/auditor.ts";
+import { RootAccumulator } from "../../protocol/ledger/merkle.ts";
+import { anchorHead } from "../../protocol/ledger/anchor-head.ts";
+import { toHex } from "../../protocol/bytes.ts";
+import { entriesFromNdjson, exportLine } from "../../protocol/audit/ndjson.ts";
+import { nodeHasher } from "../lib/node-hasher.ts";
+import { canonicalEntry } from "../../protocol/ledger/entry.ts";
 
 const TYPES = ["subject.enrolled", "code.issued", "record.published", "repair.filed", "repair.decided", "record.expired"];
 
@@ -38,7 +40,7 @@ async function buildLedger(file: string, count: number, batch: number) {
     if (seq - from + 1 === batch || seq === count) {
       const root = acc.root();
       head = anchorHead(head, from, seq, root);
-      anchors.push({ index: anchors.length + 1, fromSeq: from, toSeq: seq, root: `0x${hex(root)}`, head: `0x${hex(head)}`, timestamp: Math.floor((start + seq * 100) / 1000) + 5 });
+      anchors.push({ index: anchors.length + 1, fromSeq: from, toSeq: seq, root: `0x${toHex(root)}`, head: `0x${toHex(head)}`, timestamp: Math.floor((start + seq * 100) / 1000) + 5 });
       acc = new RootAccumulator(nodeHasher);
       from = seq + 1;
     }
@@ -49,7 +51,7 @@ async function buildLedger(file: string, count: number, batch: number) {
   }
   out.end(buffer);
   await once(out, "finish");
-  return { anchors, head: `0x${hex(head)}`, anchorCount: anchors.length, nextSeq: count + 1 };
+  return { anchors, head: `0x${toHex(head)}`, anchorCount: anchors.length, nextSeq: count + 1 };
 }
 
 export async function main(args: string[]): Promise<void> {

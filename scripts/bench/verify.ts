@@ -24,8 +24,8 @@ import { mintOperatorToken } from "../../api/src/auth/operators.ts";
 import { withTransaction } from "../../api/src/db/database.ts";
 import { issueCode } from "../../api/src/codes/issue.ts";
 import { openKeySet } from "../../api/src/codes/keys.ts";
-import { parseCompactJws, tokenFromScan } from "../../kiosk/lib/code-format.ts";
-import { createOfflineVerifier } from "../../kiosk/lib/offline-verifier.ts";
+import { parseCompactJws, tokenFromScan } from "../../protocol/codes/token-format.ts";
+import { createOfflineVerifier } from "../../protocol/codes/offline-verifier.ts";
 
 // autocannon ships no types (and @types/autocannon is not installed): the few fields used here.
 interface LoadResult {

@@ -9,7 +9,7 @@
 //   node scripts/lib/synthetic.ts --count 1000 [--seed 1] [--format ndjson|csv] [--out FILE]
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { residentIdCheckChar, usccCheckChar } from "../../api/src/subjects/identifiers.ts";
+import { residentIdCheckChar, usccCheckChar } from "../../protocol/identifiers.ts";
 
 export interface SyntheticPerson {
   kind: "person";

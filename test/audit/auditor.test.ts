@@ -2,12 +2,11 @@
 // is found at the right sequence number (the same cases run against PostgreSQL in
 // tamper.test.ts).
 import { describe, expect, it } from "vitest";
-import { auditLedger, withSeq, payloadText, type AuditCodeRow, type Finding } from "../../api/src/audit/auditor.ts";
-import { nobleHasher, rootOf } from "../../api/src/audit/hashing.ts";
-import { nodeHasher } from "../../api/src/audit/node-hasher.ts";
-import { codeExportLine, codeHeaderLine, codesFromNdjson, exportLine, parseExportLine } from "../../api/src/audit/ndjson.ts";
-import { canonicalEntry, entryHash } from "../../api/src/ledger/entry.ts";
-import { leafHash, rootFromLeafHashes } from "../../api/src/ledger/merkle.ts";
+import { auditLedger, withSeq, payloadText, type AuditCodeRow, type Finding } from "../../protocol/audit/auditor.ts";
+import { leafHash, nobleHasher, rootFromLeafHashes } from "../../protocol/ledger/merkle.ts";
+import { nodeHasher } from "../../scripts/lib/node-hasher.ts";
+import { codeExportLine, codeHeaderLine, codesFromNdjson, exportLine, parseExportLine } from "../../protocol/audit/ndjson.ts";
+import { canonicalEntry, entryHash } from "../../protocol/ledger/entry.ts";
 import { anchorsFor, buildRows, rehash, toAuditEntries } from "./fixture.ts";
 
 const NOW = new Date("2026-11-26T03:00:00.000Z");
@@ -19,8 +18,8 @@ describe("hashing", () => {
     const leaves = buildRows(37).map((r) => leafHash(r.hash));
     for (let n = 1; n <= 37; n++) {
       const want = rootFromLeafHashes(leaves.slice(0, n));
-      expect(rootOf(nobleHasher, leaves.slice(0, n))).toEqual(want);
-      expect(new Uint8Array(rootOf(nodeHasher, leaves.slice(0, n)))).toEqual(want);
+      expect(rootFromLeafHashes(leaves.slice(0, n), nobleHasher)).toEqual(want);
+      expect(new Uint8Array(rootFromLeafHashes(leaves.slice(0, n), nodeHasher))).toEqual(want);
     }
   });
 

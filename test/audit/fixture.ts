@@ -1,10 +1,11 @@
 // In-memory ledgers and anchors for the audit's unit tests: the same hashing as
 // api/src/ledger/append.ts and the same head chain as CreditLedger.
-import { canonicalEntry, canonicalJson, entryHash, GENESIS_HASH } from "../../api/src/ledger/entry.ts";
-import { leafHash, rootFromLeafHashes, toHex } from "../../api/src/ledger/merkle.ts";
-import { anchorHead } from "../../api/src/audit/hashing.ts";
-import type { AuditEntry, ChainAnchor, ChainView } from "../../api/src/audit/auditor.ts";
-import type { ExportRow } from "../../api/src/audit/ndjson.ts";
+import { canonicalEntry, canonicalJson, entryHash, GENESIS_HASH } from "../../protocol/ledger/entry.ts";
+import { leafHash, rootFromLeafHashes } from "../../protocol/ledger/merkle.ts";
+import { toHex } from "../../protocol/bytes.ts";
+import { anchorHead } from "../../protocol/ledger/anchor-head.ts";
+import type { AuditEntry, ChainAnchor, ChainView } from "../../protocol/audit/auditor.ts";
+import type { ExportRow } from "../../protocol/audit/ndjson.ts";
 
 export function buildRows(count: number, start = Date.parse("2026-11-26T02:00:00.000Z")): ExportRow[] {
   const rows: ExportRow[] = [];

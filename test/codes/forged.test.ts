@@ -6,8 +6,8 @@ import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { openKeySet, type CodeKey } from "../../api/src/codes/keys.ts";
-import { createOfflineVerifier, type OfflineVerifier } from "../../kiosk/lib/offline-verifier.ts";
-import { Refusal, qrTextFromToken } from "../../kiosk/lib/code-format.ts";
+import { createOfflineVerifier, type OfflineVerifier } from "../../protocol/codes/offline-verifier.ts";
+import { Refusal, qrTextFromToken } from "../../protocol/codes/token-format.ts";
 import { decodeQr } from "../../kiosk/lib/scan.ts";
 import { attackerKey, b64u, deflateClaims, enrol, fetchCode, signRaw, splitToken, verifyOnline, type Enrolled } from "./fixtures.ts";
 

@@ -10,8 +10,8 @@ import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { openKeySet } from "../../api/src/codes/keys.ts";
 import { signCodeToken } from "../../api/src/codes/token.ts";
 import { qrVersion } from "../../api/src/codes/qr.ts";
-import { statusAt } from "../../kiosk/lib/code-format.ts";
-import { createOfflineVerifier } from "../../kiosk/lib/offline-verifier.ts";
+import { statusAt } from "../../protocol/codes/token-format.ts";
+import { createOfflineVerifier } from "../../protocol/codes/offline-verifier.ts";
 import { decodePngDataUrl, enrol, fetchCode, fromB64u, verifyOnline } from "./fixtures.ts";
 
 let t: TestApp;

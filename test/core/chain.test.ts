@@ -6,7 +6,8 @@ import { withTransaction } from "../../api/src/db/database.ts";
 import { enqueueChainWrite, listOutbox } from "../../api/src/chain/outbox.ts";
 import { createOutboxWorker } from "../../api/src/chain/outbox-worker.ts";
 import { createAnchorWorker } from "../../api/src/ledger/anchor-worker.ts";
-import { leafHash, verifyInclusion, fromHex } from "../../api/src/ledger/merkle.ts";
+import { leafHash, verifyInclusion } from "../../protocol/ledger/merkle.ts";
+import { fromHex } from "../../protocol/bytes.ts";
 import { chainIssuedCodes, expectAnchorsExactlyOnce } from "./chain-helpers.ts";
 import { personId, uscc } from "./fixtures.ts";
 

@@ -1,5 +1,5 @@
 // Valid identifiers for tests, made from a number.
-import { residentIdCheckChar, usccCheckChar } from "../../api/src/subjects/identifiers.ts";
+import { residentIdCheckChar, usccCheckChar } from "../../protocol/identifiers.ts";
 
 export function personId(i: number): string {
   const birth = new Date(Date.UTC(1950, 0, 1) + (i % 20_000) * 86_400_000);

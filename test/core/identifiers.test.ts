@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkResidentId, checkUscc, residentIdCheckChar, usccCheckChar } from "../../api/src/subjects/identifiers.ts";
+import { checkResidentId, checkUscc, residentIdCheckChar, usccCheckChar } from "../../protocol/identifiers.ts";
 import { maskEnterpriseName, maskIdentifier, maskPersonName } from "../../api/src/subjects/masking.ts";
 import { subjectCommitment } from "../../api/src/subjects/commitment.ts";
 

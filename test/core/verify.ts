@@ -1,6 +1,6 @@
 // Re-derives the hash chain of the ledger from its rows: the auditor's check, for tests.
 import type { Queryable } from "../../api/src/db/database.ts";
-import { entryHash, GENESIS_HASH } from "../../api/src/ledger/entry.ts";
+import { entryHash, GENESIS_HASH } from "../../protocol/ledger/entry.ts";
 
 /** Returns the number of entries; throws at the first entry whose hash does not follow. */
 export async function verifyChain(client: Queryable): Promise<number> {

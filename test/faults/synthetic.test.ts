@@ -2,7 +2,7 @@
 // the API checks them, deterministic per seed, 30 % enterprises whose legal representative
 // is an adult person generated before them, no duplicate identifier, and the import format.
 import { describe, expect, it } from "vitest";
-import { checkResidentId, checkUscc } from "../../api/src/subjects/identifiers.ts";
+import { checkResidentId, checkUscc } from "../../protocol/identifiers.ts";
 import { parseLine } from "../../scripts/import.ts";
 import { CSV_HEADER, formatLine, generateSubjects, orgCodeCheckChar } from "../../scripts/lib/synthetic.ts";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { appendEntries, appendEntry } from "../../api/src/ledger/append.ts";
-import { entryHash, GENESIS_HASH } from "../../api/src/ledger/entry.ts";
+import { entryHash, GENESIS_HASH } from "../../protocol/ledger/entry.ts";
 import { withTransaction } from "../../api/src/db/database.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
 

@@ -9,7 +9,8 @@ import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { startTestChain, type TestChain } from "../helpers/chain.ts";
 import { startWorkers, type Workers } from "../../api/src/workers.ts";
 import { setApplicantAssertionVerifier } from "../../api/src/repair/assertion.ts";
-import { leafHash, verifyInclusion, fromHex } from "../../api/src/ledger/merkle.ts";
+import { leafHash, verifyInclusion } from "../../protocol/ledger/merkle.ts";
+import { fromHex } from "../../protocol/bytes.ts";
 import { chainAnchors } from "../core/chain-helpers.ts";
 import { personId, uscc } from "../core/fixtures.ts";
 

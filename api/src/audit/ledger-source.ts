@@ -1,7 +1,7 @@
 // Reading the ledger for auditors, in seq order, by key ranges (no OFFSET, no long
 // transaction): what GET /v1/ledger/export streams and what the entry browser searches.
 import type { Queryable } from "../db/database.ts";
-import type { CodeExportRow, ExportRow } from "./ndjson.ts";
+import type { CodeExportRow, ExportRow } from "../../../protocol/audit/ndjson.ts";
 import { LEDGER_COLUMNS, toLedgerEntry, type LedgerRow } from "../ledger/rows.ts";
 
 /** Rows with from <= seq <= to, in seq order, fetched `page` at a time. */

@@ -17,9 +17,10 @@ import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { badRequest, conflict, notFound } from "../errors.ts";
-import { inclusionProof, leafHash, toHex } from "../ledger/merkle.ts";
-import { canonicalEntry } from "../ledger/entry.ts";
-import { codeExportLine, codeHeaderLine, exportLine, type ExportRow } from "./ndjson.ts";
+import { inclusionProof, leafHash } from "../../../protocol/ledger/merkle.ts";
+import { toHex } from "../../../protocol/bytes.ts";
+import { canonicalEntry } from "../../../protocol/ledger/entry.ts";
+import { codeExportLine, codeHeaderLine, exportLine, type ExportRow } from "../../../protocol/audit/ndjson.ts";
 import { codeRows, ledgerHeadSeq, ledgerRows, rangeHashes, searchEntries } from "./ledger-source.ts";
 
 const entrySchema = {

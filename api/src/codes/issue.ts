@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Queryable } from "../db/database.ts";
 import { conflict } from "../errors.ts";
 import { appendEntry } from "../ledger/append.ts";
-import { canonicalJson } from "../ledger/entry.ts";
+import { canonicalJson } from "../../../protocol/ledger/entry.ts";
 import { enqueueChainWrite, type ChainWrite } from "../chain/outbox.ts";
 
 export interface IssueCodeInput {

@@ -1,7 +1,7 @@
 // The QR image of a code: the numeric QR text as two segments (the "OC1:/"
 // prefix in alphanumeric mode, the digits in numeric mode), error correction M.
 import QRCode, { type QRCodeSegment } from "qrcode";
-import { QR_PREFIX } from "../../../kiosk/lib/code-format.ts";
+import { QR_PREFIX } from "../../../protocol/codes/token-format.ts";
 
 export const QR_ERROR_CORRECTION = "M" as const;
 /** Largest symbol we accept to hand out: readable from a phone screen. */

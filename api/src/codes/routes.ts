@@ -12,14 +12,14 @@ import { conflict, notFound } from "../errors.ts";
 import { appendEntry } from "../ledger/append.ts";
 import { enqueueChainWrite } from "../chain/outbox.ts";
 import { actorOf } from "../auth/operators.ts";
-import { REASONS, type CodeKind, type CreditStatus } from "../../../kiosk/lib/code-format.ts";
+import { REASONS, type CodeKind, type CreditStatus } from "../../../protocol/codes/token-format.ts";
 import { openKeySet, type CodeKeySet } from "./keys.ts";
 import { signCodeToken, statusListUri } from "./token.ts";
 import { createStatusListCache, STATUS_LIST_LIFETIME_SECONDS } from "./status-list.ts";
 import { createCodeVerifier } from "./verify.ts";
 import { renderQr } from "./qr.ts";
 import { issueCode } from "./issue.ts";
-import { LEEWAY_SECONDS } from "../../../kiosk/lib/code-format.ts";
+import { LEEWAY_SECONDS } from "../../../protocol/codes/token-format.ts";
 
 const UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 const CODE_ID = "^[0-9a-f]{32}$";

@@ -11,7 +11,7 @@
 import { deflateSync } from "node:zlib";
 import { CompactSign } from "jose";
 import type { Queryable } from "../db/database.ts";
-import { ALGORITHM, STATUS_INVALID, STATUS_LIST_TYPE, STATUS_SUSPENDED, setStatus } from "../../../kiosk/lib/code-format.ts";
+import { ALGORITHM, STATUS_INVALID, STATUS_LIST_TYPE, STATUS_SUSPENDED, setStatus } from "../../../protocol/codes/token-format.ts";
 import type { CodeKeySet } from "./keys.ts";
 
 export const STATUS_BITS = 2;

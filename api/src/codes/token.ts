@@ -23,7 +23,7 @@ import {
   type CodeFacts,
   type CodeKind,
   type CreditStatus,
-} from "../../../kiosk/lib/code-format.ts";
+} from "../../../protocol/codes/token-format.ts";
 import type { CodeKeySet } from "./keys.ts";
 
 export interface TokenSubject {

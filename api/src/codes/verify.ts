@@ -7,7 +7,7 @@
 // made through another instance is seen within `cacheMs`. Under load this turns
 // one database round trip per verify into one per code per second.
 import type { Queryable } from "../db/database.ts";
-import { Refusal, type CodeKind, type CreditStatus, type Reason } from "../../../kiosk/lib/code-format.ts";
+import { Refusal, type CodeKind, type CreditStatus, type Reason } from "../../../protocol/codes/token-format.ts";
 import type { CodeKeySet } from "./keys.ts";
 import { checkCodeToken } from "./token.ts";
 

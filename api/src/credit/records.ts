@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable } from "../db/database.ts";
 import { appendEntry } from "../ledger/append.ts";
-import { canonicalJson } from "../ledger/entry.ts";
+import { canonicalJson } from "../../../protocol/ledger/entry.ts";
 import { enqueueChainWrite, hex32 } from "../chain/outbox.ts";
 import { conflict, notFound, unprocessable } from "../errors.ts";
 import { addDays, chinaDate, chinaMidnight, compareDates, isCivilDate, type CivilDate } from "./calendar.ts";

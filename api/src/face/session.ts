@@ -8,7 +8,7 @@
 // Frames, descriptors and the reference never leave this module, and never reach a log.
 import { randomBytes } from "node:crypto";
 import { inflateRawSync } from "node:zlib";
-import { MAX_CLAIMS_BYTES, parseCompactJws, tokenFromScan } from "../../../kiosk/lib/code-format.ts";
+import { MAX_CLAIMS_BYTES, parseCompactJws, tokenFromScan } from "../../../protocol/codes/token-format.ts";
 import type { Config } from "../config.ts";
 import { ConfigError } from "../config.ts";
 import type pg from "pg";

@@ -2,16 +2,9 @@
 // of ledger entries, linked to the anchor before it by the same head the contract keeps:
 //   head = keccak256(abi.encode(prevHead, fromSeq, toSeq, root))
 // so an auditor who holds only the BatchAnchored events and the entries can check both.
-import { AbiCoder, keccak256 } from "ethers";
 import type { Queryable } from "../db/database.ts";
-import { merkleRoot } from "./merkle.ts";
-
-export const ZERO_HEAD = Buffer.alloc(32);
-
-export function anchorHead(prevHead: Uint8Array, fromSeq: number, toSeq: number, root: Uint8Array): Buffer {
-  const encoded = AbiCoder.defaultAbiCoder().encode(["bytes32", "uint64", "uint64", "bytes32"], [prevHead, fromSeq, toSeq, root]);
-  return Buffer.from(keccak256(encoded).slice(2), "hex");
-}
+import { merkleRoot } from "../../../protocol/ledger/merkle.ts";
+import { anchorHead, ZERO_HEAD } from "../../../protocol/ledger/anchor-head.ts";
 
 /** Root of a batch: RFC 6962 tree whose leaves are the entries' hashes. */
 export function batchRoot(entryHashes: readonly Uint8Array[]): Buffer {
@@ -116,8 +109,8 @@ export async function sealNextBatch(client: Queryable, maxBatch: number): Promis
   const toSeq = result.rows[result.rows.length - 1]!.seq;
   if (result.rows[0]!.seq !== fromSeq || toSeq - fromSeq + 1 !== result.rows.length) throw new Error(`ledger has a gap after ${fromSeq - 1}`);
   const root = batchRoot(result.rows.map((r) => r.hash));
-  const prevHead = last?.head ?? ZERO_HEAD;
-  const head = anchorHead(prevHead, fromSeq, toSeq, root);
+  const prevHead = last?.head ?? Buffer.from(ZERO_HEAD);
+  const head = Buffer.from(anchorHead(prevHead, fromSeq, toSeq, root));
   const index = (last?.index ?? 0) + 1;
   const inserted = await client.query<AnchorRow>(
     `INSERT INTO anchors (idx, from_seq, to_seq, root, prev_head, head) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,

@@ -1,7 +1,7 @@
 // Appending to the hash-chained ledger. Call inside the transaction that writes
 // the domain rows (and the outbox row): the entry exists exactly when they do.
 import type { Queryable } from "../db/database.ts";
-import { canonicalJson, entryHash } from "./entry.ts";
+import { canonicalJson, entryHash } from "../../../protocol/ledger/entry.ts";
 
 export interface NewEntry {
   /** What happened, e.g. "subject.enrolled", "code.issued", "record.published", "repair.decided". */

@@ -3,7 +3,8 @@
 import type { Queryable } from "../db/database.ts";
 import { conflict, notFound } from "../errors.ts";
 import { anchorOf, entryHashes } from "./anchor.ts";
-import { inclusionProof, leafHash, toHex } from "./merkle.ts";
+import { inclusionProof, leafHash } from "../../../protocol/ledger/merkle.ts";
+import { toHex } from "../../../protocol/bytes.ts";
 
 export interface InclusionProof {
   seq: number;

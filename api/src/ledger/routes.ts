@@ -4,7 +4,7 @@ import { notFound } from "../errors.ts";
 import { listAnchors } from "./anchor.ts";
 import { proveEntry } from "./proof.ts";
 import { LEDGER_COLUMNS, toLedgerEntry, type LedgerRow } from "./rows.ts";
-import { toHex } from "./merkle.ts";
+import { toHex } from "../../../protocol/bytes.ts";
 
 const hex32 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
 const problem = { $ref: "Problem#" } as const;

@@ -1,6 +1,6 @@
 // Reading ledger rows back from PostgreSQL as LedgerEntry values (entry.ts): one
 // column list and one conversion for the entry routes, the export and the audit.
-import type { LedgerEntry } from "./entry.ts";
+import type { LedgerEntry } from "../../../protocol/ledger/entry.ts";
 
 export const LEDGER_COLUMNS = "seq, type, payload, subject_ref, actor, created_at, prev_hash, hash";
 

@@ -9,7 +9,7 @@ import type { Queryable } from "../db/database.ts";
 import type { Operator } from "../auth/operators.ts";
 import { actorOf } from "../auth/operators.ts";
 import { appendEntry } from "../ledger/append.ts";
-import { canonicalJson } from "../ledger/entry.ts";
+import { canonicalJson } from "../../../protocol/ledger/entry.ts";
 import { enqueueChainWrite } from "../chain/outbox.ts";
 import { conflict, notFound, ProblemError, unprocessable } from "../errors.ts";
 import { addWorkingDays as addWorkingDaysRaw, CalendarRangeError, chinaDate, compareDates, workingDaysBetween, type CivilDate } from "../credit/calendar.ts";

@@ -8,7 +8,7 @@ import { ProblemError } from "../errors.ts";
 import { appendEntries, type NewEntry } from "../ledger/append.ts";
 import { codeIssuedEntry, codeIssueWrite, prepareCode, type PreparedCode } from "../codes/issue.ts";
 import { enqueueChainWrites } from "../chain/outbox.ts";
-import { checkResidentId } from "./identifiers.ts";
+import { checkResidentId } from "../../../protocol/identifiers.ts";
 import type { SubjectKind } from "./commitment.ts";
 import {
   duplicateSubject,

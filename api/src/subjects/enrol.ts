@@ -5,7 +5,7 @@ import type { Queryable } from "../db/database.ts";
 import { badRequest, conflict, notFound, unprocessable } from "../errors.ts";
 import { appendEntry } from "../ledger/append.ts";
 import { issueCode } from "../codes/issue.ts";
-import { checkResidentId, checkUscc } from "./identifiers.ts";
+import { checkResidentId, checkUscc } from "../../../protocol/identifiers.ts";
 import { maskEnterpriseName, maskIdentifier, maskPersonName } from "./masking.ts";
 import { subjectCommitment, type SubjectKind } from "./commitment.ts";
 

@@ -5,7 +5,7 @@
 import type { AppContext } from "../context.ts";
 import { withTransaction } from "../db/database.ts";
 import { enrolEnterprise, enrolPerson, type Enrolled } from "./enrol.ts";
-import { residentIdCheckChar, usccCheckChar } from "./identifiers.ts";
+import { residentIdCheckChar, usccCheckChar } from "../../../protocol/identifiers.ts";
 
 export interface DemoSubjects {
   persons: Array<Enrolled & { name: string; idNumber: string }>;

@@ -2,7 +2,7 @@
 // computes exactly what nobleHasher computes. One-shot crypto.hash over a reused scratch
 // buffer: about 40% faster than createHash().update().update().digest() per entry.
 import { hash } from "node:crypto";
-import type { Hasher } from "./hashing.ts";
+import { type Hasher } from "../../protocol/ledger/merkle.ts";
 
 let scratch = Buffer.allocUnsafe(4096);
 

@@ -14,7 +14,7 @@
 // out (the rows are then taken to match the last entry audited).
 import { canonicalEntry, canonicalJson, type LedgerEntry } from "../ledger/entry.ts";
 import type { AuditCodeRow, AuditEntry, CodeSnapshot } from "./auditor.ts";
-import { hex, unhex } from "./hashing.ts";
+import { fromHex, toHex } from "../bytes.ts";
 
 /** One exported entry: exactly the stored entry (api/src/ledger/entry.ts). */
 export type ExportRow = LedgerEntry;
@@ -24,7 +24,7 @@ const PREV_AT = HASH_AT + 64 + '","prevHash":"'.length;
 const ENTRY_AT = PREV_AT + 64 + '","entry":'.length;
 
 export function exportLine(row: ExportRow): string {
-  return `{"hash":"${hex(row.hash)}","prevHash":"${hex(row.prevHash)}","entry":${canonicalEntry(row)}}`;
+  return `{"hash":"${toHex(row.hash)}","prevHash":"${toHex(row.prevHash)}","entry":${canonicalEntry(row)}}`;
 }
 
 interface ParsedLine {
@@ -50,8 +50,8 @@ export function parseExportLine(line: string): AuditEntry {
       subjectRef: e.subjectRef,
       actor: e.actor,
       createdAt: e.createdAt,
-      hash: unhex(line.slice(HASH_AT, HASH_AT + 64)),
-      prevHash: unhex(line.slice(PREV_AT, PREV_AT + 64)),
+      hash: fromHex(line.slice(HASH_AT, HASH_AT + 64)),
+      prevHash: fromHex(line.slice(PREV_AT, PREV_AT + 64)),
       canonical,
     };
   }
@@ -65,8 +65,8 @@ export function parseExportLine(line: string): AuditEntry {
     subjectRef: e.subjectRef,
     actor: e.actor,
     createdAt: e.createdAt,
-    hash: unhex(obj.hash),
-    prevHash: unhex(obj.prevHash),
+    hash: fromHex(obj.hash),
+    prevHash: fromHex(obj.prevHash),
     canonical: canonicalEntry({ ...e, payload: canonicalJson(e.payload) }),
   };
 }
@@ -138,10 +138,10 @@ export function codeHeaderLine(asOfSeq: number): string {
 export function codeExportLine(row: CodeExportRow): string {
   return JSON.stringify({
     codeId: row.codeId,
-    subject: hex(row.subject),
+    subject: toHex(row.subject),
     kind: row.kind,
     status: row.status,
-    attestation: hex(row.attestation),
+    attestation: toHex(row.attestation),
     replaces: row.replaces,
     issuedAt: row.issuedAt,
     changedAt: row.changedAt,

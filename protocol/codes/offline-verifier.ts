@@ -21,7 +21,7 @@ import {
   type CodeKind,
   type CreditStatus,
   type Reason,
-} from "./code-format.ts";
+} from "./token-format.ts";
 
 export interface OfflineVerifierOptions {
   jwks: { keys: JWK[] };
@@ -70,7 +70,7 @@ export class OfflineDataError extends Error {
 
 /** Inflates with the platform's DecompressionStream, refusing output beyond `limit` bytes. */
 export async function inflate(data: Uint8Array, format: "deflate" | "deflate-raw", limit: number): Promise<Uint8Array> {
-  const stream = new Blob([data as BlobPart]).stream().pipeThrough(new DecompressionStream(format));
+  const stream = new Blob([new Uint8Array(data)]).stream().pipeThrough(new DecompressionStream(format));
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -56,15 +56,9 @@
 // code (the entry whose effect the row should show); a code the ledger issued without a
 // row is code_row_missing at that seq; a row no entry names is code_row_without_entry
 // (no seq: nothing in the ledger is about it; the finding names the code id).
-import {
-  type Hasher,
-  RootAccumulator,
-  anchorHead,
-  equalBytes,
-  hex,
-  nobleHasher,
-  unhex,
-} from "./hashing.ts";
+import { type Hasher, RootAccumulator, nobleHasher } from "../ledger/merkle.ts";
+import { anchorHead } from "../ledger/anchor-head.ts";
+import { equalBytes, fromHex, toHex } from "../bytes.ts";
 
 export type FindingKind =
   | "edited"
@@ -460,21 +454,21 @@ function checkAnchorChain(anchors: ChainAnchor[], chain: ChainView, findings: Fi
         txHash: a.txHash,
       });
     }
-    head = anchorHead(head, a.fromSeq, a.toSeq, unhex(a.root));
-    if (hex(head) !== strip(a.head)) {
+    head = anchorHead(head, a.fromSeq, a.toSeq, fromHex(a.root));
+    if (toHex(head) !== strip(a.head)) {
       findings.add({
         seq: a.fromSeq,
         kind: "anchor_mismatch",
-        detail: `anchor #${a.index}: head ${a.head} emitted, ${hex(head)} recomputed from the previous head and the batch`,
+        detail: `anchor #${a.index}: head ${a.head} emitted, ${toHex(head)} recomputed from the previous head and the batch`,
         anchorIndex: a.index,
         txHash: a.txHash,
       });
-      head = unhex(a.head);
+      head = fromHex(a.head);
     }
     expectedFrom = a.toSeq + 1;
   });
-  const recomputed = `0x${hex(head)}`;
-  if (strip(chain.head) !== hex(head)) {
+  const recomputed = `0x${toHex(head)}`;
+  if (strip(chain.head) !== toHex(head)) {
     findings.add({ seq: null, kind: "anchor_mismatch", detail: `CreditLedger.head() is ${chain.head}; the anchor events chain to ${recomputed} (events missing or forged)` });
   }
   if (chain.anchorCount !== anchors.length) {
@@ -525,7 +519,7 @@ function localise(
 
   // Where each hash is stored: the predecessor named by a prev_hash.
   const index = new Map<string, number>();
-  for (let i = 0; i < n; i++) index.set(hex(hashes(i)), i);
+  for (let i = 0; i < n; i++) index.set(toHex(hashes(i)), i);
 
   // Original seq of each suspect: it is the seq under which its content hashes.
   const unresolved = new Set<number>();
@@ -552,7 +546,7 @@ function localise(
     let progress = false;
     for (const i of [...unresolved]) {
       const e = suspects.get(i)!;
-      const p = index.get(hex(e.prevHash));
+      const p = index.get(toHex(e.prevHash));
       if (p === undefined || Number.isNaN(origSeq[p]!)) continue;
       const c = origSeq[p]! + 1;
       if (hashesTo(e, e.prevHash, c)) {
@@ -576,7 +570,7 @@ function localise(
       findings.add({
         seq: e.seq,
         kind: "broken_chain",
-        detail: `prev_hash of seq ${e.seq} was altered (stored ${hex(e.prevHash)}; the entry hashes with ${i > 0 ? `${hex(hashes(i - 1))}, the hash of seq ${store.seqs[i - 1]}` : "the genesis hash"})`,
+        detail: `prev_hash of seq ${e.seq} was altered (stored ${toHex(e.prevHash)}; the entry hashes with ${i > 0 ? `${toHex(hashes(i - 1))}, the hash of seq ${store.seqs[i - 1]}` : "the genesis hash"})`,
       });
     }
   }
@@ -660,7 +654,7 @@ function localise(
           kind: "missing",
           detail:
             s <= anchoredThrough
-              ? `seq ${s} is anchored but absent${vouches[0] ? ` (the next entry links to ${hex(vouches[0])})` : ""}`
+              ? `seq ${s} is anchored but absent${vouches[0] ? ` (the next entry links to ${toHex(vouches[0])})` : ""}`
               : `seq ${s} is absent although later entries exist`,
         });
       }
@@ -673,7 +667,7 @@ function localise(
         findings.add({
           seq: store.seqs[j]!,
           kind: "edited",
-          detail: `seq ${store.seqs[j]} was rewritten with a recomputed hash: the next entry links to ${hex(vouches[0]!)}, the stored hash is ${hex(hashes(j))}`,
+          detail: `seq ${store.seqs[j]} was rewritten with a recomputed hash: the next entry links to ${toHex(vouches[0]!)}, the stored hash is ${toHex(hashes(j))}`,
         });
         reported.add(j);
         vouched[s] = vouches[0];
@@ -750,7 +744,7 @@ function checkAnchorRoot(anchor: ChainAnchor, rec: Reconstruction, store: RowSto
     }
     acc.push(hasher.leaf(h));
   }
-  const root = unknown < 0 ? hex(acc.root()) : null;
+  const root = unknown < 0 ? toHex(acc.root()) : null;
   const ok = root !== null && root === strip(anchor.root);
   const firstRow = rec.rowOf(anchor.fromSeq);
   const lastRow = rec.rowOf(anchor.toSeq);

@@ -1,10 +1,10 @@
-// A ledger entry and its hash. Pure, shared with the audit command and the console:
+// A ledger entry and its hash. Pure, shared by the API, the audit command and the console:
 //   hash = SHA-256(prev_hash || UTF-8(canonical entry))
 // where the canonical entry is the JSON object
 //   {"actor":…,"createdAt":…,"payload":…,"seq":…,"subjectRef":…,"type":…}
 // with keys in this (sorted) order, no white space, createdAt as ISO 8601 UTC with
 // milliseconds, and payload in canonical JSON (see canonicalJson).
-import { sha256 } from "@noble/hashes/sha2.js";
+import { nobleHasher, type Hasher } from "./merkle.ts";
 
 export interface LedgerEntry {
   seq: number;
@@ -48,14 +48,13 @@ export function canonicalEntry(e: Pick<LedgerEntry, "seq" | "type" | "payload" |
   );
 }
 
-const encoder = new TextEncoder();
-
-export function entryHash(prevHash: Uint8Array, e: Pick<LedgerEntry, "seq" | "type" | "payload" | "subjectRef" | "actor" | "createdAt">): Uint8Array {
-  const body = encoder.encode(canonicalEntry(e));
-  const input = new Uint8Array(prevHash.length + body.length);
-  input.set(prevHash, 0);
-  input.set(body, prevHash.length);
-  return sha256(input);
+/** SHA-256(prev_hash || UTF-8(canonical entry)). */
+export function entryHash(
+  prevHash: Uint8Array,
+  e: Pick<LedgerEntry, "seq" | "type" | "payload" | "subjectRef" | "actor" | "createdAt">,
+  hasher: Hasher = nobleHasher,
+): Uint8Array {
+  return hasher.entry(prevHash, canonicalEntry(e));
 }
 
 export const GENESIS_HASH = new Uint8Array(32);
