@@ -68,7 +68,7 @@ async function vitestSuites(): Promise<StepResult> {
 }
 
 const results: StepResult[] = [];
-results.push(await check("type check (tsc)", "npx", ["tsc", "--noEmit", "-p", "tsconfig.json"]));
+results.push(await check("type check (tsc, and protocol/ without DOM)", "npm", ["run", "--silent", "typecheck"]));
 results.push(await check("lint (eslint, solhint)", "npm", ["run", "--silent", "lint"]));
 results.push(await check("compile contracts (hardhat build)", "npx", ["hardhat", "build"]));
 results.push(await solidityTests());
