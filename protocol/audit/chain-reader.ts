@@ -4,7 +4,8 @@
 // the command line and in the auditors' console (the browser talks to the chain's RPC
 // URL itself, so the console never takes a root from the API it is checking).
 // Everything is read at one pinned block, so the logs and the views agree.
-import { Interface, getAddress, id } from "ethers";
+import { Interface, getAddress } from "ethers";
+import { ROLE_NAMES } from "../chain/roles.ts";
 import type { ChainAnchor, ChainCodeEvent, ChainCodeState, ChainView, CodeAction } from "./auditor.ts";
 
 export type Rpc = (method: string, params: unknown[]) => Promise<unknown>;
@@ -53,12 +54,6 @@ export const REGISTRY_ABI = [
 
 const ledgerIface = new Interface(LEDGER_ABI);
 const registryIface = new Interface(REGISTRY_ABI);
-
-/** Names of the roles of OneCodeAccess (keccak256 of the name; the admin role is zero). */
-export const ROLE_NAMES: Record<string, string> = Object.fromEntries([
-  ["0x" + "00".repeat(32), "DEFAULT_ADMIN_ROLE"],
-  ...["PAUSER_ROLE", "REGISTRAR_ROLE", "CREDIT_AGENCY_ROLE", "REPAIR_OFFICER_ROLE", "ANCHORER_ROLE"].map((r) => [id(r), r]),
-]);
 
 export interface ChainAddresses {
   creditLedger: string;

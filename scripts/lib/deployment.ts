@@ -3,25 +3,12 @@
 // gas price zero). Contracts come from the Hardhat artifacts, so `npx hardhat build` runs first.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import {
-  Contract,
-  ContractFactory,
-  getAddress,
-  id,
-  type InterfaceAbi,
-  type Signer,
-  type TransactionResponse,
-} from "ethers";
+import { Contract, ContractFactory, getAddress, type InterfaceAbi, type Signer, type TransactionResponse } from "ethers";
+import { formatDeployment, parseDeployment, type OneCodeDeployment } from "../../protocol/chain/deployment.ts";
+import { ROLES } from "../../protocol/chain/roles.ts";
 
-/** Role identifiers, equal to the `*_ROLE` constants of the contracts (keccak256 of the name). */
-export const ROLES = {
-  DEFAULT_ADMIN: "0x" + "00".repeat(32),
-  PAUSER: id("PAUSER_ROLE"),
-  REGISTRAR: id("REGISTRAR_ROLE"),
-  CREDIT_AGENCY: id("CREDIT_AGENCY_ROLE"),
-  REPAIR_OFFICER: id("REPAIR_OFFICER_ROLE"),
-  ANCHORER: id("ANCHORER_ROLE"),
-} as const;
+export { ROLES };
+export type { DeployedContract, OneCodeDeployment } from "../../protocol/chain/deployment.ts";
 
 export interface OneCodeRoles {
   /** Gets REGISTRAR_ROLE on CodeRegistry. */
@@ -55,24 +42,6 @@ export interface DeployOneCodeOptions {
   gasPrice?: bigint;
   /** Folder of the Hardhat artifacts (default: `artifacts/` of this repository). */
   artifactsDir?: string;
-}
-
-export interface DeployedContract {
-  address: string;
-  abi: InterfaceAbi;
-}
-
-export interface OneCodeDeployment {
-  chainId: number;
-  codeRegistry: DeployedContract;
-  creditLedger: DeployedContract;
-  /** Block number of the first deployment transaction: where log scans start. */
-  deployedAt: number;
-  /** Current default admin of both contracts (the signer right after deployment). */
-  admin: string;
-  /** Account that must accept the admin transfer after the delay, or null. */
-  pendingAdmin: string | null;
-  adminDelaySeconds: number;
 }
 
 export const DEFAULT_ADMIN_DELAY_SECONDS = 2 * 24 * 60 * 60;
@@ -196,15 +165,10 @@ export async function deployOneCode(options: DeployOneCodeOptions): Promise<OneC
 /** Writes a deployment as JSON (conventionally `deployments/<network>.json`, git-ignored). */
 export async function writeDeployment(file: string, deployment: OneCodeDeployment): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify(deployment, null, 2) + "\n", "utf8");
+  await writeFile(file, formatDeployment(deployment), "utf8");
 }
 
 /** Reads a deployment written by `writeDeployment`; throws if the file is missing or malformed. */
 export async function readDeployment(file: string): Promise<OneCodeDeployment> {
-  const json = JSON.parse(await readFile(file, "utf8")) as Partial<OneCodeDeployment>;
-  const ok = (c: Partial<DeployedContract> | undefined) => typeof c?.address === "string" && Array.isArray(c.abi);
-  if (typeof json.chainId !== "number" || typeof json.deployedAt !== "number" || !ok(json.codeRegistry) || !ok(json.creditLedger)) {
-    throw new Error(`${file} is not a OneCode deployment`);
-  }
-  return json as OneCodeDeployment;
+  return parseDeployment(await readFile(file, "utf8"), file);
 }
