@@ -42,8 +42,11 @@ export const REASONS = [
   "bad_signature",
   "malformed_claims", // signed but the claims are missing or of the wrong shape
   "wrong_issuer",
-  "not_yet_valid",
+  "not_yet_valid", // iat or nbf in the future
   "expired",
+  "wrong_audience", // an aud claim: our codes are for any verifier, so an audience means someone else's token
+  "key_retired", // signed by a retired key after its retirement
+  "key_compromised", // signed by a key the issuer marked compromised
   "unknown_code", // signed by us, but no such code (online)
   "revoked",
   "suspended",
@@ -222,41 +225,56 @@ export function parseCompactJws(token: string, type: string = TOKEN_TYPE): Parse
 // ---------------------------------------------------------------- claims
 
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v);
+/** Own properties only: "constructor" or "__proto__" must never be found on Object.prototype. */
+const own = <T>(table: Record<string, T>, key: unknown): T | undefined =>
+  typeof key === "string" && Object.hasOwn(table, key) ? table[key] : undefined;
+const field = (object: unknown, key: string): unknown =>
+  typeof object === "object" && object !== null && !Array.isArray(object) && Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined;
+
+/** Every claim a OneCode token may carry; any other is refused (a foreign or forged token). */
+const CLAIMS = new Set(["iss", "sub", "k", "n", "cs", "iat", "exp", "jti", "status", "nbf", "aud"]);
 
 /** Reads the inflated claims of a verified token and checks their shape, issuer and time. */
 export function checkClaims(claimsJson: Uint8Array, options: { issuer: string; nowSeconds: number; leewaySeconds?: number }): CodeFacts {
   if (claimsJson.length > MAX_CLAIMS_BYTES) refuse("malformed_claims", "claims set too large");
   const c = parseJsonObject(claimsJson, "malformed_claims", "claims set");
-  const status = (c.status as { status_list?: { idx?: unknown; uri?: unknown } } | undefined)?.status_list;
+  const claim = (name: string) => field(c, name);
+  const unknown = Object.keys(c).filter((name) => !CLAIMS.has(name));
+  if (unknown.length > 0) refuse("malformed_claims", `claims we never issue: ${unknown.join(", ")}`);
+  const status = field(claim("status"), "status_list");
+  const idx = field(status, "idx");
+  const uri = field(status, "uri");
+  const [iss, sub, k, n, cs, iat, exp, jti, nbf] = ["iss", "sub", "k", "n", "cs", "iat", "exp", "jti", "nbf"].map(claim);
   const missing: string[] = [];
-  if (typeof c.iss !== "string") missing.push("iss");
-  if (typeof c.sub !== "string" || !CODE_ID.test(c.sub)) missing.push("sub");
-  if (typeof c.k !== "string" || !(c.k in KIND_CLAIM)) missing.push("k");
-  if (typeof c.n !== "string" || c.n.length === 0 || c.n.length > 64) missing.push("n");
-  if (typeof c.cs !== "string" || !(c.cs in CREDIT_CLAIM)) missing.push("cs");
-  if (!isInt(c.iat)) missing.push("iat");
-  if (!isInt(c.exp)) missing.push("exp");
-  if (typeof c.jti !== "string" || c.jti.length < 8 || c.jti.length > 64) missing.push("jti");
-  if (!status || !isInt(status.idx) || status.idx < 0 || typeof status.uri !== "string") missing.push("status.status_list");
+  if (typeof iss !== "string") missing.push("iss");
+  if (typeof sub !== "string" || !CODE_ID.test(sub)) missing.push("sub");
+  if (own(KIND_CLAIM, k) === undefined) missing.push("k");
+  if (typeof n !== "string" || n.length === 0 || n.length > 64) missing.push("n");
+  if (own(CREDIT_CLAIM, cs) === undefined) missing.push("cs");
+  if (!isInt(iat)) missing.push("iat");
+  if (!isInt(exp)) missing.push("exp");
+  if (nbf !== undefined && !isInt(nbf)) missing.push("nbf");
+  if (typeof jti !== "string" || jti.length < 8 || jti.length > 64) missing.push("jti");
+  if (!isInt(idx) || idx < 0 || typeof uri !== "string") missing.push("status.status_list");
   if (missing.length > 0) refuse("malformed_claims", `missing or malformed claims: ${missing.join(", ")}`);
-  if (c.iss !== options.issuer) refuse("wrong_issuer", `issuer ${JSON.stringify(c.iss)} is not ${options.issuer}`);
+  if (iss !== options.issuer) refuse("wrong_issuer", `issuer ${JSON.stringify(iss)} is not ${options.issuer}`);
+  if (claim("aud") !== undefined) refuse("wrong_audience", "OneCode codes carry no audience; this token was issued for someone else");
   const leeway = options.leewaySeconds ?? LEEWAY_SECONDS;
-  const iat = c.iat as number;
-  const exp = c.exp as number;
-  if (exp <= iat) refuse("malformed_claims", "exp is not after iat");
-  if (iat > options.nowSeconds + leeway) refuse("not_yet_valid", `issued ${iat - options.nowSeconds} s in the future`);
-  if (exp <= options.nowSeconds - leeway) refuse("expired", `expired ${options.nowSeconds - exp} s ago`);
+  if ((exp as number) <= (iat as number)) refuse("malformed_claims", "exp is not after iat");
+  if ((iat as number) > options.nowSeconds + leeway) refuse("not_yet_valid", `issued ${(iat as number) - options.nowSeconds} s in the future`);
+  if (nbf !== undefined && (nbf as number) > options.nowSeconds + leeway) refuse("not_yet_valid", `not valid before ${(nbf as number) - options.nowSeconds} s from now`);
+  if ((exp as number) <= options.nowSeconds - leeway) refuse("expired", `expired ${options.nowSeconds - (exp as number)} s ago`);
   return {
-    issuer: c.iss as string,
-    codeId: c.sub as string,
-    kind: KIND_CLAIM[c.k as string]!,
-    displayName: c.n as string,
-    creditStatus: CREDIT_CLAIM[c.cs as string]!,
-    issuedAt: iat,
-    expiresAt: exp,
-    tokenId: c.jti as string,
-    statusIndex: status!.idx as number,
-    statusUri: status!.uri as string,
+    issuer: iss as string,
+    codeId: sub as string,
+    kind: own(KIND_CLAIM, k)!,
+    displayName: n as string,
+    creditStatus: own(CREDIT_CLAIM, cs)!,
+    issuedAt: iat as number,
+    expiresAt: exp as number,
+    tokenId: jti as string,
+    statusIndex: idx as number,
+    statusUri: uri as string,
   };
 }
 

@@ -209,6 +209,36 @@ const cases: Case[] = [
     reason: "not_yet_valid",
   },
   {
+    name: "nbf an hour ahead (signed by our key)",
+    input: () => resign((c) => (c.nbf = nowSeconds() + 3600)),
+    reason: "not_yet_valid",
+  },
+  {
+    name: "an audience of another service (signed by our key)",
+    input: () => resign((c) => (c.aud = "https://other-service.example")),
+    reason: "wrong_audience",
+  },
+  {
+    name: "kind claim naming an Object.prototype member (k: constructor)",
+    input: () => resign((c) => (c.k = "constructor")),
+    reason: "malformed_claims",
+  },
+  {
+    name: "credit status naming an Object.prototype member (cs: __proto__)",
+    input: () => resign((c) => (c.cs = "__proto__")),
+    reason: "malformed_claims",
+  },
+  {
+    name: "credit status toString (signed by our key)",
+    input: () => resign((c) => (c.cs = "toString")),
+    reason: "malformed_claims",
+  },
+  {
+    name: "a claim we never issue (signed by our key)",
+    input: () => resign((c) => (c.role = "admin")),
+    reason: "malformed_claims",
+  },
+  {
     name: "wrong issuer (signed by our key)",
     input: () => resign((c) => (c.iss = "https://other-district.example")),
     reason: "wrong_issuer",
