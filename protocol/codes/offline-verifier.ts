@@ -8,6 +8,7 @@
 import { compactVerify, importJWK, type CryptoKey, type JWK } from "jose";
 import {
   ALGORITHM,
+  LEEWAY_SECONDS,
   MAX_CLAIMS_BYTES,
   Refusal,
   STATUS_INVALID,
@@ -22,6 +23,7 @@ import {
   type CreditStatus,
   type Reason,
 } from "./token-format.ts";
+import { checkIssuerKey, issuerKeyState, type IssuerKeyState } from "./issuer-keys.ts";
 
 export interface OfflineVerifierOptions {
   jwks: { keys: JWK[] };
@@ -93,14 +95,21 @@ export async function inflate(data: Uint8Array, format: "deflate" | "deflate-raw
   return out;
 }
 
-async function importKeys(jwks: { keys: JWK[] }): Promise<Map<string, CryptoKey>> {
-  const keys = new Map<string, CryptoKey>();
+interface TrustedKey {
+  key: CryptoKey;
+  state: IssuerKeyState;
+}
+
+async function importKeys(jwks: { keys: JWK[] }): Promise<Map<string, TrustedKey>> {
+  const keys = new Map<string, TrustedKey>();
   if (!jwks || !Array.isArray(jwks.keys)) throw new OfflineDataError("the cached JWKS has no keys array");
   for (const jwk of jwks.keys) {
     // Only the key type we issue; a JWKS entry of another type is ignored, never trusted.
     if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || typeof jwk.kid !== "string" || jwk.d !== undefined) continue;
     if (jwk.alg !== undefined && jwk.alg !== ALGORITHM) continue;
-    keys.set(jwk.kid, (await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, ALGORITHM)) as CryptoKey);
+    const state = issuerKeyState(jwk as Record<string, unknown>);
+    if (!state) continue;
+    keys.set(jwk.kid, { key: (await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, ALGORITHM)) as CryptoKey, state });
   }
   if (keys.size === 0) throw new OfflineDataError("the cached JWKS holds no Ed25519 key");
   return keys;
@@ -129,9 +138,10 @@ export async function createOfflineVerifier(options: OfflineVerifierOptions): Pr
   let listSub: string;
   try {
     const jws = parseCompactJws(options.statusListToken, STATUS_LIST_TYPE);
-    const key = keys.get(jws.kid);
-    if (!key) throw new Refusal("unknown_key", "the status list was signed by a key not in the cached JWKS");
-    const claims = checkStatusListClaims(await verifySignature(options.statusListToken, key));
+    const trusted = keys.get(jws.kid);
+    if (!trusted) throw new Refusal("unknown_key", "the status list was signed by a key not in the cached JWKS");
+    const claims = checkStatusListClaims(await verifySignature(options.statusListToken, trusted.key));
+    checkIssuerKey(trusted.state, claims.iat, LEEWAY_SECONDS);
     if (claims.iss !== undefined && claims.iss !== issuer) throw new Refusal("wrong_issuer", `status list issuer ${claims.iss} is not ${issuer}`);
     list = await inflate(Uint8Array.from(atob(claims.status_list.lst.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)), "deflate", 1 << 24);
     listIat = claims.iat;
@@ -162,9 +172,9 @@ export async function createOfflineVerifier(options: OfflineVerifierOptions): Pr
     try {
       const token = tokenFromScan(scanned);
       const jws = parseCompactJws(token);
-      const key = keys.get(jws.kid);
-      if (!key) throw new Refusal("unknown_key", "the key that signed this code is not in the cached JWKS");
-      const payload = await verifySignature(token, key);
+      const trusted = keys.get(jws.kid);
+      if (!trusted) throw new Refusal("unknown_key", "the key that signed this code is not in the cached JWKS");
+      const payload = await verifySignature(token, trusted.key);
       let claimsJson: Uint8Array;
       try {
         claimsJson = await inflate(payload, "deflate-raw", MAX_CLAIMS_BYTES);
@@ -172,6 +182,7 @@ export async function createOfflineVerifier(options: OfflineVerifierOptions): Pr
         throw new Refusal("malformed_claims", "the signed payload does not inflate to a claims set");
       }
       const facts = checkClaims(claimsJson, { issuer, nowSeconds: Math.floor(now().getTime() / 1000) });
+      checkIssuerKey(trusted.state, facts.issuedAt, LEEWAY_SECONDS);
       const subject = { codeId: facts.codeId, kind: facts.kind, displayName: facts.displayName, creditStatus: facts.creditStatus };
       const base = { subject, expiresAt: new Date(facts.expiresAt * 1000).toISOString(), dataAge: age, offline: true as const };
       if (facts.statusUri !== listSub) {
