@@ -6,7 +6,7 @@
 // Everything is read at one pinned block, so the logs and the views agree.
 import { Interface, getAddress } from "ethers";
 import { ROLE_NAMES } from "../chain/roles.ts";
-import type { ChainAnchor, ChainCodeEvent, ChainCodeState, ChainView, CodeAction } from "./auditor.ts";
+import type { ChainAnchor, ChainCodeEvent, ChainCodeState, ChainView, CodeAction } from "./report.ts";
 
 export type Rpc = (method: string, params: unknown[]) => Promise<unknown>;
 

@@ -13,7 +13,7 @@
 // (more fields, e.g. issuedAt, changedAt, replaces, are ignored). The header may be left
 // out (the rows are then taken to match the last entry audited).
 import { canonicalEntry, canonicalJson, type LedgerEntry } from "../ledger/entry.ts";
-import type { AuditCodeRow, AuditEntry, CodeSnapshot } from "./auditor.ts";
+import type { AuditCodeRow, AuditEntry, CodeSnapshot } from "./report.ts";
 import { fromHex, toHex } from "../bytes.ts";
 
 /** One exported entry: exactly the stored entry (api/src/ledger/entry.ts). */
