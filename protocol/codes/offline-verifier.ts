@@ -100,6 +100,19 @@ interface TrustedKey {
   state: IssuerKeyState;
 }
 
+/** Largest decompressed status list accepted: 2^24 bytes (2^25 entries of 4 bits). */
+export const MAX_STATUS_LIST_BYTES = 1 << 24;
+
+/**
+ * The bytes of a Token Status List `lst` (draft-ietf-oauth-status-list: base64url of the
+ * ZLIB-compressed byte array); read entries from it with statusAt(list, idx, bits).
+ */
+export async function decodeStatusList(lst: string): Promise<Uint8Array> {
+  if (!/^[A-Za-z0-9_-]+$/.test(lst)) throw new Error("status list lst is not base64url");
+  const compressed = Uint8Array.from(atob(lst.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  return inflate(compressed, "deflate", MAX_STATUS_LIST_BYTES);
+}
+
 async function importKeys(jwks: { keys: JWK[] }): Promise<Map<string, TrustedKey>> {
   const keys = new Map<string, TrustedKey>();
   if (!jwks || !Array.isArray(jwks.keys)) throw new OfflineDataError("the cached JWKS has no keys array");
@@ -143,7 +156,7 @@ export async function createOfflineVerifier(options: OfflineVerifierOptions): Pr
     const claims = checkStatusListClaims(await verifySignature(options.statusListToken, trusted.key));
     checkIssuerKey(trusted.state, claims.iat, LEEWAY_SECONDS);
     if (claims.iss !== undefined && claims.iss !== issuer) throw new Refusal("wrong_issuer", `status list issuer ${claims.iss} is not ${issuer}`);
-    list = await inflate(Uint8Array.from(atob(claims.status_list.lst.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)), "deflate", 1 << 24);
+    list = await decodeStatusList(claims.status_list.lst);
     listIat = claims.iat;
     listExp = claims.exp ?? null;
     listSub = claims.sub;

@@ -287,6 +287,8 @@ export const STATUS_SUSPENDED = 2;
 
 /** The status of entry `idx` in a decompressed list of `bits`-wide entries (least significant bits first). */
 export function statusAt(list: Uint8Array, idx: number, bits: number): number | null {
+  if (!Number.isSafeInteger(idx) || idx < 0) return null;
+  if (bits !== 1 && bits !== 2 && bits !== 4 && bits !== 8) throw new RangeError(`a status list has 1, 2, 4 or 8 bits per entry, not ${bits}`);
   const perByte = 8 / bits;
   const byte = Math.floor(idx / perByte);
   if (byte >= list.length) return null;
