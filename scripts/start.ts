@@ -5,19 +5,20 @@
 //     skipped when CHAIN_RPC_URL names a chain;
 //  3. the contracts deployed on first start (.data/deployment.json), compiled first if needed;
 //  4. the embedded PostgreSQL (PGlite in .data/pg) unless DATABASE_URL is set; migrations;
-//  5. the API, the outbox and anchoring workers; demo data seeded once;
+//  5. the API, the outbox and anchoring workers; demo data (scripts/demo/) seeded once;
 //  6. URLs and operator tokens printed. Ctrl-C stops everything and anvil dumps its state.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { loadConfig } from "../api/src/config.ts";
 import { startServer, type RunningServer } from "../api/src/server.ts";
 import { mintOperatorToken, type Role } from "../api/src/auth/operators.ts";
-import { seedDemo } from "../api/src/subjects/seed.ts";
 import { environmentWithSecrets, parseEnvFile } from "./lib/secrets.ts";
 import { fundOnAnvil, startAnvil, type Anvil } from "./lib/anvil.ts";
 import { deployOneCode, readDeployment, writeDeployment } from "./lib/deployment.ts";
+import { seedDemoSubjects } from "./demo/subjects.ts";
+import { seedCreditDemo } from "./demo/credit.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const t0 = Date.now();
@@ -90,14 +91,12 @@ export async function main(): Promise<void> {
   }
   say(`API listening on ${server.url} (database: ${server.ctx.db.mode})`);
 
-  // Each feature's seed file registers its hook on import (api/src/<feature>/seed.ts).
-  const apiDir = join(ROOT, "api", "src");
-  for (const feature of readdirSync(apiDir)) {
-    const file = join(apiDir, feature, "seed.ts");
-    if (feature !== "subjects" && existsSync(file)) await import(file);
+  // Demo data, once, in order: the subjects, then the credit records of their enterprises.
+  const demo = await seedDemoSubjects(server.ctx);
+  if (demo) {
+    const credit = await seedCreditDemo(server.ctx, { enterpriseIds: demo.enterprises.map((e) => e.id) });
+    say(`demo data seeded: ${demo.persons.length} persons, ${demo.enterprises.length} enterprises, ${credit?.records.length ?? 0} credit records`);
   }
-  const demo = await seedDemo(server.ctx);
-  if (demo) say(`demo data seeded: ${demo.persons.length} persons, ${demo.enterprises.length} enterprises`);
 
   const base = server.url;
   console.log(`

@@ -1,7 +1,9 @@
-// The demo credit data: publishes once, and gives the kiosk and the officers something to show.
+// The demo data of `npm start` (scripts/demo/): publishes once, and gives the kiosk and the
+// officers something to show.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
-import { seedCreditDemo } from "../../scripts/lib/seed-credit.ts";
+import { seedCreditDemo } from "../../scripts/demo/credit.ts";
+import { DEMO_ENTERPRISES, DEMO_PERSONS, seedDemoSubjects } from "../../scripts/demo/subjects.ts";
 import { insertEnterprise, insertPerson } from "./fixtures.ts";
 
 describe("seedCreditDemo", () => {
@@ -28,5 +30,29 @@ describe("seedCreditDemo", () => {
     const queue = (await t.app.inject({ method: "GET", url: "/v1/repair-queue", headers: await t.auth("repair_officer") })).json();
     expect(queue.items).toHaveLength(1);
     expect(queue.items[0]).toMatchObject({ decisionMode: "two_officers", step: "accept" });
+  });
+});
+
+describe("seedDemoSubjects, then seedCreditDemo (the order npm start uses)", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ clock: new TestClock("2026-11-26T02:00:00.000Z") });
+  });
+  afterAll(async () => t?.close());
+
+  it("enrols the demo persons and enterprises once, each enterprise with its representative, and their records", async () => {
+    const demo = await seedDemoSubjects(t.ctx);
+    expect(demo?.persons.map((p) => p.name)).toEqual(DEMO_PERSONS.map((p) => p.name));
+    expect(demo?.enterprises.map((e) => e.uscc)).toEqual(DEMO_ENTERPRISES.map((e) => e.uscc));
+    const reps = (await t.db.pool.query<{ id: string; legal_rep_id: string }>("SELECT id, legal_rep_id FROM subjects WHERE kind = 'enterprise'")).rows;
+    for (const [k, e] of DEMO_ENTERPRISES.entries()) {
+      expect(reps.find((r) => r.id === demo!.enterprises[k]!.id)?.legal_rep_id).toBe(demo!.persons[e.rep]!.id);
+    }
+    const enrolled = await t.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM ledger WHERE type = 'subject.enrolled'");
+    expect(enrolled.rows[0]!.n).toBe(DEMO_PERSONS.length + DEMO_ENTERPRISES.length);
+    expect(await seedDemoSubjects(t.ctx)).toBeNull();
+
+    const credit = await seedCreditDemo(t.ctx, { enterpriseIds: demo!.enterprises.map((e) => e.id) });
+    expect(credit?.records.map((r) => r.subjectId)).toEqual([0, 0, 1, 1, 2].map((k) => demo!.enterprises[k]!.id));
   });
 });
