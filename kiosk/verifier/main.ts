@@ -36,12 +36,14 @@ const REASON_TEXT: Record<Lang, Record<Reason, string>> = {
     wrong_type: "不是一码通的码", unknown_key: "签发密钥未知（疑似伪造或数据过旧）", bad_signature: "签名无效（码被篡改或伪造）", malformed_claims: "码内容不完整",
     wrong_issuer: "非本区签发", not_yet_valid: "尚未生效（请核对设备时间）", expired: "码已过期（请让持码人刷新）", unknown_code: "查无此码", revoked: "码已吊销",
     suspended: "码已暂停使用", superseded: "码已更换，请出示新码", stale_data: "离线数据过旧，无法确认码状态", no_qr: "未识别到二维码",
+    wrong_audience: "不是签发给核验端的码（疑似伪造）", key_retired: "签发密钥已停用后签发（疑似伪造）", key_compromised: "签发密钥已被宣布泄露，此码不可信",
   },
   en: {
     malformed: "not a OneCode QR", too_large: "input too long", forbidden_header: "header carries forbidden parameters (forged?)", wrong_algorithm: "wrong signature algorithm (forged?)",
     wrong_type: "not a OneCode token", unknown_key: "unknown signing key (forged, or data too old)", bad_signature: "bad signature (tampered or forged)", malformed_claims: "incomplete code",
     wrong_issuer: "issued by someone else", not_yet_valid: "not yet valid (check the device clock)", expired: "expired (ask the holder to refresh)", unknown_code: "no such code", revoked: "revoked",
     suspended: "suspended", superseded: "replaced by a newer code", stale_data: "offline data too old to confirm the status", no_qr: "no QR code found",
+    wrong_audience: "issued for another audience (forged?)", key_retired: "signed after its key was retired (forged?)", key_compromised: "its signing key was declared compromised: do not trust it",
   },
 };
 

@@ -314,13 +314,29 @@ export interface StatusListClaims {
   status_list: { bits: number; lst: string };
 }
 
+/**
+ * The claims of a Status List Token as the draft requires them of ours: `sub` (the list's
+ * own uri, which a code's status reference must equal), `iat`, `exp` after it, `ttl`, and a
+ * 2-bit `status_list`. Own properties only.
+ */
 export function checkStatusListClaims(json: Uint8Array): StatusListClaims {
   const c = parseJsonObject(json, "malformed", "status list claims");
-  const sl = c.status_list as { bits?: unknown; lst?: unknown } | undefined;
-  if (typeof c.sub !== "string" || !isInt(c.iat) || !sl || sl.bits !== 2 || typeof sl.lst !== "string" || !B64URL.test(sl.lst)) {
+  const sl = field(c, "status_list");
+  const [sub, iss, iat, exp, ttl] = ["sub", "iss", "iat", "exp", "ttl"].map((name) => field(c, name));
+  const bits = field(sl, "bits");
+  const lst = field(sl, "lst");
+  if (typeof sub !== "string" || !isInt(iat) || bits !== 2 || typeof lst !== "string" || !B64URL.test(lst)) {
     refuse("malformed", "status list token has missing or malformed claims");
   }
-  if (c.exp !== undefined && !isInt(c.exp)) refuse("malformed", "status list exp is not an integer");
-  if (c.ttl !== undefined && !isInt(c.ttl)) refuse("malformed", "status list ttl is not an integer");
-  return c as unknown as StatusListClaims;
+  if (!isInt(exp) || (exp as number) <= (iat as number)) refuse("malformed", "status list exp is missing or not after iat");
+  if (!isInt(ttl) || (ttl as number) <= 0) refuse("malformed", "status list ttl is missing or not a positive integer");
+  if (iss !== undefined && typeof iss !== "string") refuse("malformed", "status list iss is not a string");
+  return {
+    sub: sub as string,
+    ...(iss === undefined ? {} : { iss: iss as string }),
+    iat: iat as number,
+    exp: exp as number,
+    ttl: ttl as number,
+    status_list: { bits: 2, lst: lst as string },
+  };
 }
