@@ -5,7 +5,8 @@
 //
 // Output: 4:2:0, full-range BT.601 (JFIF) YCbCr, tagged C420jpeg (or C420 with colorspace "420").
 // Chromium loops the file, so a few frames are enough. The image is scaled to fit the frame
-// (aspect kept, grey borders); width and height are made even, as 4:2:0 needs.
+// (aspect kept, grey borders), or with `fit: "centre"` placed at its own size (a QR code on a
+// white frame, as a phone screen shows it); width and height are made even, as 4:2:0 needs.
 import { readFileSync, writeFileSync } from "node:fs";
 import { decodeImage, type ImageInput } from "../../api/src/face/image.ts";
 
@@ -21,6 +22,10 @@ export interface Y4mOptions {
   colorspace?: "420jpeg" | "420";
   /** per-frame brightness jitter, +-N levels (default 0): gives a "moving" camera */
   jitter?: number;
+  /** "scale" (default): fit the image into the frame; "centre": keep its size (cropped if larger) */
+  fit?: "scale" | "centre";
+  /** grey level around the image, 0..255 (default 128) */
+  background?: number;
 }
 
 interface Rgba {
@@ -29,22 +34,24 @@ interface Rgba {
   height: number;
 }
 
-/** Scales `img` to fit width x height (bilinear), centred on mid-grey. */
-function fitInto(img: Rgba, width: number, height: number): Rgba {
+/** Places `img` centred in width x height on `background`, scaled to fit (bilinear) or at scale 1. */
+function fitInto(img: Rgba, width: number, height: number, scale: boolean, background: number): Rgba {
   if (img.width === width && img.height === height) return img;
-  const s = Math.min(width / img.width, height / img.height);
+  const s = scale ? Math.min(width / img.width, height / img.height) : 1;
   const w = Math.max(1, Math.round(img.width * s));
   const h = Math.max(1, Math.round(img.height * s));
   const ox = Math.floor((width - w) / 2);
   const oy = Math.floor((height - h) / 2);
-  const out = new Uint8Array(width * height * 4).fill(128);
+  const out = new Uint8Array(width * height * 4).fill(background);
   const d = img.data;
   for (let y = 0; y < h; y++) {
+    if (oy + y < 0 || oy + y >= height) continue;
     const fy = Math.min(Math.max((y + 0.5) / s - 0.5, 0), img.height - 1);
     const y0 = Math.floor(fy);
     const y1 = Math.min(y0 + 1, img.height - 1);
     const ay = fy - y0;
     for (let x = 0; x < w; x++) {
+      if (ox + x < 0 || ox + x >= width) continue;
       const fx = Math.min(Math.max((x + 0.5) / s - 0.5, 0), img.width - 1);
       const x0 = Math.floor(fx);
       const x1 = Math.min(x0 + 1, img.width - 1);
@@ -109,7 +116,9 @@ export function imageToY4m(image: ImageInput, options: Y4mOptions = {}): Uint8Ar
   const width = (options.width ?? src.width) & ~1;
   const height = (options.height ?? src.height) & ~1;
   if (width < 2 || height < 2) throw new Error("y4m: image too small");
-  const img = fitInto(src, width, height);
+  const background = options.background ?? 128;
+  if (!Number.isInteger(background) || background < 0 || background > 255) throw new Error("y4m: background must be 0..255");
+  const img = fitInto(src, width, height, (options.fit ?? "scale") === "scale", background);
   const cs = options.colorspace ?? "420jpeg";
   const header = new TextEncoder().encode(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C${cs}\n`);
   const frameTag = new TextEncoder().encode("FRAME\n");

@@ -2,7 +2,7 @@
 // camera feed, shows the verdict online, then with the network cut still decides
 // from its cached JWKS and status list and shows their age.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Browser } from "playwright-core";
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
 import { enrol, fetchCode } from "./fixtures.ts";
-import { pngToY4m } from "./y4m.ts";
+import { imageToY4m } from "../../scripts/lib/y4m.ts";
 
 const KIOSK = resolve(import.meta.dirname, "..", "..", "kiosk");
 
@@ -44,7 +44,8 @@ describe.skipIf(!chromiumAvailable())("verifier page in Chromium", () => {
     const e = await enrol(t, { displayName: "王*明" });
     const code = await fetchCode(t, e.subjectId);
     const video = join(mkdtempSync(join(tmpdir(), "onecode-y4m-")), "qr.y4m");
-    pngToY4m(Buffer.from(code.qr.png.split(",")[1]!, "base64"), video);
+    const png = new Uint8Array(Buffer.from(code.qr.png.split(",")[1]!, "base64"));
+    writeFileSync(video, imageToY4m(png, { width: 640, height: 480, fit: "centre", background: 255 }));
     browser = await launchBrowser({ fakeVideo: video });
   });
 
