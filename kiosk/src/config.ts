@@ -5,11 +5,11 @@
 // (?token=…). The kiosk keeps it in localStorage (it belongs to the device, not to a visitor)
 // and removes it from the address bar at once. The fragment is preferred: it never reaches a
 // server log. `?idle=SECONDS` sets the idle timeout (default 120 s; tests use a few seconds);
-// `?lang=en` starts in English; `?api=URL` points at another API origin (default: same origin).
+// `?api=URL` points at another API origin (default: same origin). `?lang=en` starts in English
+// (read by ../i18n, like every front end).
 export interface KioskConfig {
   token: string | null;
   idleMs: number;
-  lang: "zh" | "en";
   apiBase: string;
 }
 
@@ -31,7 +31,6 @@ export function readConfig(loc: Location = window.location, storage: Storage = w
   return {
     token: storage.getItem(TOKEN_KEY),
     idleMs: Number.isFinite(idle) && idle > 0 ? Math.round(idle * 1000) : 120_000,
-    lang: query.get("lang") === "en" ? "en" : "zh",
     apiBase: (query.get("api") ?? "").replace(/\/$/, ""),
   };
 }

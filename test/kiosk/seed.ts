@@ -1,47 +1,40 @@
 // Seed data for the kiosk tests: persons and enterprises written with SQL (valid GB 11643 ID
-// numbers and GB 32100 USCCs), and face pictures cut from the photos in the npm packages.
+// numbers and GB 32100 USCCs, check characters from protocol/identifiers.ts), and face
+// pictures cut from the photos in the npm packages.
 import { randomBytes } from "node:crypto";
 import type { Queryable } from "../../api/src/db/database.ts";
 import { encodePng } from "../../api/src/face/image.ts";
+import { maskPersonName } from "../../api/src/subjects/masking.ts";
+import { residentIdCheckChar, usccCheckChar } from "../../protocol/identifiers.ts";
 import { brightness, cropFace, decode, faceApiSample, fit, sideBySide, blank, type Img } from "../face/images.ts";
-
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const ID_CHECK = "10X98765432";
 
 /** A valid resident ID number (Chancheng area 440604), distinct per `seq`. */
 export function idNumber(seq: number): string {
   const body = `440604198${(seq % 10).toString()}0${1 + (Math.floor(seq / 10) % 9)}1${(seq % 9) + 1}${String(100 + (seq % 899)).padStart(3, "0")}`;
-  const sum = [...body].reduce((n, c, i) => n + Number(c) * ID_WEIGHTS[i]!, 0);
-  return body + ID_CHECK[sum % 11];
+  return body + residentIdCheckChar(body);
 }
-
-const USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /** A valid USCC of an enterprise registered in Chancheng (91 440604 …). */
 export function uscc(seq: number): string {
-  const org = String(seq).padStart(8, "0") + "M";
-  const body = `91440604${org}`;
-  const sum = [...body].reduce((n, c, i) => n + USCC_ALPHABET.indexOf(c) * USCC_WEIGHTS[i]!, 0);
-  return body + USCC_ALPHABET[(31 - (sum % 31)) % 31];
+  const body = `91440604${String(seq).padStart(8, "0")}M`;
+  return body + usccCheckChar(body);
 }
 
 export async function seedPerson(db: Queryable, input: { idNumber: string; name: string }): Promise<string> {
-  const display = input.name[0] + "*" + input.name.slice(2);
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO subjects (kind, identifier, name, display_name, commitment, created_by)
      VALUES ('person', $1, $2, $3, $4, 'registrar:seed') RETURNING id`,
-    [input.idNumber, input.name, display, randomBytes(32)],
+    [input.idNumber, input.name, maskPersonName(input.name), randomBytes(32)],
   );
   return rows[0]!.id;
 }
 
 export async function seedEnterprise(db: Queryable, input: { uscc: string; name: string; legalRepId: string | null }): Promise<string> {
-  const display = input.name.slice(0, 3) + "**" + input.name.slice(-4);
+  // An enterprise's name is public: shown as registered, never masked.
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO subjects (kind, identifier, name, display_name, commitment, legal_rep_id, created_by)
      VALUES ('enterprise', $1, $2, $3, $4, $5, 'registrar:seed') RETURNING id`,
-    [input.uscc, input.name, display, randomBytes(32), input.legalRepId],
+    [input.uscc, input.name, input.name, randomBytes(32), input.legalRepId],
   );
   return rows[0]!.id;
 }

@@ -1,0 +1,83 @@
+// Everything the kiosk knows about the visit on screen. The screens are drawn from it; a
+// wipe (idle timer, "back to start", done) replaces it whole with initialState().
+import type { Api, Applicant, Application, Code, RecordsView } from "./api.ts";
+import type { KioskConfig } from "./config.ts";
+import type { SignaturePad } from "./signature.ts";
+
+export type Screen = "welcome" | "enterprise" | "face" | "records" | "commitment" | "decision" | "code";
+export type FacePhase = "starting" | "ready" | "capturing" | "checking" | "passed" | "refused" | "locked";
+export type Capacity = "legal_representative" | "authorised_agent";
+
+/** Frames sent per face check, and the pause between them (the server judges liveness across them). */
+export const FACE_FRAMES = 3;
+export const FRAME_GAP_MS = 350;
+
+export interface FaceState {
+  phase: FacePhase;
+  captured: number;
+  reason: string | null;
+  attemptsLeft: number | null;
+  scores: string | null;
+}
+
+export interface State {
+  screen: Screen;
+  busy: boolean;
+  error: string | null;
+  notice: string | null;
+  sessionId: string | null;
+  nonce: string | null;
+  enterpriseInput: string;
+  capacity: Capacity;
+  idNumber: string;
+  activeField: "enterprise" | "idNumber";
+  applicant: Applicant | null;
+  face: FaceState;
+  assertion: string | null;
+  records: RecordsView | null;
+  selected: Set<string>;
+  commitment: { version: string; text: string } | null;
+  accepted: boolean;
+  application: Application | null;
+  code: Code | null;
+}
+
+export const freshFace = (attemptsLeft: number | null = null): FaceState => ({ phase: "starting", captured: 0, reason: null, attemptsLeft, scores: null });
+
+export function initialState(): State {
+  return {
+    screen: "welcome",
+    busy: false,
+    error: null,
+    notice: null,
+    sessionId: null,
+    nonce: null,
+    enterpriseInput: "",
+    capacity: "legal_representative",
+    idNumber: "",
+    activeField: "enterprise",
+    applicant: null,
+    face: freshFace(),
+    assertion: null,
+    records: null,
+    selected: new Set(),
+    commitment: null,
+    accepted: false,
+    application: null,
+    code: null,
+  };
+}
+
+/** The running kiosk: its state, its services, and the one way to redraw. */
+export interface Kiosk {
+  state: State;
+  /** Bumped by every wipe: async work started before a wipe drops its result. */
+  generation: number;
+  /** The signature pad of the commitment screen, while it is shown. */
+  signature: SignaturePad | null;
+  /** One video element for the whole life of the page: re-rendering keeps the preview running. */
+  readonly video: HTMLVideoElement;
+  readonly api: Api;
+  readonly config: KioskConfig;
+  render(): void;
+}
