@@ -16,26 +16,18 @@ import { startServer, type RunningServer } from "../api/src/server.ts";
 import { mintOperatorToken, type Role } from "../api/src/auth/operators.ts";
 import { environmentWithSecrets, parseEnvFile } from "./lib/secrets.ts";
 import { fundOnAnvil, startAnvil, type Anvil } from "./lib/anvil.ts";
-import { deployOneCode, readDeployment, writeDeployment } from "./lib/deployment.ts";
+import { deployOneCode, ensureArtifacts, readDeployment, REPO_ROOT, writeDeployment } from "./lib/deployment.ts";
 import { seedDemoSubjects } from "./demo/subjects.ts";
 import { seedCreditDemo } from "./demo/credit.ts";
 
-const ROOT = resolve(import.meta.dirname, "..");
 const t0 = Date.now();
 const say = (message: string) => console.log(`[start +${((Date.now() - t0) / 1000).toFixed(1)}s] ${message}`);
 
-function ensureArtifacts(): void {
-  const need = ["CodeRegistry", "CreditLedger"].map((n) => join(ROOT, "artifacts", "contracts", `${n}.sol`, `${n}.json`));
-  if (need.every(existsSync)) return;
-  say("compiling the contracts (first start)…");
-  execFileSync(process.platform === "win32" ? "npx.cmd" : "npx", ["hardhat", "build", "--quiet"], { cwd: ROOT, stdio: "inherit" });
-}
-
 /** The front ends are built once (kiosk/dist); `npm run build:ui` rebuilds them. */
 function ensureFrontEnds(): void {
-  if (existsSync(join(ROOT, "kiosk", "dist", "index.html"))) return;
+  if (existsSync(join(REPO_ROOT, "kiosk", "dist", "index.html"))) return;
   say("building the front ends (first start)…");
-  execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "--silent", "build:ui"], { cwd: ROOT, stdio: "inherit" });
+  execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "--silent", "build:ui"], { cwd: REPO_ROOT, stdio: "inherit" });
 }
 
 async function hasCode(url: string, address: string): Promise<boolean> {
@@ -48,7 +40,7 @@ async function hasCode(url: string, address: string): Promise<boolean> {
 }
 
 export async function main(): Promise<void> {
-  const dataDir = resolve(process.env.DATA_DIR ?? join(ROOT, ".data"));
+  const dataDir = resolve(process.env.DATA_DIR ?? join(REPO_ROOT, ".data"));
   const secretsFile = join(dataDir, "secrets.env");
   const env = environmentWithSecrets(secretsFile);
   env.DATA_DIR = dataDir;
@@ -68,7 +60,7 @@ export async function main(): Promise<void> {
   ensureFrontEnds();
   const deployed = existsSync(deploymentFile) ? await readDeployment(deploymentFile).catch(() => null) : null;
   if (!deployed || !(await hasCode(env.CHAIN_RPC_URL, deployed.creditLedger.address))) {
-    ensureArtifacts();
+    ensureArtifacts(say);
     const provider = new JsonRpcProvider(env.CHAIN_RPC_URL, undefined, { staticNetwork: true });
     const signer = new Wallet(env.CHAIN_SIGNER_KEY!, provider);
     const officers = (env.CHAIN_OFFICER_KEYS ?? "").split(",").filter(Boolean).map((p) => new Wallet(p.split("=")[1]!).address);

@@ -41,37 +41,22 @@ export function parseExportLine(line: string): AuditEntry {
     line.startsWith('","entry":{', PREV_AT + 64) &&
     line.endsWith("}}");
   if (fixed) {
+    // The usual layout: the entry is already the canonical text that was hashed.
     const canonical = line.slice(ENTRY_AT, -1);
-    const e = JSON.parse(canonical) as ParsedLine["entry"];
-    checkFields(e);
-    return {
-      seq: e.seq,
-      type: e.type,
-      subjectRef: e.subjectRef,
-      actor: e.actor,
-      createdAt: e.createdAt,
-      hash: fromHex(line.slice(HASH_AT, HASH_AT + 64)),
-      prevHash: fromHex(line.slice(PREV_AT, PREV_AT + 64)),
-      canonical,
-    };
+    const e = checkFields(JSON.parse(canonical) as ParsedLine["entry"]);
+    return auditEntry(e, line.slice(HASH_AT, HASH_AT + 64), line.slice(PREV_AT, PREV_AT + 64), canonical);
   }
   const obj = JSON.parse(line) as ParsedLine;
   if (!obj || typeof obj !== "object" || typeof obj.hash !== "string" || typeof obj.prevHash !== "string") throw new TypeError("not an export line");
-  const e = obj.entry;
-  checkFields(e);
-  return {
-    seq: e.seq,
-    type: e.type,
-    subjectRef: e.subjectRef,
-    actor: e.actor,
-    createdAt: e.createdAt,
-    hash: fromHex(obj.hash),
-    prevHash: fromHex(obj.prevHash),
-    canonical: canonicalEntry({ ...e, payload: canonicalJson(e.payload) }),
-  };
+  const e = checkFields(obj.entry);
+  return auditEntry(e, obj.hash, obj.prevHash, canonicalEntry({ ...e, payload: canonicalJson(e.payload) }));
 }
 
-function checkFields(e: ParsedLine["entry"] | undefined): void {
+function auditEntry(e: ParsedLine["entry"], hash: string, prevHash: string, canonical: string): AuditEntry {
+  return { seq: e.seq, type: e.type, subjectRef: e.subjectRef, actor: e.actor, createdAt: e.createdAt, hash: fromHex(hash), prevHash: fromHex(prevHash), canonical };
+}
+
+function checkFields(e: ParsedLine["entry"] | undefined): ParsedLine["entry"] {
   if (
     !e ||
     typeof e !== "object" ||
@@ -83,6 +68,7 @@ function checkFields(e: ParsedLine["entry"] | undefined): void {
   ) {
     throw new TypeError("export line has no valid entry");
   }
+  return e;
 }
 
 /** Splits a byte or text stream into lines (UTF-8). */

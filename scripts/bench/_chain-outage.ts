@@ -2,24 +2,9 @@
 // process, workers on) keeps enrolling (201s, chain writes wait in the outbox) and keeps
 // answering; /readyz reports the chain down while it is; after the node is back the
 // backlog drains (measured), and every code is issued and every entry anchored exactly once.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { mintOperatorToken } from "../../api/src/auth/operators.ts";
 import { HttpClient, startApiProcess } from "./_http.ts";
-import {
-  auditAnchors,
-  auditCodes,
-  createBenchDatabase,
-  randomKeys,
-  sleep,
-  stackEnv,
-  startBenchChain,
-  verifyEnrolments,
-  verifyLedgerChain,
-  type AnchorAudit,
-  type CodeAudit,
-} from "./_stack.ts";
+import { openChainWrites, sleep, startFaultStack, checkExactlyOnce, unanchoredEntries, type ExactlyOnce } from "./_stack.ts";
 import { startEnrolWriters, startProbes, type WriteRecord } from "./_writers.ts";
 
 export interface PhaseStats {
@@ -30,7 +15,7 @@ export interface PhaseStats {
   p99Ms: number;
 }
 
-export interface ChainOutageResult {
+export interface ChainOutageResult extends ExactlyOnce {
   outageSeconds: number;
   before: PhaseStats;
   during: PhaseStats;
@@ -47,10 +32,6 @@ export interface ChainOutageResult {
   resumeSeconds: number;
   readyAgainSeconds: number;
   enrolledByApi: number;
-  codes: CodeAudit;
-  anchors: AnchorAudit;
-  ledgerProblems: string[];
-  enrolmentProblems: string[];
   missingConfirmed: number;
 }
 
@@ -69,14 +50,12 @@ export async function runChainOutage(options: { upSeconds?: number; outageSecond
   const log = options.log ?? (() => {});
   const upMs = (options.upSeconds ?? 3) * 1000;
   const outageMs = (options.outageSeconds ?? 10) * 1000;
-  const keys = randomKeys();
-  const chain = await startBenchChain({ relay: true });
-  const db = await createBenchDatabase({ prefix: "onecode_fault_chain" });
-  const dataDir = mkdtempSync(join(tmpdir(), "onecode-fault-chain-"));
+  const stack = await startFaultStack({ name: "chain", chain: { relay: true }, extra: { ANCHOR_INTERVAL_MS: "200", OUTBOX_POLL_MS: "100", LOG_LEVEL: "error" } });
+  const { chain, db, keys } = stack;
   const auditClient = chain.client();
   let api: Awaited<ReturnType<typeof startApiProcess>> | null = null;
   try {
-    api = await startApiProcess(stackEnv({ databaseUrl: db.url, chain, keys, dataDir, extra: { ANCHOR_INTERVAL_MS: "200", OUTBOX_POLL_MS: "100", LOG_LEVEL: "error" } }));
+    api = await startApiProcess(stack.env);
     const client = new HttpClient(api.url, 16);
     const token = await mintOperatorToken(Buffer.from(keys.OPERATOR_TOKEN_SECRET, "hex"), { sub: "registrar-fault", role: "registrar" });
     const writers = startEnrolWriters(client, `Bearer ${token}`, { concurrency: options.concurrency ?? 4, pauseMs: 5 });
@@ -89,10 +68,8 @@ export async function runChainOutage(options: { upSeconds?: number; outageSecond
     await sleep(outageMs);
     const backAt = performance.now() - writers.started;
     await writers.stop(); // the load ends with the outage: what follows is the drain
-    const backlogWrites = Number((await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chain_outbox WHERE status IN ('pending', 'sent')")).rows[0]!.n);
-    const backlogEntries = Number(
-      (await db.pool.query<{ n: number }>("SELECT (SELECT seq FROM ledger_head) - COALESCE((SELECT max(to_seq) FROM anchors WHERE status = 'confirmed'), 0) AS n")).rows[0]!.n,
-    );
+    const backlogWrites = await openChainWrites(db.pool);
+    const backlogEntries = await unanchoredEntries(db.pool);
     log(`restarting the chain node: backlog ${backlogWrites} chain writes, ${backlogEntries} unanchored entries`);
     const restartStarted = performance.now();
     await chain.startNode();
@@ -106,14 +83,8 @@ export async function runChainOutage(options: { upSeconds?: number; outageSecond
     while (outboxDrainSeconds < 0 || anchorDrainSeconds < 0 || readyAgainSeconds < 0) {
       const t = (performance.now() - restartStarted) / 1000;
       if (resumeSeconds < 0 && (await doneCount()) > doneAtRestart) resumeSeconds = t;
-      if (outboxDrainSeconds < 0) {
-        const open = Number((await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chain_outbox WHERE status IN ('pending', 'sent')")).rows[0]!.n);
-        if (open === 0) outboxDrainSeconds = t;
-      }
-      if (anchorDrainSeconds < 0) {
-        const r = await db.pool.query<{ head: number; a: number | null }>("SELECT (SELECT seq FROM ledger_head) AS head, (SELECT max(to_seq) FROM anchors WHERE status = 'confirmed') AS a");
-        if ((r.rows[0]!.a ?? 0) >= r.rows[0]!.head) anchorDrainSeconds = t;
-      }
+      if (outboxDrainSeconds < 0 && (await openChainWrites(db.pool)) === 0) outboxDrainSeconds = t;
+      if (anchorDrainSeconds < 0 && (await unanchoredEntries(db.pool)) <= 0) anchorDrainSeconds = t;
       if (readyAgainSeconds < 0) {
         const r = await client.request("GET", "/readyz", { timeoutMs: 5000 });
         if (r.status === 200) readyAgainSeconds = t;
@@ -150,16 +121,11 @@ export async function runChainOutage(options: { upSeconds?: number; outageSecond
       resumeSeconds,
       readyAgainSeconds,
       enrolledByApi: writers.enrolled.size,
-      codes: await auditCodes(db.pool, auditClient),
-      anchors: await auditAnchors(db.pool, auditClient),
-      ledgerProblems: (await verifyLedgerChain(db.pool)).problems,
-      enrolmentProblems: (await verifyEnrolments(db.pool)).problems,
+      ...(await checkExactlyOnce(db.pool, auditClient)),
       missingConfirmed: enrolledIds.filter((id) => !found.has(id)).length,
     };
   } finally {
     await api?.stop();
-    await chain.stop();
-    await db.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stack.close();
   }
 }

@@ -2,21 +2,8 @@
 // while no worker ran) drained by the outbox worker in a process of its own, with the
 // rate measured in fixed time windows, then checked: every code issued on chain exactly
 // once, nothing open, nothing failed. The test runs it small; `npm run faults` with 100,000.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fillSubjects } from "./_fill.ts";
-import {
-  auditCodes,
-  createBenchDatabase,
-  randomKeys,
-  ROOT,
-  sleep,
-  spawnNode,
-  stackEnv,
-  startBenchChain,
-  type CodeAudit,
-} from "./_stack.ts";
+import { auditCodes, openChainWrites, sleep, startFaultStack, startWorker, type CodeAudit } from "./_stack.ts";
 
 export interface DrainWindow {
   /** Seconds since the worker started, at the end of the window. */
@@ -46,11 +33,17 @@ export async function runOutboxDrain(options: {
 }): Promise<OutboxDrainResult> {
   const log = options.log ?? (() => {});
   const windowMs = options.windowMs ?? 5000;
-  const chain = await startBenchChain({ persist: false });
-  const db = await createBenchDatabase({ prefix: "onecode_fault_outbox" });
-  const keys = randomKeys();
+  const stack = await startFaultStack({
+    name: "outbox",
+    chain: { persist: false },
+    extra: {
+      WORKERS: "outbox",
+      OUTBOX_POLL_MS: "100",
+      ...(options.maxIssueBatch ? { OUTBOX_MAX_ISSUE_BATCH: String(options.maxIssueBatch) } : {}),
+    },
+  });
+  const { chain, db, keys } = stack;
   const client = chain.client();
-  const dataDir = mkdtempSync(join(tmpdir(), "onecode-fault-outbox-"));
   try {
     log(`filling the outbox with ${options.count} enrolments (no worker running)`);
     let lastReport = 0;
@@ -63,28 +56,15 @@ export async function runOutboxDrain(options: {
         }
       },
     });
-    const open = async () =>
-      Number((await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chain_outbox WHERE status IN ('pending', 'sent')")).rows[0]!.n);
+    const open = () => openChainWrites(db.pool);
     const backlog = await open();
     if (backlog !== options.count) throw new Error(`expected ${options.count} open outbox rows, found ${backlog}`);
     log(`outbox filled: ${backlog} open writes in ${fill.seconds.toFixed(1)} s; starting the worker`);
 
-    const env = stackEnv({
-      databaseUrl: db.url,
-      chain,
-      keys,
-      dataDir,
-      extra: {
-        WORKERS: "outbox",
-        OUTBOX_POLL_MS: "100",
-        ...(options.maxIssueBatch ? { OUTBOX_MAX_ISSUE_BATCH: String(options.maxIssueBatch) } : {}),
-      },
-    });
-    const worker = spawnNode(join(ROOT, "scripts", "bench", "_worker.ts"), env);
+    const worker = await startWorker(stack.env);
     const windows: DrainWindow[] = [];
     let drainSeconds: number;
     try {
-      await worker.waitFor(/worker ready/, 30_000);
       const started = performance.now();
       // Bounded: a drain slower than 50 writes/s (plus a minute) counts as stuck.
       const deadline = started + 60_000 + (options.count / 50) * 1000;
@@ -119,8 +99,6 @@ export async function runOutboxDrain(options: {
     const audit = await auditCodes(db.pool, client);
     return { count: options.count, fillSeconds: fill.seconds, drainSeconds, rate: options.count / drainSeconds, windows, steadiness, transactions, audit };
   } finally {
-    await db.drop();
-    await chain.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stack.close();
   }
 }

@@ -5,25 +5,10 @@
 // SIGKILL of the postmaster. Every answer must be a success or a 503 problem+json: no
 // hang, no 500, no half-written enrolment; the API recovers by itself, and after the
 // drain every code is issued and every entry anchored exactly once.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { mintOperatorToken } from "../../api/src/auth/operators.ts";
 import { startPrivatePostgres } from "../lib/private-postgres.ts";
 import { HttpClient, startApiProcess } from "./_http.ts";
-import {
-  auditAnchors,
-  auditCodes,
-  createBenchDatabase,
-  randomKeys,
-  sleep,
-  stackEnv,
-  startBenchChain,
-  verifyEnrolments,
-  verifyLedgerChain,
-  type AnchorAudit,
-  type CodeAudit,
-} from "./_stack.ts";
+import { sleep, startFaultStack, checkExactlyOnce, waitForDrain, type ExactlyOnce } from "./_stack.ts";
 import { startEnrolWriters, type WriteRecord } from "./_writers.ts";
 
 export class ApiDiedError extends Error {}
@@ -41,7 +26,7 @@ export interface RestartWindow {
   recoverySeconds: number;
 }
 
-export interface PgRestartResult {
+export interface PgRestartResult extends ExactlyOnce {
   windows: RestartWindow[];
   requests: number;
   successes: number;
@@ -56,27 +41,22 @@ export interface PgRestartResult {
   /** Subjects in the database whose request was answered 503 (committed, answer lost): allowed, counted. */
   committedButUnavailable: number;
   subjects: number;
-  ledgerProblems: string[];
-  enrolmentProblems: string[];
   drainSeconds: number;
   /** What the API logged for its 500s (error message and code), to name the cause. */
   apiErrors: string[];
-  codes: CodeAudit;
-  anchors: AnchorAudit;
 }
 
 export async function runPgRestart(options: { modes?: RestartMode[]; steadySeconds?: number; concurrency?: number; log?: (l: string) => void } = {}): Promise<PgRestartResult> {
   const log = options.log ?? (() => {});
   const modes = options.modes ?? ["fast", "immediate", "kill"];
   const steadyMs = (options.steadySeconds ?? 4) * 1000;
-  const keys = randomKeys();
   const server = await startPrivatePostgres();
-  const chain = await startBenchChain();
-  const dataDir = mkdtempSync(join(tmpdir(), "onecode-fault-pg-"));
   let api: Awaited<ReturnType<typeof startApiProcess>> | null = null;
-  const db = await createBenchDatabase({ serverUrl: server.url, prefix: "onecode_fault_pg", poolSize: 2 });
+  let stack: Awaited<ReturnType<typeof startFaultStack>> | null = null;
   try {
-    api = await startApiProcess(stackEnv({ databaseUrl: db.url, chain, keys, dataDir, extra: { ANCHOR_INTERVAL_MS: "300", OUTBOX_POLL_MS: "200", LOG_LEVEL: "error" } }));
+    stack = await startFaultStack({ name: "pg", serverUrl: server.url, poolSize: 2, extra: { ANCHOR_INTERVAL_MS: "300", OUTBOX_POLL_MS: "200", LOG_LEVEL: "error" } });
+    const { chain, db, keys } = stack;
+    api = await startApiProcess(stack.env);
     const client = new HttpClient(api.url, 16);
     const secret = Buffer.from(keys.OPERATOR_TOKEN_SECRET, "hex");
     const registrar = `Bearer ${await mintOperatorToken(secret, { sub: "registrar-fault", role: "registrar" })}`;
@@ -139,26 +119,14 @@ export async function runPgRestart(options: { modes?: RestartMode[]; steadySecon
       .map((r) => ({ op: r.op, status: r.status, code: r.code, contentType: r.contentType, error: r.error }));
     const hangs = all.filter((r) => r.status === 0).length;
 
-    // After the faults: the database must be whole.
+    // After the faults: no confirmed enrolment lost (the whole-database checks follow the drain).
     const enrolledIds = [...writers.enrolled];
     const found = new Set((await db.pool.query<{ id: string }>("SELECT id FROM subjects WHERE id = ANY($1::uuid[])", [enrolledIds])).rows.map((r) => r.id));
     const subjects = Number((await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM subjects")).rows[0]!.n);
-    const ledger = await verifyLedgerChain(db.pool);
-    const enrolments = await verifyEnrolments(db.pool);
 
     // The workers in the API drain what the load left: the chain writes and the anchors.
-    const drainStarted = performance.now();
-    for (;;) {
-      const r = await db.pool.query<{ open: number; head: number; a: number | null }>(
-        `SELECT (SELECT count(*)::int FROM chain_outbox WHERE status IN ('pending', 'sent')) AS open,
-                (SELECT seq FROM ledger_head) AS head, (SELECT max(to_seq) FROM anchors WHERE status = 'confirmed') AS a`,
-      );
-      const { open, head, a } = r.rows[0]!;
-      if (open === 0 && (a ?? 0) >= head) break;
-      if (performance.now() - drainStarted > 90_000) throw new Error(`no drain after the restarts: ${open} open writes, ${a}/${head} anchored\n${api.child.output().slice(-3000)}`);
-      await sleep(200);
-    }
-    const drainSeconds = (performance.now() - drainStarted) / 1000;
+    const child = api.child;
+    const drainSeconds = await waitForDrain(db.pool, { timeoutMs: 90_000, context: () => child.output().slice(-3000) });
     const apiErrors = api.child
       .output()
       .split("\n")
@@ -184,18 +152,13 @@ export async function runPgRestart(options: { modes?: RestartMode[]; steadySecon
       lostConfirmed: enrolledIds.filter((id) => !found.has(id)).length,
       committedButUnavailable: subjects - found.size,
       subjects,
-      ledgerProblems: ledger.problems,
-      enrolmentProblems: enrolments.problems,
       drainSeconds,
       apiErrors: [...new Set(apiErrors)],
-      codes: await auditCodes(db.pool, auditChain),
-      anchors: await auditAnchors(db.pool, auditChain),
+      ...(await checkExactlyOnce(db.pool, auditChain)),
     };
   } finally {
     await api?.stop();
-    await db.close().catch(() => {});
-    await chain.stop();
+    await stack?.close();
     await server.destroy();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }

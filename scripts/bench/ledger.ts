@@ -3,41 +3,11 @@
 //    batched transactions (500 entries each) and single-entry transactions;
 //  - anchoring gas per entry at 1,000-entry batches on anvil (the real CreditLedger);
 //  - time from append to anchored (p50/p95) with the anchoring worker running every 200 ms.
-import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { JsonRpcProvider, Wallet } from "ethers";
-import { openDatabase, withTransaction, type Database } from "../../api/src/db/database.ts";
-import { migrate } from "../../api/src/db/migrate.ts";
+import { withTransaction } from "../../api/src/db/database.ts";
 import { appendEntries, appendEntry } from "../../api/src/ledger/append.ts";
-import { createChainClient } from "../../api/src/chain/client.ts";
 import { createAnchorWorker } from "../../api/src/ledger/anchor-worker.ts";
 import type { Config } from "../../api/src/config.ts";
-import { deployOneCode } from "../lib/deployment.ts";
-import { fundOnAnvil, startAnvil } from "../lib/anvil.ts";
-
-const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-
-async function freshDatabase(): Promise<{ db: Database; drop(): Promise<void> }> {
-  const name = `onecode_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: SERVER });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString(), dataDir: "." }, 4);
-  await migrate(db.pool);
-  return {
-    db,
-    async drop() {
-      await db.close();
-      const c = new pg.Client({ connectionString: SERVER });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+import { createBenchDatabase, startBenchChain } from "./_stack.ts";
 
 const entry = (i: number) => ({ type: "bench.entry", payload: { i, note: "x".repeat(64) }, actor: "system:bench", subjectRef: `bench-${i}` });
 
@@ -51,7 +21,7 @@ export async function main(args: string[]): Promise<void> {
   const rows: Array<[string, string]> = [];
 
   // 1. Appends against the PostgreSQL server.
-  const { db, drop } = await freshDatabase();
+  const db = await createBenchDatabase({ poolSize: 4 });
   let appendPerSec: number;
   let singlePerSec: number;
   try {
@@ -65,34 +35,26 @@ export async function main(args: string[]): Promise<void> {
     for (let i = 0; i < singles; i++) await withTransaction(db.pool, (c) => appendEntry(c, entry(i)));
     singlePerSec = singles / ((performance.now() - t) / 1000);
   } finally {
-    await drop();
+    await db.drop();
   }
   rows.push(["append, 500-entry transactions (entries/s)", appendPerSec.toFixed(0)]);
   rows.push(["append, single-entry transactions (entries/s)", singlePerSec.toFixed(0)]);
 
   // 2. and 3. Anchoring on anvil.
-  const anvil = await startAnvil();
-  const fresh = await freshDatabase();
+  const benchChain = await startBenchChain({ persist: false });
+  const fresh = await createBenchDatabase({ poolSize: 4 });
   let anchorGasPerEntry = NaN;
   let p50 = NaN;
   let p95 = NaN;
   try {
-    const signer = Wallet.createRandom();
-    await fundOnAnvil(anvil.url, signer.address);
-    const provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true });
-    const deployment = await deployOneCode({
-      signer: new Wallet(signer.privateKey, provider),
-      roles: { registrar: signer.address, creditAgency: signer.address, repairOfficers: [signer.address], anchorer: signer.address },
-    });
-    provider.destroy();
-    const chain = createChainClient({ rpcUrl: anvil.url, deployment, signerKey: signer.privateKey, pollMs: 20 });
+    const chain = benchChain.client({ pollMs: 20 });
     const config = { anchorIntervalMs: 200, anchorMaxBatch: 1000, outboxPollMs: 50 } as Config;
-    const ctx = { db: fresh.db, chain, config };
+    const ctx = { db: fresh, chain, config };
 
-    for (let b = 0; b < 5; b++) await withTransaction(fresh.db.pool, (c) => appendEntries(c, Array.from({ length: 1000 }, (_, i) => entry(b * 1000 + i))));
+    for (let b = 0; b < 5; b++) await withTransaction(fresh.pool, (c) => appendEntries(c, Array.from({ length: 1000 }, (_, i) => entry(b * 1000 + i))));
     const worker = createAnchorWorker(ctx);
     await worker.runOnce();
-    const anchors = (await fresh.db.pool.query<{ tx_hash: string; n: number }>("SELECT tx_hash, (to_seq - from_seq + 1)::int AS n FROM anchors ORDER BY idx")).rows;
+    const anchors = (await fresh.pool.query<{ tx_hash: string; n: number }>("SELECT tx_hash, (to_seq - from_seq + 1)::int AS n FROM anchors ORDER BY idx")).rows;
     let gas = 0n;
     let entries = 0;
     for (const a of anchors) {
@@ -111,13 +73,13 @@ export async function main(args: string[]): Promise<void> {
     const until = Date.now() + 4000;
     let i = 0;
     while (Date.now() < until) {
-      await withTransaction(fresh.db.pool, (c) => appendEntries(c, Array.from({ length: 10 }, () => entry(i++))));
+      await withTransaction(fresh.pool, (c) => appendEntries(c, Array.from({ length: 10 }, () => entry(i++))));
       await new Promise((r) => setTimeout(r, 20));
     }
     await worker.drain(30_000);
     await worker.stop();
     const lat = (
-      await fresh.db.pool.query<{ ms: number }>(
+      await fresh.pool.query<{ ms: number }>(
         `SELECT extract(epoch FROM (a.confirmed_at - l.created_at)) * 1000 AS ms
            FROM ledger l JOIN anchors a ON l.seq BETWEEN a.from_seq AND a.to_seq WHERE l.seq >= $1`,
         [startSeq],
@@ -127,10 +89,9 @@ export async function main(args: string[]): Promise<void> {
     p95 = percentile(lat, 95);
     rows.push(["append-to-anchored latency p50 (ms)", p50.toFixed(0)]);
     rows.push(["append-to-anchored latency p95 (ms)", p95.toFixed(0)]);
-    await chain.close();
   } finally {
     await fresh.drop();
-    await anvil.kill();
+    await benchChain.stop();
   }
 
   const width = Math.max(...rows.map(([k]) => k.length));

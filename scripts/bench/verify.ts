@@ -13,11 +13,9 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
-import pg from "pg";
 import { createRequire } from "node:module";
-import type { Config } from "../../api/src/config.ts";
+import { loadConfig } from "../../api/src/config.ts";
 import { openDatabase } from "../../api/src/db/database.ts";
-import { migrate } from "../../api/src/db/migrate.ts";
 import { buildApp } from "../../api/src/app.ts";
 import { systemClock } from "../../api/src/context.ts";
 import { mintOperatorToken } from "../../api/src/auth/operators.ts";
@@ -26,6 +24,8 @@ import { issueCode } from "../../api/src/codes/issue.ts";
 import { openKeySet } from "../../api/src/codes/keys.ts";
 import { parseCompactJws, tokenFromScan } from "../../protocol/codes/token-format.ts";
 import { createOfflineVerifier } from "../../protocol/codes/offline-verifier.ts";
+import { createBenchDatabase } from "./_database.ts";
+import { randomKeys, stackEnv } from "./_child.ts";
 
 // autocannon ships no types (and @types/autocannon is not installed): the few fields used here.
 interface LoadResult {
@@ -36,41 +36,9 @@ interface LoadResult {
 }
 const autocannon = createRequire(import.meta.url)("autocannon") as (options: Record<string, unknown>) => Promise<LoadResult>;
 
-const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-
-function benchConfig(databaseUrl: string, dataDir: string, port: number): Config {
-  return {
-    host: "127.0.0.1",
-    port,
-    databaseUrl,
-    dataDir,
-    chainRpcUrl: null,
-    deploymentFile: join(dataDir, "deployment.json"),
-    chainSignerKey: null,
-    chainOfficerKeys: {},
-    subjectKey: randomBytes(32),
-    operatorTokenSecret: randomBytes(32),
-    faceKey: randomBytes(32),
-    codeKeysDir: join(dataDir, "code-keys"),
-    publicUrl: "http://bench.onecode.test",
-    codeTtlSeconds: 3600,
-    anchorIntervalMs: 1000,
-    anchorMaxBatch: 1000,
-    outboxPollMs: 500,
-    logLevel: "silent",
-  };
-}
-
-const serialize = (c: Config) =>
-  JSON.stringify({ ...c, subjectKey: Buffer.from(c.subjectKey).toString("hex"), operatorTokenSecret: Buffer.from(c.operatorTokenSecret).toString("hex"), faceKey: Buffer.from(c.faceKey).toString("hex") });
-const deserialize = (s: string): Config => {
-  const c = JSON.parse(s) as Config & { subjectKey: string; operatorTokenSecret: string; faceKey: string };
-  return { ...c, subjectKey: Buffer.from(c.subjectKey, "hex"), operatorTokenSecret: Buffer.from(c.operatorTokenSecret, "hex"), faceKey: Buffer.from(c.faceKey, "hex") };
-};
-
 /** The API process: a cluster primary forking one HTTP worker per core. */
 async function serve(): Promise<void> {
-  const config = deserialize(process.env.ONECODE_BENCH_CONFIG!);
+  const config = loadConfig(process.env);
   if (cluster.isPrimary) {
     const workers = Number(process.env.ONECODE_BENCH_WORKERS ?? availableParallelism());
     let ready = 0;
@@ -122,19 +90,20 @@ export async function main(args: string[]): Promise<void> {
   const cores = availableParallelism();
 
   // A database with one enrolled subject and its code.
-  const name = `onecode_bench_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(SERVER_URL);
-  u.pathname = `/${name}`;
+  // The API's configuration as loadConfig reads it (the child process reads the same environment).
+  const db = await createBenchDatabase({ poolSize: 2 });
   const dataDir = mkdtempSync(join(tmpdir(), "onecode-bench-"));
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const config = benchConfig(u.toString(), dataDir, port);
-  const db = await openDatabase(config, 2);
+  const env = stackEnv({
+    databaseUrl: db.url,
+    keys: randomKeys(),
+    dataDir,
+    port,
+    extra: { PUBLIC_URL: "http://bench.onecode.test", CODE_TTL_SECONDS: "3600", ANCHOR_INTERVAL_MS: "1000", LOG_LEVEL: "silent" },
+  });
+  const config = loadConfig(env);
   let child: ReturnType<typeof spawn> | null = null;
   try {
-    await migrate(db.pool);
     const app = await buildApp({ config, db, clock: systemClock, chain: null }, { logger: false });
     await app.ready();
     const subjectId = (await db.pool.query<{ id: string }>(
@@ -168,7 +137,7 @@ export async function main(args: string[]): Promise<void> {
 
     // (b) HTTP under load, API in its own process (cluster of `cores` workers)
     child = spawn(process.execPath, [import.meta.filename], {
-      env: { ...process.env, ONECODE_BENCH_SERVE: "1", ONECODE_BENCH_CONFIG: serialize(config), ONECODE_BENCH_WORKERS: String(cores) },
+      env: { ...env, ONECODE_BENCH_SERVE: "1", ONECODE_BENCH_WORKERS: String(cores) },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     await new Promise<void>((resolve, reject) => {
@@ -208,9 +177,7 @@ export async function main(args: string[]): Promise<void> {
     if (json) console.log(JSON.stringify(out));
   } finally {
     child?.kill("SIGTERM");
-    await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-    await admin.end();
+    await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

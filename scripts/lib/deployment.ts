@@ -1,6 +1,8 @@
 // Deployment as code for the OneCode contracts (CodeRegistry, CreditLedger): the same function
 // deploys on the embedded node (anvil, Hardhat EDR) and on a permissioned network (Besu QBFT,
 // gas price zero). Contracts come from the Hardhat artifacts, so `npx hardhat build` runs first.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Contract, ContractFactory, getAddress, type InterfaceAbi, type Signer, type TransactionResponse } from "ethers";
@@ -46,7 +48,18 @@ export interface DeployOneCodeOptions {
 
 export const DEFAULT_ADMIN_DELAY_SECONDS = 2 * 24 * 60 * 60;
 
-const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
+/** The repository's root folder. */
+export const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
+
+const CONTRACTS = ["CodeRegistry", "CreditLedger"];
+
+/** Compiles the contracts (`npx hardhat build`) unless their artifacts exist; `say` hears when it does. */
+export function ensureArtifacts(say: (message: string) => void = () => {}): void {
+  const files = CONTRACTS.map((n) => join(REPO_ROOT, "artifacts", "contracts", `${n}.sol`, `${n}.json`));
+  if (files.every((f) => existsSync(f))) return;
+  say("compiling the contracts (first start)…");
+  execFileSync(process.platform === "win32" ? "npx.cmd" : "npx", ["hardhat", "build", "--quiet"], { cwd: REPO_ROOT, stdio: "inherit" });
+}
 
 interface Artifact {
   abi: InterfaceAbi;

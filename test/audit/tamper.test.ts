@@ -101,6 +101,14 @@ async function writeLedger(client: pg.PoolClient): Promise<ChainOp[]> {
     code.lastSeq = entry.seq;
     ops.push({ op: to === "suspended" ? "suspend" : "revoke", code });
   };
+  const published = (i: number, subject: string) =>
+    appendEntry(client, {
+      type: "record.published",
+      payload: { category: 1, recordId: randomBytes(32).toString("hex"), severity: 2, subject, publicUntil: "2027-11-26T00:00:00.000Z" },
+      actor: "credit_agency:fs-market",
+      subjectRef: subject,
+      at: at(i),
+    });
   const issued = async (subjectId: string, subject: string, kind: 1 | 2, codeId: string): Promise<FixtureCode> => {
     const row = await client.query<{ attestation: Buffer }>("SELECT attestation FROM codes WHERE code_id = $1", [codeId]);
     const seq = await ledgerHeadSeq(client);
@@ -144,13 +152,7 @@ async function writeLedger(client: pg.PoolClient): Promise<ChainOp[]> {
           ops.push({ op: "rotate", old, code: current });
           break;
         }
-        await appendEntry(client, {
-          type: "record.published",
-          payload: { category: 1, recordId: randomBytes(32).toString("hex"), severity: 2, subject, publicUntil: "2027-11-26T00:00:00.000Z" },
-          actor: "credit_agency:fs-market",
-          subjectRef: subject,
-          at: at(i),
-        });
+        await published(i, subject);
         break;
       }
       case 5:
@@ -171,13 +173,7 @@ async function writeLedger(client: pg.PoolClient): Promise<ChainOp[]> {
         await appendEntry(client, { type: "subject.enrolled", payload: { kind: "enterprise", subject }, actor: "registrar:wang", subjectRef: subject, at: at(i) });
         break;
       case 2:
-        await appendEntry(client, {
-          type: "record.published",
-          payload: { category: 1, recordId: randomBytes(32).toString("hex"), severity: 2, subject, publicUntil: "2027-11-26T00:00:00.000Z" },
-          actor: "credit_agency:fs-market",
-          subjectRef: subject,
-          at: at(i),
-        });
+        await published(i, subject);
         break;
       default:
         await appendEntry(client, { type: "repair.filed", payload: { applicationId: randomBytes(16).toString("hex"), items: [i], note: "已整改，罚款已缴纳" }, actor: "kiosk:k-07", subjectRef: subject, at: at(i) });

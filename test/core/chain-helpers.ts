@@ -1,15 +1,10 @@
 // Reading the chain back for tests: anchors from BatchAnchored events, codes from CodeIssued events.
 import type { ChainClient } from "../../api/src/chain/client.ts";
 import type { Queryable } from "../../api/src/db/database.ts";
+import type { ChainAnchor as AnchorEvent } from "../../protocol/audit/report.ts";
 
-export interface ChainAnchor {
-  index: number;
-  fromSeq: number;
-  toSeq: number;
-  root: string;
-  head: string;
-  txHash: string;
-}
+/** A BatchAnchored event as the audit reads it, with the transaction that emitted it. */
+export type ChainAnchor = AnchorEvent & { txHash: string };
 
 export async function chainAnchors(chain: ChainClient): Promise<ChainAnchor[]> {
   const events = await chain.creditLedger.queryFilter(chain.creditLedger.filters.BatchAnchored!(), 0);

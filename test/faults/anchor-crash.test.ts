@@ -6,34 +6,16 @@
 // Real parts: PostgreSQL server, anvil (1 s blocks, so a batch stays in flight long
 // enough to be caught), the worker in a child process.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { withTransaction } from "../../api/src/db/database.ts";
 import { appendEntries } from "../../api/src/ledger/append.ts";
 import type { ChainClient } from "../../api/src/chain/client.ts";
-import {
-  auditAnchors,
-  createBenchDatabase,
-  randomKeys,
-  ROOT,
-  sleep,
-  spawnNode,
-  stackEnv,
-  startBenchChain,
-  type BenchChain,
-  type BenchDatabase,
-  type Child,
-} from "../../scripts/bench/_stack.ts";
+import { auditAnchors, sleep, startFaultStack, startWorker, waitForDrain, type BenchDatabase, type Child, type FaultStack } from "../../scripts/bench/_stack.ts";
 
-const WORKER = join(ROOT, "scripts", "bench", "_worker.ts");
 const CRASHES = 4;
 
-let chain: BenchChain;
+let stack: FaultStack;
 let db: BenchDatabase;
 let client: ChainClient;
-let env: Record<string, string>;
-let dataDir: string;
 
 let appended = 0;
 async function append(n: number, tag: string): Promise<void> {
@@ -54,22 +36,17 @@ async function inFlight(): Promise<{ idx: number; status: string; toSeq: number 
 }
 
 beforeAll(async () => {
-  chain = await startBenchChain({ blockTime: 1 });
-  db = await createBenchDatabase({ prefix: "onecode_fault_anchor" });
-  client = chain.client();
-  env = stackEnv({
-    databaseUrl: db.url,
-    chain,
-    keys: randomKeys(),
-    dataDir: (dataDir = mkdtempSync(join(tmpdir(), "onecode-fault-anchor-"))),
+  stack = await startFaultStack({
+    name: "anchor",
+    chain: { blockTime: 1 },
     extra: { ANCHOR_INTERVAL_MS: "100", ANCHOR_MAX_BATCH: "40", OUTBOX_POLL_MS: "200", WORKERS: "anchor" },
   });
+  db = stack.db;
+  client = stack.chain.client();
 });
 
 afterAll(async () => {
-  await db?.drop();
-  await chain?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 describe("kill -9 of the anchoring worker in the middle of a batch", () => {
@@ -79,8 +56,7 @@ describe("kill -9 of the anchoring worker in the middle of a batch", () => {
     let worker: Child | null = null;
     try {
       for (let k = 0; k < CRASHES; k++) {
-        worker = spawnNode(WORKER, env);
-        await worker.waitFor(/worker ready/, 30_000);
+        worker = await startWorker(stack.env);
         // More entries while the worker runs: the next batch is open when it dies.
         await append(25 + k * 7, `round-${k}`);
         const lastKilled = crashes[crashes.length - 1]?.idx ?? 0;
@@ -119,16 +95,8 @@ describe("kill -9 of the anchoring worker in the middle of a batch", () => {
       }
       // A last restart drains everything.
       await append(17, "final");
-      worker = spawnNode(WORKER, env);
-      await worker.waitFor(/worker ready/, 30_000);
-      const head = Number((await db.pool.query<{ seq: number }>("SELECT seq FROM ledger_head")).rows[0]!.seq);
-      const until = Date.now() + 60_000;
-      for (;;) {
-        const r = await db.pool.query<{ anchored: number | null }>("SELECT max(to_seq) AS anchored FROM anchors WHERE status = 'confirmed'");
-        if ((r.rows[0]!.anchored ?? 0) >= head) break;
-        if (Date.now() > until) throw new Error(`not drained: ${r.rows[0]!.anchored} of ${head}\n${worker.output().slice(-3000)}`);
-        await sleep(100);
-      }
+      const last = (worker = await startWorker(stack.env));
+      await waitForDrain(db.pool, { timeoutMs: 60_000, anchorsOnly: true, context: () => last.output().slice(-3000) });
       await worker.stop();
     } finally {
       await worker?.kill9();
