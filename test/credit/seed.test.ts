@@ -1,19 +1,25 @@
 // The demo data of `npm start` (scripts/demo/): publishes once, and gives the kiosk and the
 // officers something to show.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { seedCreditDemo } from "../../scripts/demo/credit.ts";
 import { DEMO_ENTERPRISES, DEMO_PERSONS, seedDemoSubjects } from "../../scripts/demo/subjects.ts";
 import { insertEnterprise, insertPerson } from "./fixtures.ts";
 
-describe("seedCreditDemo", () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await buildTestApp({ clock: new TestClock("2026-11-26T02:00:00.000Z") });
-  });
-  afterAll(async () => t?.close());
+// Each case seeds an empty database of its own.
+const apps: TestApp[] = [];
+afterAll(async () => {
+  for (const t of apps) await t.close();
+});
+async function freshApp(): Promise<TestApp> {
+  const t = await buildTestApp({ clock: new TestClock("2026-11-26T02:00:00.000Z") });
+  apps.push(t);
+  return t;
+}
 
-  it("seeds records in every kiosk group and one queued application, once", async () => {
+describe("the demo data", () => {
+  it("seedCreditDemo: records in every kiosk group and one queued application, once", async () => {
+    const t = await freshApp();
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await insertEnterprise(t.db.pool, await insertPerson(t.db.pool)));
     const seed = await seedCreditDemo(t.ctx);
@@ -31,16 +37,9 @@ describe("seedCreditDemo", () => {
     expect(queue.items).toHaveLength(1);
     expect(queue.items[0]).toMatchObject({ decisionMode: "two_officers", step: "accept" });
   });
-});
 
-describe("seedDemoSubjects, then seedCreditDemo (the order npm start uses)", () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await buildTestApp({ clock: new TestClock("2026-11-26T02:00:00.000Z") });
-  });
-  afterAll(async () => t?.close());
-
-  it("enrols the demo persons and enterprises once, each enterprise with its representative, and their records", async () => {
+  it("seedDemoSubjects then seedCreditDemo (npm start's order): persons and enterprises once, each with its representative, then their records", async () => {
+    const t = await freshApp();
     const demo = await seedDemoSubjects(t.ctx);
     expect(demo?.persons.map((p) => p.name)).toEqual(DEMO_PERSONS.map((p) => p.name));
     expect(demo?.enterprises.map((e) => e.uscc)).toEqual(DEMO_ENTERPRISES.map((e) => e.uscc));
