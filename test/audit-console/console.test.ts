@@ -1,7 +1,8 @@
 // The auditors' console in a real Chromium: it reads the anchors and role changes from a
 // real anvil chain itself, browses entries over the API, and verifies an entry's
 // inclusion proof in the browser against the root read from the chain — and refuses it
-// once the entry was edited in PostgreSQL behind the API's back.
+// once the entry was edited in PostgreSQL behind the API's back. Chinese by default, the
+// same facts in English after the switch or with ?lang=en.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -103,9 +104,19 @@ describe.skipIf(!chromiumAvailable())("audit console", () => {
     await page.waitForSelector('#entry-table tbody tr[data-seq="57"]');
     await page.click('button.verify[data-seq="57"]');
     await page.waitForSelector("#proof-result");
+    // Chinese first (the default), the same facts in English after the switch.
+    expect(await page.locator("html").getAttribute("lang")).toBe("zh-CN");
+    expect(await page.locator("#proof-result").innerText()).toMatch(/已验证：第 57 条是从链上读取的锚 #2 的根下的叶子 16（共 40 个）/);
+    expect(await page.locator("#entry-table").innerText()).toContain("验证证明");
+    await page.click("#lang");
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
     const result = await page.locator("#proof-result").innerText();
-    expect(result).toContain("Verified");
+    expect(result).toContain("Verified: seq 57 is leaf 16 of 40");
     expect(result).toContain("anchor #2");
+    expect(await page.locator("#entry-table").innerText()).toContain("Verify proof");
+    expect(await page.locator("#anchor-summary").innerText()).toBe("3 batches · anchored through seq 120");
+    await page.click("#lang");
+    expect(await page.locator("#anchor-summary").innerText()).toBe("3 批 · 已锚定至第 120 条");
 
     // The search by type and subject ref.
     await page.fill("#search-form input[name=seq]", "");
@@ -118,7 +129,9 @@ describe.skipIf(!chromiumAvailable())("audit console", () => {
     await page.click("#run-audit");
     await page.waitForSelector("#audit-status .ok, #audit-status .bad");
     expect(await page.locator("#findings tbody").innerText()).toBe("");
-    expect(await page.locator("#audit-status").innerText()).toContain("130 entries");
+    expect(await page.locator("#audit-status").innerText()).toMatch(/本浏览器 · .* · 130 条 · 3 批锚定 · 无发现/);
+    await page.click("#lang");
+    expect(await page.locator("#audit-status").innerText()).toMatch(/this browser · .* · 130 entries · 3 anchors · clean/);
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-report")]);
     expect(download.suggestedFilename()).toMatch(/^onecode-audit-.*\.json$/);
     expect(await page.locator("#anchor-chart polyline").count()).toBe(1); // delays from the audit
@@ -134,16 +147,18 @@ describe.skipIf(!chromiumAvailable())("audit console", () => {
     await c.query(`UPDATE ledger SET payload = replace(payload, '行政处罚', '已修复') WHERE seq = 57`);
     await c.end();
     const page = await browser.newPage();
-    await page.goto(pageUrl);
+    await page.goto(`${pageUrl}&lang=en`);
     await page.waitForSelector("#anchor-table tbody tr");
+    expect(await page.locator("h1").innerText()).toBe("Ledger audit console");
     await page.fill("#search-form input[name=seq]", "57");
     await page.click("#search");
     await page.click('button.verify[data-seq="57"]');
     await page.waitForSelector("#proof-result");
-    expect(await page.locator("#proof-result").innerText()).toContain("NOT verified");
+    expect(await page.locator("#proof-result").innerText()).toContain("NOT verified: seq 57 does not hash to the hash served for it");
 
     await page.click("#run-audit");
     await page.waitForSelector("#audit-status .bad");
+    expect(await page.locator("#audit-status").innerText()).toMatch(/\d+ findings/);
     expect(await page.locator("#findings tbody").innerText()).toMatch(/57\s+edited\s+#2/);
     await page.close();
   });

@@ -9,7 +9,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
-import { enrol, fetchCode } from "./fixtures.ts";
+import { enrol, fetchCode } from "../codes/fixtures.ts";
 import { imageToY4m } from "../../scripts/lib/y4m.ts";
 
 const KIOSK = resolve(import.meta.dirname, "..", "..", "kiosk");

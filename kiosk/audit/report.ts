@@ -1,0 +1,93 @@
+// The audit result: the latest report the API published, or an audit run here in the
+// browser (the chain read by the browser, the entries and codes streamed from the API and
+// checked by the audit core of protocol/audit/), its findings, and their export as JSON.
+import { auditLedger, type Finding } from "../../protocol/audit/auditor.ts";
+import { addCodeStates, httpRpc, readChainView } from "../../protocol/audit/chain-reader.ts";
+import { codesFromNdjson, entriesFromNdjson } from "../../protocol/audit/ndjson.ts";
+import { nobleHasher } from "../../protocol/ledger/merkle.ts";
+import { t } from "../i18n/index.ts";
+import { h } from "../lib/dom.ts";
+import { renderAnchors } from "./chain.ts";
+import { apiGet, apiStream, settings } from "./settings.ts";
+import { bad, errorText, mono, ok, short, td, view, type Report } from "./view.ts";
+
+const $ = (sel: string) => document.querySelector<HTMLElement>(sel)!;
+
+export async function loadLatest(): Promise<void> {
+  try {
+    view.report = { report: await apiGet<Report>("/v1/audit/latest"), source: "published" };
+    view.reportStatus = null;
+  } catch (error) {
+    view.reportStatus = { state: "failed", message: errorText(error) };
+  }
+  renderReport();
+}
+
+export async function runAudit(): Promise<void> {
+  const s = settings();
+  view.reportStatus = { state: "working" };
+  renderReport();
+  try {
+    const rpc = httpRpc(s.rpc);
+    const chain = await readChainView(rpc, { creditLedger: s.ledger, codeRegistry: s.registry || undefined, fromBlock: s.fromBlock }, { codes: Boolean(s.registry) });
+    view.anchors = chain.anchors;
+    // The codes table after the chain and before the entries (see scripts/audit.ts).
+    const codes = await codesFromNdjson(await apiStream("/v1/audit/codes", "codes"));
+    if (s.registry) await addCodeStates(rpc, chain, s.registry, codes.rows.map((r) => r.subject));
+    const entries = entriesFromNdjson(await apiStream("/v1/ledger/export", "export"));
+    const result = await auditLedger(entries, chain, {
+      hasher: nobleHasher,
+      codes,
+      onProgress: (n) => {
+        view.reportStatus = { state: "working", progress: n };
+        renderReport();
+      },
+    });
+    const report: Report = { ...result, block: chain.block, rpc: s.rpc, creditLedger: s.ledger, codeRegistry: s.registry };
+    view.report = { report, source: "browser" };
+    view.reportStatus = null;
+  } catch (error) {
+    view.reportStatus = { state: "failed", message: errorText(error) };
+  }
+  renderReport();
+}
+
+export function renderReport(): void {
+  const status = $("#audit-status");
+  const next = view.reportStatus;
+  if (next?.state === "working") status.replaceChildren(next.progress === undefined ? t("audit.auditing") : t("audit.auditingProgress", { n: next.progress }));
+  else if (next?.state === "failed") status.replaceChildren(bad(next.message));
+  if (!view.report) return;
+  const { report, source } = view.report;
+  const when = (report.publishedAt as string | undefined) ?? report.startedAt;
+  const summary = t("audit.reportSummary", {
+    source: source === "published" ? t("audit.source.published") : t("audit.source.browser"),
+    when,
+    entries: report.entries,
+    anchors: report.anchors.length,
+  });
+  if (!next) status.replaceChildren(`${summary} · `, report.ok ? ok(t("audit.clean")) : bad(t("audit.findings", { n: report.findings.length })));
+  $("#findings tbody").replaceChildren(...report.findings.map(findingRow));
+  $("#export-report").removeAttribute("disabled");
+  renderAnchors(); // the delays of the report join the chart
+}
+
+function findingRow(f: Finding): HTMLElement {
+  return h(
+    "tr",
+    {},
+    td(f.seq ?? "–"),
+    td(f.kind),
+    td(f.anchorIndex !== undefined ? `#${f.anchorIndex}` : ""),
+    h("td", {}, f.detail, f.txHash ? " " : null, f.txHash ? mono(`(tx ${short(f.txHash)})`) : null),
+  );
+}
+
+export function exportReport(): void {
+  if (!view.report) return;
+  const blob = new Blob([JSON.stringify(view.report.report, null, 2)], { type: "application/json" });
+  const a = h("a", { href: URL.createObjectURL(blob), download: `onecode-audit-${new Date().toISOString().replace(/[:.]/g, "-")}.json` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
