@@ -84,9 +84,9 @@ export async function main(): Promise<void> {
   say(`API listening on ${server.url} (database: ${server.ctx.db.mode})`);
 
   // Demo data, once, in order: the subjects, then the credit records of their enterprises.
-  const demo = await seedDemoSubjects(server.ctx);
+  const demo = await seedDemoSubjects(server);
   if (demo) {
-    const credit = await seedCreditDemo(server.ctx, { enterpriseIds: demo.enterprises.map((e) => e.id) });
+    const credit = await seedCreditDemo(server, demo.enterprises.map((e) => e.id));
     say(`demo data seeded: ${demo.persons.length} persons, ${demo.enterprises.length} enterprises, ${credit?.records.length ?? 0} credit records`);
   }
 

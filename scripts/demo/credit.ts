@@ -1,34 +1,27 @@
-// Demo credit records for `npm start`, published once after the demo subjects
-// (scripts/demo/subjects.ts) through the credit agency's and the officers' own functions.
-// Dates are relative to the clock, so the kiosk always shows one record repairable now,
-// some later, one not repairable, and the officers' queue holds a serious-list removal that
-// needs two officers.
-import type { AppContext } from "../../api/src/context.ts";
-import { withTransaction } from "../../api/src/db/database.ts";
+// Demo credit records for `npm start`, published once for the demo enterprises
+// (./subjects.ts) through the credit agency's and the officers' routes. Dates are relative
+// to the API's clock, so the kiosk always shows one record repairable now, some later, one
+// not repairable, and the officers' queue holds a serious-list removal that needs two
+// officers.
 import { addDays, addMonths, chinaDate } from "../../api/src/credit/calendar.ts";
-import { addFact, publishRecord, type NewRecord } from "../../api/src/credit/records.ts";
-import { CURRENT_COMMITMENT_VERSION } from "../../api/src/credit/commitment.ts";
-import { fileApplication } from "../../api/src/repair/applications.ts";
+import type { NewRecord } from "../../api/src/credit/records.ts";
+import { demoCaller, type DemoTarget } from "./api.ts";
 
 export interface CreditDemoSeed {
   records: Array<{ id: string; subjectId: string; label: string }>;
   applications: string[];
 }
 
-const AGENCY = "credit_agency:demo-seed";
-
 /**
- * Publishes demo records for the given enterprises (default: the first three enterprises in
- * the database, oldest first). Skips everything when any credit record exists already.
+ * Publishes demo records for three enterprises (fewer ids: their part of the plan only).
+ * Skips everything when any credit record exists already (then returns null).
  */
-export async function seedCreditDemo(ctx: AppContext, options: { enterpriseIds?: string[] } = {}): Promise<CreditDemoSeed | null> {
-  const existing = await ctx.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM credit_records");
-  if (existing.rows[0]!.n > 0) return null;
-  const enterprises =
-    options.enterpriseIds ??
-    (await ctx.db.pool.query<{ id: string }>("SELECT id FROM subjects WHERE kind = 'enterprise' ORDER BY created_at, id LIMIT 3")).rows.map((r) => r.id);
-  if (enterprises.length === 0) return null;
-  const now = ctx.clock.now();
+export async function seedCreditDemo(target: DemoTarget, enterprises: string[]): Promise<CreditDemoSeed | null> {
+  const existing = await target.ctx.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM credit_records");
+  if (existing.rows[0]!.n > 0 || enterprises.length === 0) return null;
+  const agency = await demoCaller(target, "credit_agency");
+  const officer = await demoCaller(target, "repair_officer");
+  const now = target.ctx.clock.now();
   const today = chinaDate(now);
   const ago = (months: number, days = 0) => addDays(addMonths(today, -months), -days);
   const out: CreditDemoSeed = { records: [], applications: [] };
@@ -82,33 +75,24 @@ export async function seedCreditDemo(ctx: AppContext, options: { enterpriseIds?:
   for (const p of plan) {
     const subjectId = enterprises[p.subject];
     if (!subjectId) continue;
-    const published = await withTransaction(ctx.db.pool, (c) => publishRecord(c, { ...p.record, subjectId }, AGENCY, now));
-    if (p.paidOn) {
-      await withTransaction(ctx.db.pool, (c) => addFact(c, published.id, { kind: "fine_paid", obligationIndex: 0, on: p.paidOn! }, AGENCY, now));
-    }
+    const published = await agency.post<{ id: string }>("/v1/records", { ...p.record, subjectId });
+    if (p.paidOn) await agency.post(`/v1/records/${published.id}/facts`, { kind: "fine_paid", obligationIndex: 0, on: p.paidOn });
     out.records.push({ id: published.id, subjectId, label: p.label });
   }
 
   // An officer-assisted application for the serious-list entry, so the review queue is not empty.
   const listEntry = out.records.find((r) => r.label.startsWith("serious-dishonesty"));
   if (listEntry) {
-    const rep = (await ctx.db.pool.query<{ legal_rep_id: string | null }>("SELECT legal_rep_id FROM subjects WHERE id = $1", [listEntry.subjectId])).rows[0]?.legal_rep_id;
-    if (rep) {
-      const view = await withTransaction(ctx.db.pool, (c) =>
-        fileApplication(
-          ctx,
-          c,
-          {
-            enterpriseId: listEntry.subjectId,
-            recordIds: [listEntry.id],
-            applicant: { personId: rep, capacity: "legal_representative" },
-            commitment: { version: CURRENT_COMMITMENT_VERSION, accepted: true, signature: "demo" },
-          },
-          { sub: "demo-seed", role: "repair_officer" },
-          now,
-        ),
-      );
-      out.applications.push(view.id);
+    const { legalRepresentativeId } = await officer.get<{ legalRepresentativeId: string | null }>(`/v1/subjects/${listEntry.subjectId}`);
+    if (legalRepresentativeId) {
+      const { version } = await officer.get<{ version: string }>("/v1/credit/commitment");
+      const application = await officer.post<{ id: string }>("/v1/repair-applications", {
+        enterpriseId: listEntry.subjectId,
+        recordIds: [listEntry.id],
+        applicant: { personId: legalRepresentativeId, capacity: "legal_representative" },
+        commitment: { version, accepted: true, signature: "demo" },
+      });
+      out.applications.push(application.id);
     }
   }
   return out;

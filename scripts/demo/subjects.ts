@@ -1,14 +1,12 @@
 // Demo subjects for `npm start`: a few persons and enterprises with their legal
-// representatives, enrolled once, through the same enrolment functions the registrar's
-// routes use. scripts/start.ts calls this first, then the credit demo (scripts/demo/credit.ts).
-import type { AppContext } from "../../api/src/context.ts";
-import { withTransaction } from "../../api/src/db/database.ts";
-import { enrolEnterprise, enrolPerson, type Enrolled } from "../../api/src/subjects/enrol.ts";
+// representatives, enrolled once through the registrar's routes. scripts/start.ts calls
+// this first, then the credit demo (./credit.ts) for the enterprises it returns.
 import { residentIdCheckChar, usccCheckChar } from "../../protocol/identifiers.ts";
+import { demoCaller, type DemoTarget } from "./api.ts";
 
 export interface DemoSubjects {
-  persons: Array<Enrolled & { name: string; idNumber: string }>;
-  enterprises: Array<Enrolled & { name: string; uscc: string; legalRepresentativeId: string }>;
+  persons: Array<{ id: string; name: string; idNumber: string }>;
+  enterprises: Array<{ id: string; name: string; uscc: string; legalRepresentativeId: string }>;
 }
 
 const id = (first17: string) => first17 + residentIdCheckChar(first17);
@@ -28,20 +26,21 @@ export const DEMO_ENTERPRISES = [
   { name: "佛山市祖庙餐饮管理有限公司", uscc: uscc("91440604MA4UDEM03"), rep: 3 },
 ];
 
-/** Enrols the demo subjects in one transaction unless subjects exist already (then returns null). */
-export async function seedDemoSubjects(ctx: AppContext, actor = "registrar:demo-seed"): Promise<DemoSubjects | null> {
-  const existing = await ctx.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM subjects");
+/** Enrols the demo subjects unless any subject exists already (then returns null). */
+export async function seedDemoSubjects(target: DemoTarget): Promise<DemoSubjects | null> {
+  const existing = await target.ctx.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM subjects");
   if (existing.rows[0]!.n > 0) return null;
-  const at = ctx.clock.now();
-  return withTransaction(ctx.db.pool, async (client) => {
-    const persons: DemoSubjects["persons"] = [];
-    for (const p of DEMO_PERSONS) persons.push({ ...p, ...(await enrolPerson(client, ctx.config.subjectKey, p, actor, at)) });
-    const enterprises: DemoSubjects["enterprises"] = [];
-    for (const e of DEMO_ENTERPRISES) {
-      const legalRepresentativeId = persons[e.rep]!.id;
-      const input = { uscc: e.uscc, name: e.name, legalRepresentativeId };
-      enterprises.push({ ...input, ...(await enrolEnterprise(client, ctx.config.subjectKey, input, actor, at)) });
-    }
-    return { persons, enterprises };
-  });
+  const registrar = await demoCaller(target, "registrar");
+  const persons: DemoSubjects["persons"] = [];
+  for (const p of DEMO_PERSONS) {
+    const enrolled = await registrar.post<{ id: string }>("/v1/persons", { idNumber: p.idNumber, name: p.name });
+    persons.push({ id: enrolled.id, ...p });
+  }
+  const enterprises: DemoSubjects["enterprises"] = [];
+  for (const e of DEMO_ENTERPRISES) {
+    const input = { uscc: e.uscc, name: e.name, legalRepresentativeId: persons[e.rep]!.id };
+    const enrolled = await registrar.post<{ id: string }>("/v1/enterprises", input);
+    enterprises.push({ id: enrolled.id, ...input });
+  }
+  return { persons, enterprises };
 }

@@ -22,10 +22,10 @@ describe("the demo data", () => {
     const t = await freshApp();
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await insertEnterprise(t.db.pool, await insertPerson(t.db.pool)));
-    const seed = await seedCreditDemo(t.ctx);
+    const seed = await seedCreditDemo(t, ids);
     expect(seed?.records).toHaveLength(5);
     expect(seed?.applications).toHaveLength(1);
-    expect(await seedCreditDemo(t.ctx)).toBeNull();
+    expect(await seedCreditDemo(t, ids)).toBeNull();
     const kiosk = await t.auth("kiosk");
     const first = (await t.app.inject({ method: "GET", url: `/v1/subjects/${ids[0]}/records`, headers: kiosk })).json();
     expect([first.repairableNow.length, first.later.length]).toEqual([1, 1]);
@@ -40,7 +40,7 @@ describe("the demo data", () => {
 
   it("seedDemoSubjects then seedCreditDemo (npm start's order): persons and enterprises once, each with its representative, then their records", async () => {
     const t = await freshApp();
-    const demo = await seedDemoSubjects(t.ctx);
+    const demo = await seedDemoSubjects(t);
     expect(demo?.persons.map((p) => p.name)).toEqual(DEMO_PERSONS.map((p) => p.name));
     expect(demo?.enterprises.map((e) => e.uscc)).toEqual(DEMO_ENTERPRISES.map((e) => e.uscc));
     const reps = (await t.db.pool.query<{ id: string; legal_rep_id: string }>("SELECT id, legal_rep_id FROM subjects WHERE kind = 'enterprise'")).rows;
@@ -49,9 +49,9 @@ describe("the demo data", () => {
     }
     const enrolled = await t.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM ledger WHERE type = 'subject.enrolled'");
     expect(enrolled.rows[0]!.n).toBe(DEMO_PERSONS.length + DEMO_ENTERPRISES.length);
-    expect(await seedDemoSubjects(t.ctx)).toBeNull();
+    expect(await seedDemoSubjects(t)).toBeNull();
 
-    const credit = await seedCreditDemo(t.ctx, { enterpriseIds: demo!.enterprises.map((e) => e.id) });
+    const credit = await seedCreditDemo(t, demo!.enterprises.map((e) => e.id));
     expect(credit?.records.map((r) => r.subjectId)).toEqual([0, 0, 1, 1, 2].map((k) => demo!.enterprises[k]!.id));
   });
 });
