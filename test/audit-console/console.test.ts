@@ -135,7 +135,14 @@ describe.skipIf(!chromiumAvailable())("audit console", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-report")]);
     expect(download.suggestedFilename()).toMatch(/^onecode-audit-.*\.json$/);
     expect(await page.locator("#anchor-chart polyline").count()).toBe(1); // delays from the audit
-    if (process.env.AUDIT_SCREENSHOT) await page.screenshot({ path: process.env.AUDIT_SCREENSHOT, fullPage: true });
+    if (process.env.AUDIT_SCREENSHOT) {
+      // AUDIT_SCREENSHOT=/tmp/console.png writes console-en.png and console-zh.png at phone size.
+      await page.setViewportSize({ width: 390, height: 844 });
+      for (const lang of ["en", "zh"]) {
+        await page.screenshot({ path: process.env.AUDIT_SCREENSHOT.replace(/(\.png)?$/, `-${lang}.png`), fullPage: true });
+        await page.click("#lang");
+      }
+    }
     expect(errors).toEqual([]);
     await page.close();
   });
