@@ -1,11 +1,9 @@
 // The face check: open the camera, take a few frames, let the server decide (the kiosk is
 // not trusted with the verdict), then fetch the enterprise's records once it passed.
-import { t } from "../i18n/index.ts";
 import { ApiError } from "./api.ts";
 import { captureFrame, sleep, startCamera, stopCamera } from "./camera.ts";
 import { FACE_FRAMES, FRAME_GAP_MS, type Kiosk } from "./state.ts";
 import { showError, step } from "./step.ts";
-import { problemText } from "./ui.ts";
 
 /** How long "passed" stays on screen before the records appear. */
 const PASSED_PAUSE_MS = 700;
@@ -18,7 +16,7 @@ export async function openCamera(k: Kiosk): Promise<void> {
     k.state.face.phase = "ready";
   } catch {
     if (gen !== k.generation) return;
-    k.state.error = problemText("camera");
+    k.state.error = "camera";
   }
   k.render();
 }
@@ -44,8 +42,7 @@ export async function runFaceCheck(k: Kiosk): Promise<void> {
     const result = await k.api.face(s.sessionId!, { personId: s.applicant!.personId, nonce: s.nonce!, frames });
     if (gen !== k.generation) return;
     s.nonce = result.nonce;
-    const sc = result.scores;
-    s.face.scores = t("kiosk.scores", { s: sc.similarity.toFixed(2), a: sc.antispoof.toFixed(2), l: sc.liveness.toFixed(2) });
+    s.face.scores = result.scores;
     if (result.verdict === "passed" && result.assertion) {
       s.assertion = result.assertion;
       s.face.phase = "passed";

@@ -4,24 +4,22 @@
 // fails, and its result dropped if the screen was wiped meanwhile (./step.ts).
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { switchLang, t } from "../i18n/index.ts";
+import { switchLang } from "../i18n/index.ts";
 import { ApiError } from "./api.ts";
 import { stopCamera } from "./camera.ts";
 import { readApplicant } from "./enterprise-input.ts";
 import { openCamera } from "./face-check.ts";
-import { freshFace, initialState, type Kiosk } from "./state.ts";
+import { freshFace, initialState, type Kiosk, type State } from "./state.ts";
 import { step } from "./step.ts";
-import { problemText } from "./ui.ts";
 
 export function changeLanguage(k: Kiosk): void {
   switchLang();
-  k.state.error = null; // the message was in the other language
   k.render();
 }
 
 export async function begin(k: Kiosk): Promise<void> {
   if (!k.config.token) {
-    k.state.error = problemText("device");
+    k.state.error = "device";
     k.render();
     return;
   }
@@ -39,7 +37,7 @@ export async function submitEnterprise(k: Kiosk): Promise<void> {
   const s = k.state;
   const entry = readApplicant({ enterprise: s.enterpriseInput, capacity: s.capacity, idNumber: s.idNumber });
   if (!entry.ok) {
-    s.error = problemText(entry.error);
+    s.error = entry.error;
     k.render();
     return;
   }
@@ -72,7 +70,7 @@ export async function submitApplication(k: Kiosk): Promise<void> {
   const s = k.state;
   const signature = k.signature;
   if (!s.accepted || !signature || signature.isEmpty()) {
-    s.error = t("kiosk.needAccept");
+    s.error = "need_accept";
     k.render();
     return;
   }
@@ -110,7 +108,7 @@ export function showCode(k: Kiosk): void {
 }
 
 /** Ends the visit: the server session ends (its unused assertion dies with it), the screen is wiped. */
-export async function finish(k: Kiosk, notice: string | null = null): Promise<void> {
+export async function finish(k: Kiosk, notice: State["notice"] = null): Promise<void> {
   const sessionId = k.state.sessionId;
   k.generation++;
   stopCamera();

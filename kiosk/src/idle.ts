@@ -26,7 +26,7 @@ export function startIdleTimer(k: Kiosk): HTMLElement {
     const left = k.config.idleMs - (Date.now() - lastActivity);
     if (left <= 0) {
       bar.hidden = true;
-      void finish(k, t("kiosk.idleWiped"));
+      void finish(k, "idle_wiped");
       return;
     }
     const warnFrom = Math.min(15_000, k.config.idleMs / 3);

@@ -10,7 +10,7 @@ import { recordsScreen } from "./screens/records.ts";
 import { codeScreen, decisionScreen } from "./screens/result.ts";
 import { welcomeScreen } from "./screens/welcome.ts";
 import type { Kiosk, Screen } from "./state.ts";
-import { button } from "./ui.ts";
+import { button, problemText } from "./ui.ts";
 
 const SCREENS: Record<Screen, (k: Kiosk) => Child[]> = {
   welcome: welcomeScreen,
@@ -43,7 +43,7 @@ export function renderKiosk(k: Kiosk, app: HTMLElement, idleBar: HTMLElement): v
     ),
   );
   const main = h("main", { class: `screen screen-${s.screen}` }, ...SCREENS[s.screen](k));
-  const error = s.error ? h("div", { class: "error", role: "alert", "data-test": "error" }, s.error) : "";
+  const error = s.error ? h("div", { class: "error", role: "alert", "data-test": "error" }, problemText(s.error)) : "";
   app.replaceChildren(header, error, main, idleBar);
   if (s.screen === "face") void k.video.play().catch(() => {});
 }

@@ -17,14 +17,16 @@ export interface FaceState {
   captured: number;
   reason: string | null;
   attemptsLeft: number | null;
-  scores: string | null;
+  scores: { similarity: number; antispoof: number; liveness: number } | null;
 }
 
 export interface State {
   screen: Screen;
   busy: boolean;
+  /** An API problem code, a face refusal reason or a check of the kiosk's own: words at drawing time, in the language shown. */
   error: string | null;
-  notice: string | null;
+  /** Said on the welcome screen after the idle timer wiped a visit. */
+  notice: "idle_wiped" | null;
   sessionId: string | null;
   nonce: string | null;
   enterpriseInput: string;

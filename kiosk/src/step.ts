@@ -1,11 +1,10 @@
 // Running one step of the visit, and the error line above the screen.
 import { ApiError } from "./api.ts";
 import type { Kiosk } from "./state.ts";
-import { problemText } from "./ui.ts";
 
 export function showError(k: Kiosk, error: unknown): void {
   const code = error instanceof ApiError ? error.code : "unknown";
-  k.state.error = problemText(code);
+  k.state.error = code;
   if (!(error instanceof ApiError)) console.error(error);
 }
 

@@ -23,7 +23,10 @@ type Decode = (data: Uint8ClampedArray, width: number, height: number) => { data
 const jsQR: Decode = (jsQRModule as unknown as { default?: Decode }).default ?? (jsQRModule as unknown as Decode);
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const SCREENS = join(ROOT, ".test-output", "kiosk-screens");
-const PORTRAIT = { width: 1080, height: 1920 };
+// KIOSK_SCREENS=390x844 takes the screenshots at that size instead, each screen in Chinese
+// and then in English (switched and back), to look at the layout on a phone.
+const PHONE = /^(\d+)x(\d+)$/.exec(process.env.KIOSK_SCREENS ?? "");
+const PORTRAIT = PHONE ? { width: Number(PHONE[1]), height: Number(PHONE[2]) } : { width: 1080, height: 1920 };
 const LANDSCAPE = { width: 1920, height: 1080 };
 
 let t: TestApp;
@@ -89,6 +92,12 @@ async function openKiosk(browser: Browser, query = ""): Promise<Page> {
 async function shot(page: Page, name: string, both = false): Promise<void> {
   await page.waitForTimeout(150);
   await page.screenshot({ path: join(SCREENS, `${name}-portrait.png`), fullPage: false });
+  // A switch redraws the screen, and a drawn signature with it: not on a signed commitment.
+  if (PHONE && !name.includes("signed")) {
+    await page.click("[data-test=lang]");
+    await page.screenshot({ path: join(SCREENS, `${name}-portrait-en.png`), fullPage: true });
+    await page.click("[data-test=lang]");
+  }
   if (both) {
     await page.setViewportSize(LANDSCAPE);
     await page.waitForTimeout(200);
@@ -202,6 +211,7 @@ describe.skipIf(!chromiumAvailable())("the kiosk in Chromium", () => {
     await expect(page.textContent("[data-test=commitment-text]")).resolves.toContain("信用承诺书");
     await expect(page.locator("[data-test=submit]").isDisabled()).resolves.toBe(true);
     await page.check("[data-test=accept]");
+    await page.locator("[data-test=signature]").scrollIntoViewIfNeeded(); // below the fold on a phone
     const pad = (await page.locator("[data-test=signature]").boundingBox())!;
     await page.mouse.move(pad.x + pad.width * 0.2, pad.y + pad.height * 0.6);
     await page.mouse.down();

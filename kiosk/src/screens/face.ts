@@ -51,7 +51,9 @@ export function faceScreen(k: Kiosk): Child[] {
         h("p", { class: `face-status phase-${f.phase}`, "data-test": "face-status", role: "status" }, statusText(f)),
         f.reason ? h("p", { class: "face-reason", "data-test": "face-reason", "data-reason": f.reason }, problemText(f.reason)) : null,
         f.phase === "refused" && f.attemptsLeft !== null ? h("p", { class: "hint" }, t("kiosk.attemptsLeft", { n: f.attemptsLeft })) : null,
-        f.scores ? h("p", { class: "scores" }, f.scores) : null,
+        f.scores
+          ? h("p", { class: "scores" }, t("kiosk.scores", { s: f.scores.similarity.toFixed(2), a: f.scores.antispoof.toFixed(2), l: f.scores.liveness.toFixed(2) }))
+          : null,
         h(
           "div",
           { class: "actions" },

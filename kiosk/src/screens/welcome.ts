@@ -13,7 +13,7 @@ export function welcomeScreen(k: Kiosk): Child[] {
       { class: "hero" },
       h("h1", {}, t("kiosk.title")),
       h("p", { class: "lead" }, t("kiosk.subtitle")),
-      s.notice ? h("p", { class: "notice", role: "status", "data-test": "notice" }, s.notice) : null,
+      s.notice === "idle_wiped" ? h("p", { class: "notice", role: "status", "data-test": "notice" }, t("kiosk.idleWiped")) : null,
       h("p", { class: "hint" }, t("kiosk.welcomeHint")),
       button(s.busy, t("kiosk.start"), () => void begin(k), { kind: "primary huge", test: "start" }),
       h("ol", { class: "steps-line" }, ...t("kiosk.steps").split(" · ").map((name, i) => h("li", {}, h("b", {}, String(i + 1)), name))),
