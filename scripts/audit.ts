@@ -3,7 +3,7 @@
 //                  [--max-anchor-delay 10m] [--publish] [--now ISO] [--no-codes] [--progress]`
 // An independent audit: reads the anchors and the code registry from the chain, the
 // codes table and the entries from the API's exports (GET /v1/audit/codes, GET
-// /v1/ledger/export) or from files, and re-derives everything (api/src/audit/auditor.ts).
+// /v1/ledger/export) or from files, and re-derives everything (protocol/audit/auditor.ts).
 // Read in that order (chain, codes, entries), each source is at least as new as the one
 // before: the chain lags the database, and the entries cover the codes' snapshot.
 // When exporting to files, export the codes before the entries for the same reason.

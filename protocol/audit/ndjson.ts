@@ -2,7 +2,7 @@
 // one JSON object per line,
 //   {"hash":"<64 hex>","prevHash":"<64 hex>","entry":<canonical entry>}
 // where <canonical entry> is, byte for byte, the text the entry hash covers
-// (api/src/ledger/entry.ts). The auditor hashes that slice of the line as it is, so a
+// (protocol/ledger/entry.ts). The auditor hashes that slice of the line as it is, so a
 // line is never re-serialised; a line laid out differently (re-indented by some tool)
 // still parses, and its entry is then re-canonicalised from its fields.
 //
@@ -16,7 +16,7 @@ import { canonicalEntry, canonicalJson, type LedgerEntry } from "../ledger/entry
 import type { AuditCodeRow, AuditEntry, CodeSnapshot } from "./report.ts";
 import { fromHex, toHex } from "../bytes.ts";
 
-/** One exported entry: exactly the stored entry (api/src/ledger/entry.ts). */
+/** One exported entry: exactly the stored entry (protocol/ledger/entry.ts). */
 export type ExportRow = LedgerEntry;
 
 const HASH_AT = '{"hash":"'.length;

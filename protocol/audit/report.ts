@@ -38,7 +38,7 @@ export interface AuditEntry {
   createdAt: string;
   prevHash: Uint8Array;
   hash: Uint8Array;
-  /** Exactly the text that was hashed: canonicalEntry(...) of api/src/ledger/entry.ts. */
+  /** Exactly the text that was hashed: canonicalEntry(...) of protocol/ledger/entry.ts. */
   canonical: string;
 }
 
