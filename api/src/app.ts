@@ -1,34 +1,46 @@
-// Builds the API: plugins in an explicit order, then one plugin per feature.
-// Listening, workers and signals live in server.ts; tests call buildApp and inject.
+// Builds the API: framework plugins, then one plugin per feature, each named and declaring
+// the features it needs (fastify-plugin), so a missing one stops the boot instead of leaving
+// a check out:
+//   auth ─┬─ ledger ─┬─ codes ──────────┐
+//         │          ├─ face ───────────┼─ subjects ─ credit ─┐
+//         │          │                  └─────────────────────┴─ repair (also face)
+//         │          └─ audit
+//   health, web
+// Boot steps with effects outside the process (seeding, key files, settings) run before,
+// in ./boot.ts. Listening, workers and signals live in server.ts; tests call buildApp and inject.
 import Fastify, { type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { AppContext } from "./context.ts";
+import { prepareApp, type Boot } from "./boot.ts";
 import { frameworkErrors, problemSchema, registerErrorHandling } from "./errors.ts";
 import authPlugin from "./auth/plugin.ts";
-import healthRoutes from "./health/routes.ts";
-import ledgerRoutes from "./ledger/routes.ts";
-import subjectsRoutes from "./subjects/routes.ts";
-import codesRoutes from "./codes/routes.ts";
-import creditRoutes from "./credit/routes.ts";
-import repairRoutes from "./repair/routes.ts";
-import faceRoutes from "./face/routes.ts";
-import auditRoutes from "./audit/routes.ts";
-import webRoutes from "./web/routes.ts";
+import healthPlugin from "./health/plugin.ts";
+import ledgerPlugin from "./ledger/plugin.ts";
+import codesPlugin from "./codes/plugin.ts";
+import facePlugin from "./face/plugin.ts";
+import subjectsPlugin from "./subjects/plugin.ts";
+import creditPlugin from "./credit/plugin.ts";
+import repairPlugin from "./repair/plugin.ts";
+import auditPlugin from "./audit/plugin.ts";
+import webPlugin from "./web/plugin.ts";
 
 export interface BuildOptions {
   /** Pino logger options; false in tests. */
   logger?: boolean | Record<string, unknown>;
+  /** The result of prepareApp(ctx); callers that have not run the boot steps get them run here first. */
+  boot?: Boot;
 }
 
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const boot = options.boot ?? (await prepareApp(ctx));
   const app = Fastify({
     logger:
       options.logger === undefined
         ? {
             level: ctx.config.logLevel,
             // Never log credentials or biometric data.
-            redact: ["req.headers.authorization", "req.body.photo", "req.body.frames", "req.body.reference"],
+            redact: ["req.headers.authorization", "req.body.photo", "req.body.frames", "req.body.reference", "req.body.referencePhoto"],
           }
         : options.logger,
     bodyLimit: 8 * 1024 * 1024, // kiosk face frames; every route sets a tighter limit where it can
@@ -49,15 +61,15 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   await app.register(authPlugin, { secret: ctx.config.operatorTokenSecret });
+  await app.register(healthPlugin);
 
-  await app.register(healthRoutes);
-  await app.register(ledgerRoutes);
-  await app.register(subjectsRoutes);
-  await app.register(codesRoutes);
-  await app.register(creditRoutes);
-  await app.register(repairRoutes);
-  await app.register(faceRoutes);
-  await app.register(auditRoutes);
-  await app.register(webRoutes);
+  await app.register(ledgerPlugin);
+  await app.register(codesPlugin, boot.codes);
+  await app.register(facePlugin, boot.face);
+  await app.register(subjectsPlugin);
+  await app.register(creditPlugin);
+  await app.register(repairPlugin);
+  await app.register(auditPlugin);
+  await app.register(webPlugin, boot.web);
   return app;
 }

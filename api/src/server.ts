@@ -1,10 +1,11 @@
 // Runs the API as a process: config from the environment, database (server or
-// embedded), migrations, chain client, HTTP listener, and the background workers
-// (chain outbox, anchoring).
+// embedded), migrations, chain client, the boot steps (./boot.ts), HTTP listener, and
+// the background workers (chain outbox, anchoring, credit scheduler).
 import { loadConfig, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrate.ts";
 import { buildApp } from "./app.ts";
+import { prepareApp } from "./boot.ts";
 import { systemClock, type AppContext } from "./context.ts";
 import type { FastifyInstance } from "fastify";
 import { chainClientFromConfig } from "./chain/client.ts";
@@ -28,7 +29,8 @@ export async function startServer(config: Config, database?: Database, options: 
   await migrate(db.pool);
   const chain = chainClientFromConfig(config);
   const ctx: AppContext = { config, db, clock: systemClock, chain };
-  const app = await buildApp(ctx);
+  const boot = await prepareApp(ctx);
+  const app = await buildApp(ctx, { boot });
   const url = await app.listen({ host: config.host, port: config.port });
   const workers =
     options.workers === false

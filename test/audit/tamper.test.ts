@@ -24,10 +24,11 @@ import { leafHash, rootFromLeafHashes } from "../../protocol/ledger/merkle.ts";
 import { toHex } from "../../protocol/bytes.ts";
 import { withTransaction, openDatabase } from "../../api/src/db/database.ts";
 import { buildApp } from "../../api/src/app.ts";
+import { prepareApp } from "../../api/src/boot.ts";
 import { mintOperatorToken } from "../../api/src/auth/operators.ts";
 import type { Finding } from "../../protocol/audit/auditor.ts";
 import { codeExportLine, codeHeaderLine, exportLine } from "../../protocol/audit/ndjson.ts";
-import { codeRows, ledgerHeadSeq, ledgerRows } from "../../api/src/audit/ledger-source.ts";
+import { createAuditRepository } from "../../api/src/audit/repository.ts";
 import { issueCode } from "../../api/src/codes/issue.ts";
 import { writeDeployment } from "../../scripts/lib/deployment.ts";
 import { createTestDatabase, SERVER_URL, type TestDatabase } from "../helpers/db.ts";
@@ -111,7 +112,7 @@ async function writeLedger(client: pg.PoolClient): Promise<ChainOp[]> {
     });
   const issued = async (subjectId: string, subject: string, kind: 1 | 2, codeId: string): Promise<FixtureCode> => {
     const row = await client.query<{ attestation: Buffer }>("SELECT attestation FROM codes WHERE code_id = $1", [codeId]);
-    const seq = await ledgerHeadSeq(client);
+    const seq = await createAuditRepository(client).ledgerHeadSeq();
     codeSeqs.set(seq, codeId);
     const code: FixtureCode = { codeId, subjectId, subject, kind, attestation: row.rows[0]!.attestation.toString("hex"), issuedSeq: seq, lastSeq: seq, status: "active" };
     fixtureCodes.push(code);
@@ -238,13 +239,14 @@ async function exportFiles(name: string): Promise<{ entries: string; codes: stri
   try {
     const codeLines = await withTransaction(db.pool, async (c) => {
       await c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      const out = [codeHeaderLine(await ledgerHeadSeq(c))];
-      for await (const row of codeRows(c, 50)) out.push(codeExportLine(row));
+      const snapshot = createAuditRepository(c);
+      const out = [codeHeaderLine(await snapshot.ledgerHeadSeq())];
+      for await (const row of snapshot.codeRows(50)) out.push(codeExportLine(row));
       return out;
     });
     writeFileSync(codes, codeLines.join("\n") + "\n");
     const lines: string[] = [];
-    for await (const row of ledgerRows(db.pool, 1, undefined, 100)) lines.push(exportLine(row));
+    for await (const row of createAuditRepository(db.pool).ledgerRows(1, undefined, 100)) lines.push(exportLine(row));
     writeFileSync(entries, lines.join("\n") + "\n");
   } finally {
     await db.close();
@@ -477,7 +479,8 @@ describe("npm run audit against tampered copies of an anchored ledger", () => {
     const name = await tampered(async () => {});
     const db = await openDatabase({ databaseUrl: urlOf(name), dataDir: dir }, 4);
     const config = testConfig({ chainRpcUrl: testChain.rpcUrl, deploymentFile });
-    const app = await buildApp({ config, db, clock: new TestClock(NOW), chain: null }, { logger: false });
+    const ctx = { config, db, clock: new TestClock(NOW), chain: null };
+    const app = await buildApp(ctx, { logger: false, boot: await prepareApp(ctx) });
     try {
       const address = await app.listen({ host: "127.0.0.1", port: 0 });
       const token = await mintOperatorToken(config.operatorTokenSecret, { sub: "auditor-1", role: "auditor" });
@@ -523,7 +526,8 @@ describe("npm run audit against tampered copies of an anchored ledger", () => {
       // same latest report, and a newer report published there replaces it for both.
       const config2 = testConfig({ chainRpcUrl: testChain.rpcUrl, deploymentFile, operatorTokenSecret: config.operatorTokenSecret });
       expect(config2.dataDir).not.toBe(config.dataDir);
-      const app2 = await buildApp({ config: config2, db, clock: new TestClock(NOW), chain: null }, { logger: false });
+      const ctx2 = { config: config2, db, clock: new TestClock(NOW), chain: null };
+      const app2 = await buildApp(ctx2, { logger: false, boot: await prepareApp(ctx2) });
       try {
         const auth = { authorization: `Bearer ${token}` };
         const other = await app2.inject({ method: "GET", url: "/v1/audit/latest", headers: auth });

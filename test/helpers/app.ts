@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../api/src/app.ts";
+import { prepareApp } from "../../api/src/boot.ts";
 import type { Config } from "../../api/src/config.ts";
 import type { AppContext, Clock } from "../../api/src/context.ts";
 import type { ChainClient } from "../../api/src/chain/client.ts";
@@ -71,7 +72,8 @@ export async function buildTestApp(
   const config = testConfig(options.config);
   const clock = options.clock ?? new TestClock();
   const ctx: AppContext = { config, db, clock, chain: options.chain ?? null };
-  const app = await buildApp(ctx, { logger: false });
+  const boot = await prepareApp(ctx);
+  const app = await buildApp(ctx, { logger: false, boot });
   await app.ready();
   return {
     app,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { startTestChain, type TestChain } from "../helpers/chain.ts";
 import { startWorkers, type Workers } from "../../api/src/workers.ts";
-import { setApplicantAssertionVerifier } from "../../api/src/repair/assertion.ts";
+import { passedFaceCheck } from "../helpers/face.ts";
 import { leafHash, verifyInclusion } from "../../protocol/ledger/merkle.ts";
 import { fromHex } from "../../protocol/bytes.ts";
 import { chainAnchors } from "../core/chain-helpers.ts";
@@ -27,8 +27,6 @@ describe("credit repair end to end (HTTP, PostgreSQL, EVM)", () => {
     // The chain's clock is the wall clock; the TestClock starts before it and ends near it,
     // so every publicUntil sent on chain is still in the chain's future.
     t = await buildTestApp({ chain: chain.chain, clock: new TestClock("2026-09-01T02:00:00.000Z"), config: { chainOfficerKeys: chain.officerKeys } });
-    // The kiosk's face check is the face feature's (tested there); this test files as a kiosk without it.
-    setApplicantAssertionVerifier(t.ctx, null);
     workers = startWorkers(t.ctx);
     registrar = await t.auth("registrar", "registrar-1");
     agency = await t.auth("credit_agency", "agency-market");
@@ -110,7 +108,9 @@ describe("credit repair end to end (HTTP, PostgreSQL, EVM)", () => {
     expect(view.repairableNow.map((r: { id: string }) => r.id)).toEqual([record.id]);
     const commitment = (await t.app.inject({ method: "GET", url: "/v1/credit/commitment" })).json();
 
-    // 4. The enterprise applies; 秒批.
+    // 4. The legal representative passes the face check at the kiosk (the check itself is
+    // tested in test/kiosk/face-api.test.ts) and applies; 秒批.
+    const face = await passedFaceCheck(t.db.pool, { device: "kiosk-chancheng-01", enterpriseId: ent, personId: rep, now: t.clock.now() });
     const applied = await t.app.inject({
       method: "POST",
       url: "/v1/repair-applications",
@@ -120,6 +120,7 @@ describe("credit repair end to end (HTTP, PostgreSQL, EVM)", () => {
         recordIds: [record.id],
         applicant: { personId: rep, capacity: "legal_representative" },
         commitment: { version: commitment.version, accepted: true, signature: "sha256:5f1d3c" },
+        faceAssertion: face.assertion,
       },
     });
     expect(applied.statusCode, applied.body).toBe(201);
@@ -179,12 +180,19 @@ describe("credit repair end to end (HTTP, PostgreSQL, EVM)", () => {
     ).json();
     expect(rec).toMatchObject({ policyVersion: "national-2019", decisionMode: "two_officers", creditStatus: "serious" });
     expect(await codeCreditStatus(ent)).toBe("serious");
+    const passed = await passedFaceCheck(t.db.pool, { device: "kiosk-chancheng-01", enterpriseId: ent, personId: rep, now: t.clock.now() });
     const filed = (
       await t.app.inject({
         method: "POST",
         url: "/v1/repair-applications",
         headers: kiosk,
-        payload: { enterpriseId: ent, recordIds: [rec.id], applicant: { personId: rep, capacity: "legal_representative" }, commitment: { version: "cc-2026-04", accepted: true } },
+        payload: {
+          enterpriseId: ent,
+          recordIds: [rec.id],
+          applicant: { personId: rep, capacity: "legal_representative" },
+          commitment: { version: "cc-2026-04", accepted: true },
+          faceAssertion: passed.assertion,
+        },
       })
     ).json();
     expect(filed).toMatchObject({ status: "submitted", decisionMode: "two_officers" });

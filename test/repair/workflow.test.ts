@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { listOutbox } from "../../api/src/chain/outbox.ts";
 import { runCreditScheduler } from "../../api/src/repair/scheduler.ts";
-import { setApplicantAssertionVerifier } from "../../api/src/repair/assertion.ts";
-import { unauthorized } from "../../api/src/errors.ts";
 import { generalPenalty, insertEnterprise, insertPerson } from "../credit/fixtures.ts";
+import { passedFaceCheck } from "../helpers/face.ts";
 
 type H = { authorization: string };
 
@@ -18,9 +17,6 @@ describe("repair workflow", () => {
     kiosk = await t.auth("kiosk", "kiosk-01");
     officerA = await t.auth("repair_officer", "officer-li");
     officerB = await t.auth("repair_officer", "officer-wang");
-    // The face feature makes kiosk applications carry a face assertion (its own tests cover
-    // that); these tests are about the repair rules, so the hook is switched off here.
-    setApplicantAssertionVerifier(t.ctx, null);
   });
   afterAll(async () => t?.close());
 
@@ -35,13 +31,26 @@ describe("repair workflow", () => {
     return res.json();
   }
   const pay = (id: string, on: string) => t.app.inject({ method: "POST", url: `/v1/records/${id}/facts`, headers: agency, payload: { kind: "fine_paid", obligationIndex: 0, on } });
-  const apply = (ent: string, rep: string, recordIds: string[], headers: H = kiosk, applicant: object = {}) =>
-    t.app.inject({
+  // A kiosk application carries the assertion of a passed face check on that kiosk
+  // (test/repair/applicant-check.test.ts covers the refusals); the officer files without one.
+  const apply = async (ent: string, rep: string, recordIds: string[], headers: H = kiosk, applicant: { capacity?: "legal_representative" | "authorised_agent"; authorisationRef?: string } = {}) => {
+    const capacity = applicant.capacity ?? "legal_representative";
+    // An agent without an authorisation cannot pass the kiosk's check at all: nothing to carry.
+    const checked = headers === kiosk && (capacity === "legal_representative" || applicant.authorisationRef !== undefined);
+    const face = checked ? await passedFaceCheck(t.db.pool, { device: "kiosk-01", enterpriseId: ent, personId: rep, capacity, now: t.clock.now() }) : null;
+    return t.app.inject({
       method: "POST",
       url: "/v1/repair-applications",
       headers,
-      payload: { enterpriseId: ent, recordIds, applicant: { personId: rep, capacity: "legal_representative", ...applicant }, commitment: { version: "cc-2026-04", accepted: true, signature: "sha256:ab12" } },
+      payload: {
+        enterpriseId: ent,
+        recordIds,
+        applicant: { personId: rep, capacity, ...applicant },
+        commitment: { version: "cc-2026-04", accepted: true, signature: "sha256:ab12" },
+        ...(face ? { faceAssertion: face.assertion } : {}),
+      },
     });
+  };
   const post = (url: string, headers: H, payload?: object) => t.app.inject({ method: "POST", url, headers, payload: payload ?? {} });
   const status = async (id: string) => (await t.db.pool.query("SELECT credit_status FROM subjects WHERE id = $1", [id])).rows[0].credit_status;
 
@@ -135,28 +144,17 @@ describe("repair workflow", () => {
     const otherEnt = await insertEnterprise(t.db.pool, rep);
     expect((await apply(otherEnt, rep, [rec.id])).json().code).toBe("record_of_other_subject");
     // An authorised agent with an authorisation is accepted (the fine is unpaid: refused by rule, not by capacity).
+    const registrar = await t.auth("registrar");
+    const granted = await post("/v1/authorisations", registrar, {
+      enterpriseId: ent,
+      agentId: other,
+      reference: "授权委托书-2026-001",
+      validFrom: "2026-05-01T00:00:00.000Z",
+      validUntil: "2026-12-31T00:00:00.000Z",
+    });
+    expect(granted.statusCode, granted.body).toBe(201);
     const agent = await apply(ent, other, [rec.id], kiosk, { capacity: "authorised_agent", authorisationRef: "授权委托书-2026-001" });
     expect(agent.json()).toMatchObject({ status: "refused", ruleId: "national-2019.obligations_fulfilled" });
-  });
-
-  it("the face-assertion hook is a no-op until configured, then every application passes through it", async () => {
-    at("2026-06-01T02:00:00.000Z");
-    const { rep, ent } = await enterprise();
-    const rec = await publish(generalPenalty(ent, { decisionDate: "2026-02-04" }));
-    const seen: unknown[] = [];
-    setApplicantAssertionVerifier(t.ctx, async (_client, input) => {
-      seen.push(input);
-      if (input.channel === "kiosk" && !input.faceAssertion) throw unauthorized("face_assertion_required", "A passed face check is required");
-    });
-    try {
-      const res = await apply(ent, rep, [rec.id]);
-      expect(res.statusCode).toBe(401);
-      expect(res.json().code).toBe("face_assertion_required");
-      expect(seen).toEqual([expect.objectContaining({ channel: "kiosk", enterpriseId: ent, personId: rep, capacity: "legal_representative" })]);
-      expect((await apply(ent, rep, [rec.id], officerA)).statusCode).toBe(201); // officer-assisted
-    } finally {
-      setApplicantAssertionVerifier(t.ctx, null);
-    }
   });
 
   it("officer review: queue with working-day due dates over National Day, accept, extend once, overdue flags, one decision only", async () => {

@@ -1,6 +1,6 @@
-// Routes of the audit feature (all for the auditor role). The API serves entries and
-// proofs; it is never trusted for roots: the audit command and the console read the
-// roots from the chain themselves and verify what this API hands out.
+// The audit feature as a plugin (all routes for the auditor role). The API serves entries
+// and proofs; it is never trusted for roots: the audit command and the console read the
+// roots from the chain themselves and verify what this API hands out. SQL: ./repository.ts.
 //   GET  /v1/ledger/export   the ledger as NDJSON (api/src/audit/ndjson.ts), from/to
 //   GET  /v1/audit/entries   the entry browser's search
 //   GET  /v1/audit/proof     an entry with its inclusion proof in an anchored range
@@ -13,15 +13,16 @@
 // Reports live in the audit_reports table (api/migrations/007_audit.sql), so every API
 // instance serves the same latest one.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
+import { readChainDeployment } from "../chain/client.ts";
 import { badRequest, conflict, notFound } from "../errors.ts";
 import { inclusionProof, leafHash } from "../../../protocol/ledger/merkle.ts";
 import { toHex } from "../../../protocol/bytes.ts";
 import { canonicalEntry } from "../../../protocol/ledger/entry.ts";
 import { codeExportLine, codeHeaderLine, exportLine, type ExportRow } from "../../../protocol/audit/ndjson.ts";
-import { codeRows, ledgerHeadSeq, ledgerRows, rangeHashes, searchEntries } from "./ledger-source.ts";
+import { createAuditRepository, type EntrySearch } from "./repository.ts";
 
 const entrySchema = {
   type: "object",
@@ -53,8 +54,9 @@ function entryJson(row: ExportRow) {
   };
 }
 
-export default async function auditRoutes(app: FastifyInstance): Promise<void> {
+async function auditPlugin(app: FastifyInstance): Promise<void> {
   const auditor = app.requireRole("auditor");
+  const audit = createAuditRepository(app.ctx.db.pool);
 
   app.get(
     "/v1/ledger/export",
@@ -74,10 +76,9 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { from, to } = request.query as { from: number; to?: number };
       if (to !== undefined && to < from) throw badRequest("range_invalid", "to must not be below from");
-      const pool = app.ctx.db.pool;
       async function* body() {
         let chunk = "";
-        for await (const row of ledgerRows(pool, from, to)) {
+        for await (const row of audit.ledgerRows(from, to)) {
           chunk += exportLine(row) + "\n";
           if (chunk.length >= 64 * 1024) {
             yield chunk;
@@ -118,13 +119,14 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
       try {
         await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
         open = true;
-        const asOfSeq = await ledgerHeadSeq(client);
+        const snapshot = createAuditRepository(client);
+        const asOfSeq = await snapshot.ledgerHeadSeq();
         let started = false;
         async function* body() {
           started = true;
           try {
             let chunk = codeHeaderLine(asOfSeq) + "\n";
-            for await (const row of codeRows(client)) {
+            for await (const row of snapshot.codeRows()) {
               chunk += codeExportLine(row) + "\n";
               if (chunk.length >= 64 * 1024) {
                 yield chunk;
@@ -178,8 +180,7 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const q = request.query as Parameters<typeof searchEntries>[1];
-      const rows = await searchEntries(app.ctx.db.pool, q);
+      const rows = await audit.searchEntries(request.query as EntrySearch);
       return { entries: rows.map(entryJson) };
     },
   );
@@ -222,9 +223,9 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { seq, fromSeq, toSeq } = request.query as { seq: number; fromSeq: number; toSeq: number };
       if (seq < fromSeq || seq > toSeq || toSeq - fromSeq >= 100_000) throw badRequest("range_invalid", "seq must lie in fromSeq..toSeq (at most 100,000 entries)");
-      const hashes = await rangeHashes(app.ctx.db.pool, fromSeq, toSeq);
+      const hashes = await audit.rangeHashes(fromSeq, toSeq);
       if (hashes.length !== toSeq - fromSeq + 1) throw conflict("range_incomplete", `the ledger holds ${hashes.length} of the ${toSeq - fromSeq + 1} entries of ${fromSeq}..${toSeq}`);
-      const [row] = await searchEntries(app.ctx.db.pool, { seq, limit: 1 });
+      const [row] = await audit.searchEntries({ seq, limit: 1 });
       if (!row) throw notFound("entry_not_found", `no entry ${seq}`);
       const leaves = hashes.map((h) => leafHash(h.hash));
       const leafIndex = seq - fromSeq;
@@ -251,11 +252,8 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async () => {
-      const chain = app.ctx.chain as { deployment?: { chainId: number; codeRegistry: { address: string }; creditLedger: { address: string }; deployedAt?: number } } | null;
-      let deployment = chain?.deployment;
-      if (!deployment && existsSync(app.ctx.config.deploymentFile)) {
-        deployment = JSON.parse(await readFile(app.ctx.config.deploymentFile, "utf8")) as typeof deployment;
-      }
+      const file = app.ctx.config.deploymentFile;
+      const deployment = app.ctx.chain?.deployment ?? (existsSync(file) ? readChainDeployment(file) : undefined);
       return {
         rpcUrl: app.ctx.config.chainRpcUrl,
         chainId: deployment?.chainId ?? null,
@@ -270,11 +268,11 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
     "/v1/audit/latest",
     { preHandler: auditor, schema: { tags: ["audit"], summary: "The last published audit report", security: [{ bearer: [] }] } },
     async (_request, reply) => {
-      const { rows } = await app.ctx.db.pool.query<{ report: string }>("SELECT report FROM audit_reports ORDER BY id DESC LIMIT 1");
-      if (!rows[0]) throw notFound("no_audit", "no audit report was published yet");
+      const report = await audit.latestReport();
+      if (report === null) throw notFound("no_audit", "no audit report was published yet");
       reply.header("content-type", "application/json; charset=utf-8");
       reply.header("cache-control", "no-store");
-      return reply.send(rows[0].report);
+      return reply.send(report);
     },
   );
 
@@ -318,21 +316,7 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { before, limit } = request.query as { before?: number; limit: number };
-      const { rows } = await app.ctx.db.pool.query<{ id: string; published_at: Date; published_by: string; ok: boolean; entries: string; findings: number }>(
-        `SELECT id, published_at, published_by, ok, entries, findings FROM audit_reports
-          WHERE $1::bigint IS NULL OR id < $1 ORDER BY id DESC LIMIT $2`,
-        [before ?? null, limit],
-      );
-      return {
-        reports: rows.map((r) => ({
-          id: Number(r.id),
-          publishedAt: r.published_at.toISOString(),
-          publishedBy: r.published_by,
-          ok: r.ok,
-          entries: Number(r.entries),
-          findings: r.findings,
-        })),
-      };
+      return { reports: await audit.reports({ before, limit }) };
     },
   );
 
@@ -357,12 +341,10 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
       const publishedBy = request.operator?.sub ?? "unknown";
       const publishedAt = app.ctx.clock.now().toISOString();
       const report = { ...body, publishedBy, publishedAt };
-      const { rows } = await app.ctx.db.pool.query<{ id: string }>(
-        `INSERT INTO audit_reports (published_at, published_by, ok, entries, findings, report)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [publishedAt, publishedBy, body.ok, body.entries, body.findings.length, JSON.stringify(report)],
-      );
-      return reply.code(201).send({ id: Number(rows[0]!.id), publishedAt });
+      const id = await audit.publishReport({ publishedAt, publishedBy, ok: body.ok, entries: body.entries, findings: body.findings.length, report: JSON.stringify(report) });
+      return reply.code(201).send({ id, publishedAt });
     },
   );
 }
+
+export default fp(auditPlugin, { name: "onecode-audit", dependencies: ["onecode-auth", "onecode-ledger"] });

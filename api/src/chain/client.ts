@@ -2,17 +2,13 @@
 // (from the deployment file the deploy script wrote), and one transaction sender
 // that owns the nonces of every signer in this process.
 import { readFileSync } from "node:fs";
-import { Contract, FetchRequest, JsonRpcProvider, Network, Wallet, getAddress, type InterfaceAbi } from "ethers";
+import { Contract, FetchRequest, JsonRpcProvider, Network, Wallet, getAddress } from "ethers";
+import { parseDeployment, type OneCodeDeployment } from "../../../protocol/chain/deployment.ts";
 import type { Config } from "../config.ts";
 import { TxSender } from "./sender.ts";
 
-export interface ChainDeployment {
-  chainId: number;
-  codeRegistry: { address: string; abi: InterfaceAbi };
-  creditLedger: { address: string; abi: InterfaceAbi };
-  /** Block of the deployment: where log scans start. */
-  deployedAt: number;
-}
+/** The deployment file the deploy script wrote (format and checks in protocol/chain/deployment.ts). */
+export type ChainDeployment = OneCodeDeployment;
 
 export interface ChainClient {
   provider: JsonRpcProvider;
@@ -32,12 +28,7 @@ export interface ChainClient {
 }
 
 export function readChainDeployment(file: string): ChainDeployment {
-  const json = JSON.parse(readFileSync(file, "utf8")) as Partial<ChainDeployment>;
-  const ok = (c: { address?: unknown; abi?: unknown } | undefined) => typeof c?.address === "string" && Array.isArray(c.abi);
-  if (typeof json.chainId !== "number" || !ok(json.codeRegistry) || !ok(json.creditLedger)) {
-    throw new Error(`${file} is not a OneCode deployment`);
-  }
-  return { ...(json as ChainDeployment), deployedAt: typeof json.deployedAt === "number" ? json.deployedAt : 0 };
+  return parseDeployment(readFileSync(file, "utf8"), file);
 }
 
 export interface ChainClientOptions {

@@ -424,15 +424,10 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     runOnce,
     start: loop.start,
     stop: loop.stop,
-    async drain(timeoutMs = 60_000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
+    drain: (timeoutMs = 60_000) =>
+      loop.drain(async () => {
         const open = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chain_outbox WHERE status IN ('pending', 'sent')");
-        if (open.rows[0]!.n === 0) return;
-        if (Date.now() > until) throw new Error(`outbox not drained: ${open.rows[0]!.n} writes open`);
-        if (loop.stopped) await loop.tick();
-        else await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+        return open.rows[0]!.n === 0 ? null : `outbox not drained: ${open.rows[0]!.n} writes open`;
+      }, timeoutMs),
   };
 }

@@ -3,11 +3,7 @@
 // The outbox worker (outbox-worker.ts) sends the rows in id order, waits for the
 // receipts and marks them done, idempotently. With the chain down, rows wait here.
 import type { Queryable } from "../db/database.ts";
-
-/** 0x-prefixed lower-case hex of 32 bytes (subjects, record ids, digests). */
-export type Bytes32 = string;
-/** 0x-prefixed lower-case hex of 16 bytes (code ids). */
-export type Bytes16 = string;
+import { hex16, hex32, type Bytes16, type Bytes32 } from "./hex.ts";
 
 export type ChainWrite =
   | { kind: "code.issue"; subject: Bytes32; codeId: Bytes16; codeKind: 1 | 2; attestation: Bytes32 }
@@ -47,24 +43,6 @@ export const CHAIN_WRITE_KINDS: readonly ChainWriteKind[] = [
   "repair.decide",
   "record.expire",
 ];
-
-const HEX32 = /^0x[0-9a-f]{64}$/;
-const HEX16 = /^0x[0-9a-f]{32}$/;
-
-/** Accepts hex with or without 0x, any case; returns the canonical 0x lower-case form. */
-export function hex32(value: string | Uint8Array): Bytes32 {
-  const text = typeof value === "string" ? value.toLowerCase().replace(/^0x/, "") : Buffer.from(value).toString("hex");
-  const out = `0x${text}`;
-  if (!HEX32.test(out)) throw new TypeError(`not 32 bytes of hex: ${String(value)}`);
-  return out;
-}
-
-export function hex16(value: string | Uint8Array): Bytes16 {
-  const text = typeof value === "string" ? value.toLowerCase().replace(/^0x/, "") : Buffer.from(value).toString("hex");
-  const out = `0x${text}`;
-  if (!HEX16.test(out)) throw new TypeError(`not 16 bytes of hex: ${String(value)}`);
-  return out;
-}
 
 /** Checks the shape of a write and returns it with canonical hex (so that equal writes compare equal). */
 export function normalizeChainWrite(write: ChainWrite): ChainWrite {

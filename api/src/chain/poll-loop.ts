@@ -9,6 +9,11 @@ export interface PollLoop {
   readonly stopped: boolean;
   /** One round now, with the loop's error handling (drain() uses it while stopped). */
   tick(): Promise<void>;
+  /**
+   * Resolves once `open()` answers null (nothing left), running rounds itself while the loop
+   * is stopped (tests, shutdown); after timeoutMs it throws what `open()` last said was left.
+   */
+  drain(open: () => Promise<string | null>, timeoutMs: number): Promise<void>;
 }
 
 export interface PollLoopOptions {
@@ -48,11 +53,23 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     }, backoffMs || options.intervalMs);
   }
 
+  async function drain(open: () => Promise<string | null>, timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const left = await open();
+      if (left === null) return;
+      if (Date.now() > until) throw new Error(left);
+      if (stopped) await tick();
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   return {
     get stopped() {
       return stopped;
     },
     tick,
+    drain,
     start() {
       if (!stopped) return;
       stopped = false;

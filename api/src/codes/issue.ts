@@ -6,6 +6,8 @@ import { conflict } from "../errors.ts";
 import { appendEntry } from "../ledger/append.ts";
 import { canonicalJson } from "../../../protocol/ledger/entry.ts";
 import { enqueueChainWrite, type ChainWrite } from "../chain/outbox.ts";
+import { hex16, hex32 } from "../chain/hex.ts";
+import { toHex } from "../../../protocol/bytes.ts";
 
 export interface IssueCodeInput {
   subjectId: string;
@@ -22,6 +24,8 @@ export interface IssueCodeInput {
 export interface IssuedCode {
   codeId: string;
   statusIndex: number;
+  /** Sequence number of its code.issued ledger entry. */
+  ledgerSeq: number;
 }
 
 /** SHA-256 of the canonical record of the issue: what the chain stores as the code's attestation. */
@@ -41,7 +45,7 @@ export interface PreparedCode {
 export function prepareCode(input: Pick<IssueCodeInput, "commitment" | "kind" | "at" | "replaces">): PreparedCode {
   const codeId = randomBytes(16).toString("hex");
   const issuedAt = new Date(Math.floor(input.at.getTime())).toISOString();
-  const commitment = input.commitment.toString("hex");
+  const commitment = toHex(input.commitment);
   const replaces = input.replaces ?? null;
   const attestation = codeAttestation({ kind: input.kind, commitment, codeId, issuedAt, replaces });
   return { codeId, issuedAt, commitment, attestation, replaces };
@@ -51,7 +55,7 @@ export function prepareCode(input: Pick<IssueCodeInput, "commitment" | "kind" | 
 export function codeIssuedEntry(code: PreparedCode, kind: "person" | "enterprise", statusIndex: number, actor: string, at: Date) {
   return {
     type: "code.issued",
-    payload: { codeId: code.codeId, kind, subject: code.commitment, attestation: code.attestation.toString("hex"), statusIndex, replaces: code.replaces },
+    payload: { codeId: code.codeId, kind, subject: code.commitment, attestation: toHex(code.attestation), statusIndex, replaces: code.replaces },
     actor,
     subjectRef: code.codeId,
     at,
@@ -60,7 +64,7 @@ export function codeIssuedEntry(code: PreparedCode, kind: "person" | "enterprise
 
 /** The chain write of a first issue. */
 export function codeIssueWrite(code: PreparedCode, kind: "person" | "enterprise"): ChainWrite {
-  return { kind: "code.issue", subject: `0x${code.commitment}`, codeId: `0x${code.codeId}`, codeKind: kind === "person" ? 1 : 2, attestation: `0x${code.attestation.toString("hex")}` };
+  return { kind: "code.issue", subject: hex32(code.commitment), codeId: hex16(code.codeId), codeKind: kind === "person" ? 1 : 2, attestation: hex32(code.attestation) };
 }
 
 export async function issueCode(client: Queryable, input: IssueCodeInput): Promise<IssuedCode> {
@@ -85,11 +89,11 @@ export async function issueCode(client: Queryable, input: IssueCodeInput): Promi
     if ((error as { code?: string }).code === "23505") throw conflict("code_already_active", "The subject already has a current code; rotate it instead");
     throw error;
   }
-  await appendEntry(client, codeIssuedEntry(code, input.kind, statusIndex, input.actor, input.at));
+  const entry = await appendEntry(client, codeIssuedEntry(code, input.kind, statusIndex, input.actor, input.at));
   if (replaces === null) {
     await enqueueChainWrite(client, codeIssueWrite(code, input.kind));
   } else {
-    await enqueueChainWrite(client, { kind: "code.rotate", subject: `0x${commitment}`, oldCodeId: `0x${replaces}`, newCodeId: `0x${codeId}`, attestation: `0x${attestation.toString("hex")}` });
+    await enqueueChainWrite(client, { kind: "code.rotate", subject: hex32(commitment), oldCodeId: hex16(replaces), newCodeId: hex16(codeId), attestation: hex32(attestation) });
   }
-  return { codeId, statusIndex };
+  return { codeId, statusIndex, ledgerSeq: entry.seq };
 }

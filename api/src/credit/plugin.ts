@@ -1,12 +1,17 @@
-// Routes of the credit feature: records and facts from the credit agency (one by one
+// The credit feature as a plugin: records and facts from the credit agency (one by one
 // or as a bulk feed), the subject's records as the kiosk shows them, the public view,
-// and the policy data.
+// and the policy data. The shipped policy versions are written by a boot step
+// (api/src/boot.ts), not here.
 import type { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
 import { actorOf } from "../auth/operators.ts";
 import { withTransaction } from "../db/database.ts";
 import { badRequest, ProblemError } from "../errors.ts";
-import { addFact, getRecord, factsOf, publicRecordsView, publishRecord, recordView, subjectRecordsView, type NewRecord } from "./records.ts";
-import { ensureCreditData, loadPolicies } from "./policies.ts";
+import { chainHex } from "../chain/hex.ts";
+import { addFact, getRecord, factsOf, publishRecord, type NewRecord } from "./records.ts";
+import { publicRecordsView, recordView, subjectRecordsView } from "./views.ts";
+import { createCreditRepository } from "./repository.ts";
+import { loadPolicies } from "./policies.ts";
 import { COMMITMENT_TEXTS, CURRENT_COMMITMENT_VERSION } from "./commitment.ts";
 import { RECORD_KINDS, SEVERITIES } from "./policy/types.ts";
 import { CN_CALENDAR } from "./calendar.ts";
@@ -84,9 +89,8 @@ export function checkNewRecord(value: unknown): string | null {
   return null;
 }
 
-export default async function creditRoutes(app: FastifyInstance): Promise<void> {
+async function creditPlugin(app: FastifyInstance): Promise<void> {
   const { db, clock } = app.ctx;
-  await ensureCreditData(db.pool);
 
   // The bulk feed may come as NDJSON: one record per line.
   app.addContentTypeParser("application/x-ndjson", { parseAs: "string", bodyLimit: 16 * 1024 * 1024 }, (_request, body, done) => {
@@ -207,15 +211,11 @@ export default async function creditRoutes(app: FastifyInstance): Promise<void> 
     async (request) => subjectRecordsView(db.pool, request.params.id, clock.now()),
   );
 
-  app.post<{ Params: { id: string; nid: string } }>(
+  app.post<{ Params: { id: string; nid: number } }>(
     "/v1/subjects/:id/notifications/:nid/seen",
     { preHandler: app.requireRole("kiosk"), schema: { tags: ["credit"], params: { type: "object", properties: { id: uuid, nid: { type: "integer" } } } } },
     async (request, reply) => {
-      await db.pool.query("UPDATE credit_notifications SET seen_at = coalesce(seen_at, $3) WHERE id = $1 AND subject_id = $2", [
-        request.params.nid,
-        request.params.id,
-        clock.now(),
-      ]);
+      await createCreditRepository(db.pool).markNotificationSeen(request.params.nid, request.params.id, clock.now());
       return reply.status(204).send();
     },
   );
@@ -233,7 +233,9 @@ export default async function creditRoutes(app: FastifyInstance): Promise<void> 
 
   app.get("/v1/credit/commitment", { schema: { tags: ["credit"], summary: "The current credit commitment (信用承诺书) text" } }, async () => {
     const current = COMMITMENT_TEXTS.find((c) => c.version === CURRENT_COMMITMENT_VERSION)!;
-    const row = await db.pool.query<{ digest: Buffer }>("SELECT digest FROM credit_commitment_texts WHERE version = $1", [current.version]);
-    return { version: current.version, text: current.text, digest: `0x${row.rows[0]!.digest.toString("hex")}` };
+    const digest = await createCreditRepository(db.pool).commitmentDigest(current.version);
+    return { version: current.version, text: current.text, digest: chainHex(digest!) };
   });
 }
+
+export default fp(creditPlugin, { name: "onecode-credit", dependencies: ["onecode-auth", "onecode-ledger", "onecode-subjects"] });

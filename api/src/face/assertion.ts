@@ -6,8 +6,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Queryable } from "../db/database.ts";
 import { badRequest, ProblemError } from "../errors.ts";
+import { createSubjectRepository } from "../subjects/repository.ts";
+import { createFaceRepository, type Capacity } from "./repository.ts";
 
-export type Capacity = "legal_representative" | "authorised_agent";
+export type { Capacity };
 
 const PREFIX = "fa1_";
 
@@ -21,20 +23,11 @@ export async function resolveCapacity(
   db: Queryable,
   input: { enterpriseId: string; personId: string; now: Date },
 ): Promise<{ capacity: Capacity; authorisationId: string | null } | null> {
-  const e = await db.query<{ legal_rep_id: string | null }>(
-    `SELECT legal_rep_id FROM subjects WHERE id = $1 AND kind = 'enterprise'`,
-    [input.enterpriseId],
-  );
-  if (!e.rows[0]) return null;
-  if (e.rows[0].legal_rep_id === input.personId) return { capacity: "legal_representative", authorisationId: null };
-  const a = await db.query<{ id: string }>(
-    `SELECT id FROM authorisations
-      WHERE enterprise_id = $1 AND agent_id = $2 AND scope = 'credit_repair'
-        AND revoked_at IS NULL AND valid_from <= $3 AND valid_until > $3
-      ORDER BY valid_until DESC LIMIT 1`,
-    [input.enterpriseId, input.personId, input.now],
-  );
-  return a.rows[0] ? { capacity: "authorised_agent", authorisationId: a.rows[0].id } : null;
+  const enterprise = await createSubjectRepository(db).find(input.enterpriseId);
+  if (!enterprise || enterprise.kind !== "enterprise") return null;
+  if (enterprise.legal_rep_id === input.personId) return { capacity: "legal_representative", authorisationId: null };
+  const authorisation = await createFaceRepository(db).validAuthorisation({ enterpriseId: input.enterpriseId, agentId: input.personId, at: input.now });
+  return authorisation ? { capacity: "authorised_agent", authorisationId: authorisation.id } : null;
 }
 
 export interface IssuedAssertion {
@@ -59,11 +52,7 @@ export async function issueAssertion(
 ): Promise<IssuedAssertion> {
   const assertion = PREFIX + randomBytes(32).toString("base64url");
   const expiresAt = new Date(input.now.getTime() + Math.floor(input.ttlSeconds * 1000));
-  await db.query(
-    `INSERT INTO face_assertions (token_hash, session_id, person_id, enterprise_id, capacity, authorisation_id, nonce, attempt_id, issued_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [hashOf(assertion), input.sessionId, input.personId, input.enterpriseId, input.capacity, input.authorisationId, input.nonce, input.attemptId, input.now, expiresAt],
-  );
+  await createFaceRepository(db).insertAssertion({ ...input, tokenHash: hashOf(assertion), issuedAt: input.now, expiresAt });
   return { assertion, expiresAt };
 }
 
@@ -113,28 +102,9 @@ export async function consumeFaceAssertion(client: Queryable, input: ConsumeInpu
     throw refuse("face_assertion_invalid", "The face check proof is missing or not valid; please do the face check again.");
   }
   if (typeof input.personId !== "string" || input.personId.length === 0) throw badRequest("person_required", "personId is required");
-  const { rows } = await client.query<{
-    session_id: string;
-    person_id: string;
-    enterprise_id: string;
-    capacity: Capacity;
-    authorisation_id: string | null;
-    attempt_id: number;
-    issued_at: Date;
-    expires_at: Date;
-    used_at: Date | null;
-    session_ended: Date | null;
-    session_expires: Date;
-    device: string;
-  }>(
-    `SELECT a.session_id, a.person_id, a.enterprise_id, a.capacity, a.authorisation_id, a.attempt_id,
-            a.issued_at, a.expires_at, a.used_at, s.ended_at AS session_ended, s.expires_at AS session_expires, s.device
-       FROM face_assertions a JOIN kiosk_sessions s ON s.id = a.session_id
-      WHERE a.token_hash = $1
-      FOR UPDATE OF a`,
-    [hashOf(input.assertion)],
-  );
-  const row = rows[0];
+  const repository = createFaceRepository(client);
+  const tokenHash = hashOf(input.assertion);
+  const row = await repository.assertionForUpdate(tokenHash);
   if (!row) throw refuse("face_assertion_invalid", "The face check proof is not valid; please do the face check again.");
   if (row.used_at) throw refuse("face_assertion_used", "This face check was already used; please do the face check again.");
   if (row.expires_at.getTime() <= now.getTime() || row.session_ended || row.session_expires.getTime() <= now.getTime()) {
@@ -154,11 +124,7 @@ export async function consumeFaceAssertion(client: Queryable, input: ConsumeInpu
   if (!current || current.capacity !== row.capacity) {
     throw refuse("applicant_not_authorised", "The applicant may no longer act for this enterprise.");
   }
-  await client.query(`UPDATE face_assertions SET used_at = $2, used_for = $3 WHERE token_hash = $1`, [
-    hashOf(input.assertion),
-    now,
-    input.usedFor ?? null,
-  ]);
+  await repository.markAssertionUsed(tokenHash, now, input.usedFor ?? null);
   return {
     sessionId: row.session_id,
     personId: row.person_id,
@@ -167,31 +133,5 @@ export async function consumeFaceAssertion(client: Queryable, input: ConsumeInpu
     authorisationId: current.authorisationId,
     attemptId: row.attempt_id,
     issuedAt: row.issued_at,
-  };
-}
-
-/**
- * The verifier for the repair feature's hook (api/src/repair/assertion.ts): an application filed
- * by a kiosk device must carry a face assertion from a check that this device ran for this
- * applicant, enterprise and capacity; it is consumed in the filing transaction. Applications
- * filed by an officer at the counter (channel officer_assisted) do not go through the kiosk.
- */
-export function kioskApplicantVerifier(clock: { now(): Date }) {
-  return async (
-    client: Queryable,
-    input: { channel: string; operator: { sub: string }; enterpriseId: string; personId: string; capacity: Capacity; faceAssertion: string | undefined },
-  ): Promise<void> => {
-    if (input.channel !== "kiosk") return;
-    if (!input.faceAssertion) {
-      throw new ProblemError(403, "face_assertion_required", "Forbidden", "An application from a kiosk needs a passed face check.");
-    }
-    await consumeFaceAssertion(client, {
-      assertion: input.faceAssertion,
-      personId: input.personId,
-      enterpriseId: input.enterpriseId,
-      capacity: input.capacity,
-      device: input.operator.sub,
-      now: clock.now(),
-    });
   };
 }

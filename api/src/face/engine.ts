@@ -274,3 +274,17 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
     },
   };
 }
+
+// One engine per process, loaded on first use: the models take seconds and hundreds of MB,
+// and every app in the process (tests build many) can share it, since analyze() keeps no
+// state between calls. The boot step hands this loader to the face plugin (api/src/boot.ts).
+let sharedEngine: Promise<FaceEngine> | null = null;
+
+/** The process-wide engine; a failed load is retried on the next call. */
+export function sharedFaceEngine(): Promise<FaceEngine> {
+  sharedEngine ??= createFaceEngine().catch((error: unknown) => {
+    sharedEngine = null;
+    throw error;
+  });
+  return sharedEngine;
+}

@@ -1,26 +1,27 @@
-// Enrolment of a person's reference face, for the subjects feature (POST /v1/persons with a
-// referencePhoto) and for PUT /v1/persons/:id/face-reference. Two steps, so that the model
-// (~0.3 s) does not run while a transaction holds locks:
-//   const ref = await prepareFaceReference(ctx.config, personId, photo);   // before the transaction
-//   await withTransaction(pool, (c) => { ...insert person...; return storeFaceReference(c, {...ref, personId, actor, now}); });
-// or, when holding a transaction during inference is acceptable, enrolFaceReference(client, ...).
+// A person's reference face from a photo, for PUT /v1/persons/:id/face-reference and for the
+// subjects feature's enrolment with a photo (app.face.analyseReferencePhoto, then
+// app.face.storeReferencePhoto). Two steps, so that the model (~0.3 s) runs before the
+// transaction and not while it holds the ledger lock:
+//   const reference = await analyseReferencePhoto(engine, photo);          // before the transaction
+//   await withTransaction(pool, (c) => storeReferencePhoto(c, { ...settings, personId, reference, actor, now }));
 // The photo and the descriptor are never stored or logged; only the JWE is kept.
-import type { Config } from "../config.ts";
 import type { Queryable } from "../db/database.ts";
-import { notFound, unprocessable } from "../errors.ts";
+import { notFound, unavailable, unprocessable } from "../errors.ts";
 import { appendEntry } from "../ledger/append.ts";
+import { subjectRef } from "../ledger/subject-ref.ts";
+import { createSubjectRepository } from "../subjects/repository.ts";
+import type { FaceEngine } from "./engine.ts";
 import { decodeImage, ImageDecodeError, type ImageInput } from "./image.ts";
-import { enrolReference, EnrolmentError } from "./reference.ts";
-import { faceEngineOrUnavailable, faceSettings } from "./session.ts";
-
-export interface PreparedReference {
-  /** compact JWE of the descriptor, bound to the person's id */
-  reference: string;
-  kid: string;
-}
+import { encryptReference, EnrolmentError, referenceDescriptor } from "./reference.ts";
+import { createFaceRepository } from "./repository.ts";
 
 /** Photo as bytes, or base64 (a data: URL prefix is accepted). */
 export type ReferencePhoto = ImageInput | string;
+
+/** The analysed face of a reference photo, held in memory between the two steps only. */
+export interface AnalysedReference {
+  readonly descriptor: readonly number[];
+}
 
 function photoBytes(photo: ReferencePhoto): ImageInput {
   if (typeof photo !== "string") return photo;
@@ -29,17 +30,23 @@ function photoBytes(photo: ReferencePhoto): ImageInput {
   return new Uint8Array(Buffer.from(b64, "base64"));
 }
 
+/** The engine, or 503 face_engine_unavailable when its models cannot be loaded. */
+export async function engineOrUnavailable(engine: () => Promise<FaceEngine>): Promise<FaceEngine> {
+  try {
+    return await engine();
+  } catch {
+    throw unavailable("face_engine_unavailable", "The face check is not available right now; please try again later.");
+  }
+}
+
 /**
  * Runs the face engine on the reference photo: exactly one face. Throws 422 ProblemErrors with
  * codes photo_invalid, photo_no_face, photo_several_faces; 503 face_engine_unavailable.
  */
-export async function prepareFaceReference(config: Config, personId: string, photo: ReferencePhoto): Promise<PreparedReference> {
-  const kid = faceSettings(config).referenceKid;
+export async function analyseReferencePhoto(engine: () => Promise<FaceEngine>, photo: ReferencePhoto): Promise<AnalysedReference> {
   try {
     const image = decodeImage(photoBytes(photo)); // garbage is refused before the model loads
-    const engine = await faceEngineOrUnavailable();
-    const reference = await enrolReference(engine, image, config.faceKey, { kid, subject: personId });
-    return { reference, kid };
+    return { descriptor: await referenceDescriptor(await engineOrUnavailable(engine), image) };
   } catch (error) {
     if (error instanceof ImageDecodeError) throw unprocessable("photo_invalid", "The reference photo is not a readable JPEG or PNG image");
     if (error instanceof EnrolmentError) {
@@ -52,58 +59,26 @@ export async function prepareFaceReference(config: Config, personId: string, pho
   }
 }
 
-/** Stores (or replaces) the person's reference and appends the ledger entry face.reference_enrolled. */
-export async function storeFaceReference(
+/**
+ * Encrypts the analysed face for this person (the JWE names the person, so a row copied onto
+ * another person does not decrypt), stores or replaces the reference and appends the ledger
+ * entry face.reference_enrolled, in the caller's transaction.
+ */
+export async function storeReferencePhoto(
   client: Queryable,
-  input: PreparedReference & { personId: string; actor: string; now: Date },
-): Promise<{ replaced: boolean }> {
-  const person = await client.query<{ commitment: Buffer }>(`SELECT commitment FROM subjects WHERE id = $1 AND kind = 'person'`, [
-    input.personId,
-  ]);
-  if (!person.rows[0]) throw notFound("person_not_found", "No such person");
-  const { rows } = await client.query<{ replaced: boolean }>(
-    `INSERT INTO face_references (person_id, reference, kid, enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (person_id) DO UPDATE SET reference = EXCLUDED.reference, kid = EXCLUDED.kid,
-       enrolled_at = EXCLUDED.enrolled_at, enrolled_by = EXCLUDED.enrolled_by
-     RETURNING (xmax <> 0) AS replaced`,
-    [input.personId, input.reference, input.kid, input.now, input.actor],
-  );
-  const replaced = rows[0]!.replaced;
+  input: { key: Uint8Array; kid: string; personId: string; reference: AnalysedReference; actor: string; now: Date },
+): Promise<{ replaced: boolean; kid: string }> {
+  const person = await createSubjectRepository(client).find(input.personId);
+  if (!person || person.kind !== "person") throw notFound("person_not_found", "No such person");
+  const jwe = await encryptReference(input.reference.descriptor, input.key, { kid: input.kid, subject: input.personId });
+  const replaced = await createFaceRepository(client).upsertReference({ personId: input.personId, reference: jwe, kid: input.kid, at: input.now, actor: input.actor });
   // The entry says that a reference exists, never what it is.
   await appendEntry(client, {
     type: "face.reference_enrolled",
     payload: { kid: input.kid, replaced },
     actor: input.actor,
-    subjectRef: person.rows[0].commitment.toString("hex"),
+    subjectRef: subjectRef(person.commitment),
     at: input.now,
   });
-  return { replaced };
-}
-
-/** Both steps in one call, inside the caller's transaction. */
-export async function enrolFaceReference(
-  client: Queryable,
-  input: { config: Config; personId: string; photo: ReferencePhoto; actor: string; now: Date },
-): Promise<{ replaced: boolean }> {
-  const prepared = await prepareFaceReference(input.config, input.personId, input.photo);
-  return storeFaceReference(client, { ...prepared, personId: input.personId, actor: input.actor, now: input.now });
-}
-
-/**
- * The hook for the subjects feature's enrolment (api/src/subjects/enrol.ts `setReferencePhotoHook`):
- * runs inside the enrolment transaction; a photo without exactly one face refuses the enrolment
- * (422), so no person is enrolled with a photo that can never pass. The ledger actor is the
- * enrolling operator (the new subject's created_by). Registered by the face routes plugin.
- */
-export function createReferencePhotoHook(ctx: { config: Config; clock: { now(): Date } }) {
-  return async (client: Queryable, subjectId: string, photo: Uint8Array): Promise<void> => {
-    const { rows } = await client.query<{ created_by: string }>(`SELECT created_by FROM subjects WHERE id = $1`, [subjectId]);
-    await enrolFaceReference(client, {
-      config: ctx.config,
-      personId: subjectId,
-      photo: new Uint8Array(photo.buffer, photo.byteOffset, photo.byteLength),
-      actor: rows[0]?.created_by ?? "system:enrolment",
-      now: ctx.clock.now(),
-    });
-  };
+  return { replaced, kid: input.kid };
 }

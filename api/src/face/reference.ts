@@ -87,8 +87,20 @@ export async function decryptReference(
 }
 
 /**
- * Enrols a person from a photo (JPEG/PNG bytes or RGBA): exactly one face is required.
- * Returns the encrypted reference (compact JWE) to store; the plain descriptor is not returned.
+ * The descriptor of the one face in an enrolment photo (JPEG/PNG bytes or RGBA); throws
+ * EnrolmentError when the photo shows no face or several. Plain biometric data: encrypt it
+ * (encryptReference) and drop it; never store or log it.
+ */
+export async function referenceDescriptor(engine: FaceEngine, photo: ImageInput): Promise<number[]> {
+  const a = await engine.analyze(photo);
+  if (a.faces === 0 || !a.descriptor) throw new EnrolmentError("no_face");
+  if (a.faces > 1) throw new EnrolmentError("several_faces");
+  return a.descriptor;
+}
+
+/**
+ * Enrols a person from a photo: exactly one face is required. Returns the encrypted
+ * reference (compact JWE) to store; the plain descriptor is not returned.
  */
 export async function enrolReference(
   engine: FaceEngine,
@@ -97,8 +109,5 @@ export async function enrolReference(
   options: ReferenceOptions = {},
 ): Promise<string> {
   parseReferenceKey(key); // fail fast on a bad key, before the model runs
-  const a = await engine.analyze(photo);
-  if (a.faces === 0 || !a.descriptor) throw new EnrolmentError("no_face");
-  if (a.faces > 1) throw new EnrolmentError("several_faces");
-  return encryptReference(a.descriptor, key, options);
+  return encryptReference(await referenceDescriptor(engine, photo), key, options);
 }

@@ -1,6 +1,7 @@
 // Liveness (/healthz: the process answers), readiness (/readyz: database and chain
-// reachable), and Prometheus metrics (/metrics).
+// reachable), and Prometheus metrics (/metrics) of every route registered after it.
 import type { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
 import client from "prom-client";
 
 const statusSchema = {
@@ -13,7 +14,7 @@ const statusSchema = {
   required: ["status"],
 } as const;
 
-export default async function healthRoutes(app: FastifyInstance): Promise<void> {
+async function healthPlugin(app: FastifyInstance): Promise<void> {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   const duration = new client.Histogram({
@@ -46,3 +47,5 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
     return reply.type(registry.contentType).send(await registry.metrics());
   });
 }
+
+export default fp(healthPlugin, { name: "onecode-health" });

@@ -10,6 +10,7 @@ import type { ChainClient } from "../chain/client.ts";
 import { createPollLoop } from "../chain/poll-loop.ts";
 import { isOutage } from "../chain/outbox-worker.ts";
 import { describeRevert, errorMessage, isRevert } from "../chain/sender.ts";
+import { chainHex } from "../chain/hex.ts";
 import { lastAnchor, sealNextBatch, type Anchor } from "./anchor.ts";
 
 export interface AnchorWorkerOptions {
@@ -34,8 +35,6 @@ export class AnchorMismatchError extends Error {
   }
 }
 
-const hex = (b: Buffer) => `0x${b.toString("hex")}`;
-
 export function createAnchorWorker(ctx: Pick<AppContext, "db" | "chain" | "config">, options: AnchorWorkerOptions = {}): AnchorWorker {
   const pool = ctx.db.pool;
   const receiptTimeoutMs = options.receiptTimeoutMs ?? 30_000;
@@ -56,9 +55,9 @@ export function createAnchorWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     const event = events[0] as unknown as { args: { fromSeq: bigint; toSeq: bigint; root: string; head: string }; transactionHash: string; blockNumber: number } | undefined;
     if (!event) throw new AnchorMismatchError(`anchor ${anchor.index} passed on chain but its BatchAnchored event is missing`);
     const { fromSeq, toSeq, root, head } = event.args;
-    if (Number(fromSeq) !== anchor.fromSeq || Number(toSeq) !== anchor.toSeq || root.toLowerCase() !== hex(anchor.root) || head.toLowerCase() !== hex(anchor.head)) {
+    if (Number(fromSeq) !== anchor.fromSeq || Number(toSeq) !== anchor.toSeq || root.toLowerCase() !== chainHex(anchor.root) || head.toLowerCase() !== chainHex(anchor.head)) {
       throw new AnchorMismatchError(
-        `anchor ${anchor.index} on chain (${fromSeq}..${toSeq}, root ${root}) differs from the database (${anchor.fromSeq}..${anchor.toSeq}, root ${hex(anchor.root)})`,
+        `anchor ${anchor.index} on chain (${fromSeq}..${toSeq}, root ${root}) differs from the database (${anchor.fromSeq}..${anchor.toSeq}, root ${chainHex(anchor.root)})`,
       );
     }
     return { txHash: event.transactionHash, blockNumber: event.blockNumber };
@@ -80,7 +79,7 @@ export function createAnchorWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
       throw new AnchorMismatchError(`the chain's next sequence ${nextSeq} falls inside anchor ${anchor.index} (${anchor.fromSeq}..${anchor.toSeq})`);
     }
     const head = String(await chain.creditLedger.getFunction("head")()).toLowerCase();
-    if (head !== hex(anchor.prevHead)) throw new AnchorMismatchError(`the chain's head ${head} is not anchor ${anchor.index}'s previous head ${hex(anchor.prevHead)}`);
+    if (head !== chainHex(anchor.prevHead)) throw new AnchorMismatchError(`the chain's head ${head} is not anchor ${anchor.index}'s previous head ${chainHex(anchor.prevHead)}`);
 
     let txHash: string | null = null;
     if (anchor.status === "sent" && anchor.txHash && anchor.rawTx && anchor.signer && anchor.nonce !== null) {
@@ -114,7 +113,7 @@ export function createAnchorWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     const chain = ctx.chain!;
     const wallet = chain.signer;
     const to = chain.creditLedger.target as string;
-    const data = chain.creditLedger.interface.encodeFunctionData("anchorBatch", [anchor.fromSeq, anchor.toSeq, hex(anchor.root), hex(anchor.prevHead)]);
+    const data = chain.creditLedger.interface.encodeFunctionData("anchorBatch", [anchor.fromSeq, anchor.toSeq, chainHex(anchor.root), chainHex(anchor.prevHead)]);
     let gasLimit: bigint;
     try {
       gasLimit = await chain.sender.estimate(wallet.address, to, data);
@@ -169,18 +168,13 @@ export function createAnchorWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     runOnce,
     start: loop.start,
     stop: loop.stop,
-    async drain(timeoutMs = 60_000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
+    drain: (timeoutMs = 60_000) =>
+      loop.drain(async () => {
         const r = await pool.query<{ head: number; anchored: number | null }>(
           "SELECT (SELECT seq FROM ledger_head) AS head, (SELECT max(to_seq) FROM anchors WHERE status = 'confirmed') AS anchored",
         );
         const { head, anchored } = r.rows[0]!;
-        if ((anchored ?? 0) >= head) return;
-        if (Date.now() > until) throw new Error(`anchors not drained: ${anchored ?? 0} of ${head} anchored`);
-        if (loop.stopped) await loop.tick();
-        else await new Promise((res) => setTimeout(res, 50));
-      }
-    },
+        return (anchored ?? 0) >= head ? null : `anchors not drained: ${anchored ?? 0} of ${head} anchored`;
+      }, timeoutMs),
   };
 }

@@ -1,9 +1,12 @@
-// Routes of the ledger feature: entries, their inclusion proofs, and the anchors.
+// The ledger feature as a plugin: entries, their inclusion proofs, and the anchors. Every
+// feature that writes appends through ./append.ts inside its own transaction, and declares
+// this plugin as a dependency.
 import type { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
 import { notFound } from "../errors.ts";
 import { listAnchors } from "./anchor.ts";
 import { proveEntry } from "./proof.ts";
-import { LEDGER_COLUMNS, toLedgerEntry, type LedgerRow } from "./rows.ts";
+import { readEntry } from "./rows.ts";
 import { toHex } from "../../../protocol/bytes.ts";
 
 const hex32 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
@@ -72,7 +75,7 @@ const anchorSchema = {
   required: ["index", "fromSeq", "toSeq", "root", "prevHead", "head", "status", "txHash", "blockNumber", "createdAt", "confirmedAt"],
 } as const;
 
-export default async function ledgerRoutes(app: FastifyInstance): Promise<void> {
+async function ledgerPlugin(app: FastifyInstance): Promise<void> {
   const auditor = app.requireRole("auditor");
 
   app.get<{ Params: { seq: number } }>(
@@ -82,10 +85,8 @@ export default async function ledgerRoutes(app: FastifyInstance): Promise<void> 
       schema: { tags: ["ledger"], security: [{ bearer: [] }], params: seqParams, response: { 200: entrySchema, 401: problem, 403: problem, 404: problem } },
     },
     async (request) => {
-      const result = await app.ctx.db.pool.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq = $1`, [request.params.seq]);
-      const row = result.rows[0];
-      if (!row) throw notFound("entry_not_found", `No ledger entry ${request.params.seq}`);
-      const entry = toLedgerEntry(row);
+      const entry = await readEntry(app.ctx.db.pool, request.params.seq);
+      if (!entry) throw notFound("entry_not_found", `No ledger entry ${request.params.seq}`);
       return { ...entry, prevHash: toHex(entry.prevHash), hash: toHex(entry.hash) };
     },
   );
@@ -135,9 +136,9 @@ export default async function ledgerRoutes(app: FastifyInstance): Promise<void> 
           index: a.index,
           fromSeq: a.fromSeq,
           toSeq: a.toSeq,
-          root: a.root.toString("hex"),
-          prevHead: a.prevHead.toString("hex"),
-          head: a.head.toString("hex"),
+          root: toHex(a.root),
+          prevHead: toHex(a.prevHead),
+          head: toHex(a.head),
           status: a.status,
           txHash: a.txHash,
           blockNumber: a.blockNumber,
@@ -148,3 +149,5 @@ export default async function ledgerRoutes(app: FastifyInstance): Promise<void> 
     },
   );
 }
+
+export default fp(ledgerPlugin, { name: "onecode-ledger", dependencies: ["onecode-auth"] });

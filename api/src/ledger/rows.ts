@@ -1,5 +1,6 @@
 // Reading ledger rows back from PostgreSQL as LedgerEntry values (entry.ts): one
 // column list and one conversion for the entry routes, the export and the audit.
+import type { Queryable } from "../db/database.ts";
 import type { LedgerEntry } from "../../../protocol/ledger/entry.ts";
 
 export const LEDGER_COLUMNS = "seq, type, payload, subject_ref, actor, created_at, prev_hash, hash";
@@ -27,4 +28,10 @@ export function toLedgerEntry(r: LedgerRow): LedgerEntry {
     prevHash: r.prev_hash,
     hash: r.hash,
   };
+}
+
+/** The entry with this sequence number, or null. */
+export async function readEntry(db: Queryable, seq: number): Promise<LedgerEntry | null> {
+  const { rows } = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq = $1`, [seq]);
+  return rows[0] ? toLedgerEntry(rows[0]) : null;
 }

@@ -1,16 +1,21 @@
-// Routes of the repair feature: applications (kiosk or officer-assisted), the officers'
+// The repair feature as a plugin: applications (kiosk or officer-assisted), the officers'
 // review queue and decisions, and the list of results to pass on to other platforms.
+// Who may file is the face feature's decision (app.face.verifyApplicantAssertion): this
+// plugin depends on it, so an app without face verification does not boot.
 import type { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
 import { withTransaction } from "../db/database.ts";
 import { actorOf } from "../auth/operators.ts";
 import { notFound } from "../errors.ts";
 import { chinaDate } from "../credit/calendar.ts";
-import { acceptApplication, applicationView, decideApplication, extendApplication, fileApplication, repairQueue, type NewApplication } from "./applications.ts";
+import { acceptApplication, decideApplication, extendApplication, fileApplication, type NewApplication } from "./applications.ts";
+import { createRepairRepository } from "./repository.ts";
+import { applicationView, repairQueue } from "./views.ts";
 
 const uuid = { type: "string", format: "uuid" } as const;
 const idParams = { type: "object", required: ["id"], properties: { id: uuid } } as const;
 
-export default async function repairRoutes(app: FastifyInstance): Promise<void> {
+async function repairPlugin(app: FastifyInstance): Promise<void> {
   const { db, clock } = app.ctx;
 
   app.post<{ Body: NewApplication }>(
@@ -55,7 +60,7 @@ export default async function repairRoutes(app: FastifyInstance): Promise<void> 
       },
     },
     async (request, reply) => {
-      const view = await withTransaction(db.pool, (c) => fileApplication(app.ctx, c, request.body, request.operator!, clock.now()));
+      const view = await withTransaction(db.pool, (c) => fileApplication(app.face, c, request.body, request.operator!, clock.now()));
       return reply.status(201).send(view);
     },
   );
@@ -115,15 +120,9 @@ export default async function repairRoutes(app: FastifyInstance): Promise<void> 
       schema: { tags: ["repair"], summary: "Repair results and expiries to pass on to other platforms", querystring: { type: "object", properties: { status: { type: "string", enum: ["pending", "all"] } } } },
     },
     async (request) => {
-      const now = clock.now();
-      const rows = await db.pool.query<{ id: number; kind: string; record_id: string; payload: object; created_at: Date; due_on: string; synced_at: Date | null; synced_by: string | null; overdue: boolean }>(
-        `SELECT id, kind, record_id, payload, created_at, to_char(due_on, 'YYYY-MM-DD') AS due_on, synced_at, synced_by,
-                (synced_at IS NULL AND due_on < $2::date) AS overdue
-           FROM sync_outbox WHERE ($1 = 'all' OR synced_at IS NULL) ORDER BY id`,
-        [request.query.status ?? "pending", chinaDate(now)],
-      );
+      const rows = await createRepairRepository(db.pool).syncItems(request.query.status ?? "pending", chinaDate(clock.now()));
       return {
-        items: rows.rows.map((r) => ({
+        items: rows.map((r) => ({
           id: r.id,
           kind: r.kind,
           recordId: r.record_id,
@@ -145,13 +144,15 @@ export default async function repairRoutes(app: FastifyInstance): Promise<void> 
       schema: { tags: ["repair"], summary: "Mark a result as passed on", params: { type: "object", properties: { id: { type: "integer" } } } },
     },
     async (request, reply) => {
-      const r = await db.pool.query("UPDATE sync_outbox SET synced_at = coalesce(synced_at, $2), synced_by = coalesce(synced_by, $3) WHERE id = $1", [
-        request.params.id,
-        clock.now(),
-        actorOf(request.operator!),
-      ]);
-      if (r.rowCount === 0) throw notFound("sync_item_not_found", `No sync item ${request.params.id}`);
+      const acknowledged = await createRepairRepository(db.pool).acknowledgeSync(request.params.id, clock.now(), actorOf(request.operator!));
+      if (!acknowledged) throw notFound("sync_item_not_found", `No sync item ${request.params.id}`);
       return reply.status(204).send();
     },
   );
 }
+
+export default fp(repairPlugin, {
+  name: "onecode-repair",
+  dependencies: ["onecode-auth", "onecode-ledger", "onecode-subjects", "onecode-credit", "onecode-face"],
+  decorators: { fastify: ["face"] },
+});

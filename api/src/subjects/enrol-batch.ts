@@ -6,6 +6,8 @@
 import type { Queryable } from "../db/database.ts";
 import { ProblemError } from "../errors.ts";
 import { appendEntries, type NewEntry } from "../ledger/append.ts";
+import { subjectRef } from "../ledger/subject-ref.ts";
+import { toHex } from "../../../protocol/bytes.ts";
 import { codeIssuedEntry, codeIssueWrite, prepareCode, type PreparedCode } from "../codes/issue.ts";
 import { enqueueChainWrites } from "../chain/outbox.ts";
 import { checkResidentId } from "../../../protocol/identifiers.ts";
@@ -171,7 +173,7 @@ export async function enrolBatch(client: Queryable, subjectKey: Uint8Array, rows
   // 6. The ledger entries and chain writes, in row order, exactly as single enrolment writes them.
   const entries: NewEntry[] = [];
   for (const p of enrolled) {
-    const commitment = p.subject.commitment.toString("hex");
+    const commitment = toHex(p.subject.commitment);
     entries.push({
       type: "subject.enrolled",
       payload:
@@ -179,7 +181,7 @@ export async function enrolBatch(client: Queryable, subjectKey: Uint8Array, rows
           ? { subjectId: p.id, kind: "person", commitment }
           : { subjectId: p.id, kind: "enterprise", commitment, legalRepresentativeId: p.legalRepId },
       actor,
-      subjectRef: commitment,
+      subjectRef: subjectRef(p.subject.commitment),
       at,
     });
     entries.push(codeIssuedEntry(p.code!, p.kind, statusIndex.get(p.code!.codeId)!, actor, at));

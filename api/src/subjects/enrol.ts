@@ -1,20 +1,30 @@
 // Enrolment of persons and enterprises: the subject row, the ledger entry
 // 'subject.enrolled' and the first code (codes row, 'code.issued', chain write) in the
-// caller's one transaction. Throws ProblemError for refusals (bad checksum, duplicate).
+// caller's one transaction, and for a person who brings a reference photo the face
+// reference too (written by the face feature: see storeReference below). Throws
+// ProblemError for refusals (bad checksum, duplicate).
 import type { Queryable } from "../db/database.ts";
 import { badRequest, conflict, notFound, unprocessable } from "../errors.ts";
 import { appendEntry } from "../ledger/append.ts";
+import { subjectRef } from "../ledger/subject-ref.ts";
 import { issueCode } from "../codes/issue.ts";
+import { toHex } from "../../../protocol/bytes.ts";
 import { checkResidentId, checkUscc } from "../../../protocol/identifiers.ts";
 import { maskEnterpriseName, maskIdentifier, maskPersonName } from "./masking.ts";
 import { subjectCommitment, type SubjectKind } from "./commitment.ts";
+import { createSubjectRepository, type NewSubjectRow } from "./repository.ts";
 
 export interface PersonInput {
   idNumber: string;
   name: string;
-  /** Reference photo for later face checks (JPEG/PNG bytes). */
-  referencePhoto?: Buffer;
 }
+
+/**
+ * Writes the new person's face reference inside the enrolment transaction, after the
+ * subject row and its code (the face feature's storeReferencePhoto, bound to a photo the
+ * caller analysed before the transaction). A failure refuses the whole enrolment.
+ */
+export type StoreReference = (client: Queryable, personId: string) => Promise<unknown>;
 
 export interface EnterpriseInput {
   uscc: string;
@@ -33,17 +43,6 @@ export interface Enrolled {
   commitment: string;
 }
 
-/**
- * Called inside the enrolment transaction when a person brings a reference photo
- * (the face feature computes and stores the encrypted descriptor). Unset: the photo is dropped.
- */
-export type ReferencePhotoHook = (client: Queryable, subjectId: string, photo: Buffer) => Promise<void>;
-let referencePhotoHook: ReferencePhotoHook | null = null;
-
-export function setReferencePhotoHook(hook: ReferencePhotoHook | null): void {
-  referencePhotoHook = hook;
-}
-
 const NAME_MAX = 100;
 
 function checkName(name: string, what: string): string {
@@ -53,21 +52,13 @@ function checkName(name: string, what: string): string {
 }
 
 async function refuseDuplicate(client: Queryable, identifier: string, commitment: Buffer, what: string): Promise<void> {
-  const existing = await client.query<{ id: string }>("SELECT id FROM subjects WHERE identifier = $1 OR commitment = $2", [identifier, commitment]);
-  if (existing.rows[0]) throw conflict("subject_already_enrolled", `This ${what} is already enrolled`, { subjectId: existing.rows[0].id });
+  const existing = await createSubjectRepository(client).existing(identifier, commitment);
+  if (existing) throw conflict("subject_already_enrolled", `This ${what} is already enrolled`, { subjectId: existing });
 }
 
-async function insertSubject(
-  client: Queryable,
-  row: { kind: SubjectKind; identifier: string; name: string; displayName: string; commitment: Buffer; legalRepId: string | null; actor: string; at: Date },
-): Promise<string> {
+async function insertSubject(client: Queryable, row: NewSubjectRow): Promise<string> {
   try {
-    const result = await client.query<{ id: string }>(
-      `INSERT INTO subjects (kind, identifier, name, display_name, commitment, legal_rep_id, created_at, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-      [row.kind, row.identifier, row.name, row.displayName, row.commitment, row.legalRepId, row.at, row.actor],
-    );
-    return result.rows[0]!.id;
+    return await createSubjectRepository(client).insert(row);
   } catch (error) {
     // Two enrolments of one identifier at once: the unique index decides.
     if ((error as { code?: string }).code === "23505") throw duplicateSubject(row.kind);
@@ -104,21 +95,28 @@ export const legalRepresentativeNotFound = () =>
   notFound("legal_representative_not_found", "The legal representative is not enrolled; enrol the person first");
 export const legalRepresentativeNotPerson = () => unprocessable("legal_representative_not_person", "The legal representative must be an enrolled person");
 
-export async function enrolPerson(client: Queryable, subjectKey: Uint8Array, input: PersonInput, actor: string, at: Date): Promise<Enrolled> {
+export async function enrolPerson(
+  client: Queryable,
+  subjectKey: Uint8Array,
+  input: PersonInput,
+  actor: string,
+  at: Date,
+  storeReference?: StoreReference,
+): Promise<Enrolled> {
   const { identifier, name, displayName, commitment } = validatePerson(subjectKey, input, at);
   const id = { value: identifier };
   await refuseDuplicate(client, id.value, commitment, "person");
   const subjectId = await insertSubject(client, { kind: "person", identifier: id.value, name, displayName, commitment, legalRepId: null, actor, at });
   await appendEntry(client, {
     type: "subject.enrolled",
-    payload: { subjectId, kind: "person", commitment: commitment.toString("hex") },
+    payload: { subjectId, kind: "person", commitment: toHex(commitment) },
     actor,
-    subjectRef: commitment.toString("hex"),
+    subjectRef: subjectRef(commitment),
     at,
   });
   const code = await issueCode(client, { subjectId, commitment, kind: "person", actor, at });
-  if (input.referencePhoto && input.referencePhoto.length > 0 && referencePhotoHook) await referencePhotoHook(client, subjectId, input.referencePhoto);
-  return { id: subjectId, kind: "person", displayName, identifierMasked: maskIdentifier(id.value), codeId: code.codeId, statusIndex: code.statusIndex, commitment: commitment.toString("hex") };
+  if (storeReference) await storeReference(client, subjectId);
+  return { id: subjectId, kind: "person", displayName, identifierMasked: maskIdentifier(id.value), codeId: code.codeId, statusIndex: code.statusIndex, commitment: toHex(commitment) };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -130,18 +128,18 @@ export async function enrolEnterprise(client: Queryable, subjectKey: Uint8Array,
   const uscc = { value: identifier };
   const repId = String(input.legalRepresentativeId ?? "");
   if (!isSubjectId(repId)) throw invalidLegalRepresentative();
-  const rep = await client.query<{ kind: SubjectKind }>("SELECT kind FROM subjects WHERE id = $1", [repId]);
-  if (!rep.rows[0]) throw legalRepresentativeNotFound();
-  if (rep.rows[0].kind !== "person") throw legalRepresentativeNotPerson();
+  const rep = await createSubjectRepository(client).find(repId);
+  if (!rep) throw legalRepresentativeNotFound();
+  if (rep.kind !== "person") throw legalRepresentativeNotPerson();
   await refuseDuplicate(client, uscc.value, commitment, "enterprise");
   const subjectId = await insertSubject(client, { kind: "enterprise", identifier: uscc.value, name, displayName, commitment, legalRepId: repId, actor, at });
   await appendEntry(client, {
     type: "subject.enrolled",
-    payload: { subjectId, kind: "enterprise", commitment: commitment.toString("hex"), legalRepresentativeId: repId },
+    payload: { subjectId, kind: "enterprise", commitment: toHex(commitment), legalRepresentativeId: repId },
     actor,
-    subjectRef: commitment.toString("hex"),
+    subjectRef: subjectRef(commitment),
     at,
   });
   const code = await issueCode(client, { subjectId, commitment, kind: "enterprise", actor, at });
-  return { id: subjectId, kind: "enterprise", displayName, identifierMasked: maskIdentifier(uscc.value), codeId: code.codeId, statusIndex: code.statusIndex, commitment: commitment.toString("hex") };
+  return { id: subjectId, kind: "enterprise", displayName, identifierMasked: maskIdentifier(uscc.value), codeId: code.codeId, statusIndex: code.statusIndex, commitment: toHex(commitment) };
 }

@@ -1,10 +1,16 @@
-// Routes of the subjects feature: registrars enrol persons and enterprises; operators read masked subjects.
+// The subjects feature: registrars enrol persons and enterprises; operators read masked subjects.
+// A person may be enrolled with a reference photo, which the face feature analyses and stores
+// in the enrolment transaction: so this plugin depends on face, and an app without face does
+// not boot instead of enrolling persons whose photo is silently dropped. Enrolment issues the
+// first code, so it depends on codes too.
 import type { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
 import { actorOf } from "../auth/operators.ts";
 import { withTransaction } from "../db/database.ts";
 import { badRequest, notFound } from "../errors.ts";
-import { enrolEnterprise, enrolPerson } from "./enrol.ts";
+import { enrolEnterprise, enrolPerson, validatePerson } from "./enrol.ts";
 import { maskIdentifier } from "./masking.ts";
+import { createSubjectRepository } from "./repository.ts";
 
 const problem = { $ref: "Problem#" } as const;
 
@@ -46,7 +52,7 @@ const subjectSchema = {
   required: ["id", "kind", "displayName", "identifierMasked", "legalRepresentativeId", "creditStatus", "createdAt", "code"],
 } as const;
 
-export default async function subjectsRoutes(app: FastifyInstance): Promise<void> {
+async function subjectsPlugin(app: FastifyInstance): Promise<void> {
   const registrar = app.requireRole("registrar");
 
   app.post<{ Body: { idNumber: string; name: string; referencePhoto?: string } }>(
@@ -72,14 +78,26 @@ export default async function subjectsRoutes(app: FastifyInstance): Promise<void
       },
     },
     async (request, reply) => {
-      let photo: Buffer | undefined;
-      if (request.body.referencePhoto) {
-        if (!/^[A-Za-z0-9+/]+={0,2}$/.test(request.body.referencePhoto)) throw badRequest("invalid_photo", "referencePhoto must be base64");
-        photo = Buffer.from(request.body.referencePhoto, "base64");
-      }
       const { subjectKey } = app.ctx.config;
+      const person = { idNumber: request.body.idNumber, name: request.body.name };
+      const actor = actorOf(request.operator!);
+      const now = app.ctx.clock.now();
+      const photo = request.body.referencePhoto;
+      if (photo) {
+        if (!/^[A-Za-z0-9+/]+={0,2}$/.test(photo)) throw badRequest("invalid_photo", "referencePhoto must be base64");
+        validatePerson(subjectKey, person, now); // a bad ID number is refused before the model runs
+      }
+      // The model runs before the transaction, so no lock is held during inference.
+      const reference = photo ? await app.face.analyseReferencePhoto(Buffer.from(photo, "base64")) : null;
       const enrolled = await withTransaction(app.ctx.db.pool, (client) =>
-        enrolPerson(client, subjectKey, { idNumber: request.body.idNumber, name: request.body.name, referencePhoto: photo }, actorOf(request.operator!), app.ctx.clock.now()),
+        enrolPerson(
+          client,
+          subjectKey,
+          person,
+          actor,
+          now,
+          reference ? (c, personId) => app.face.storeReferencePhoto(c, { personId, reference, actor, now }) : undefined,
+        ),
       );
       return reply.status(201).send(enrolled);
     },
@@ -127,27 +145,7 @@ export default async function subjectsRoutes(app: FastifyInstance): Promise<void
       },
     },
     async (request) => {
-      const result = await app.ctx.db.pool.query<{
-        id: string;
-        kind: "person" | "enterprise";
-        identifier: string;
-        display_name: string;
-        legal_rep_id: string | null;
-        credit_status: string;
-        created_at: Date;
-        code_id: string | null;
-        status: string | null;
-        status_index: number | null;
-        issued_at: Date | null;
-        chain_tx: string | null;
-      }>(
-        `SELECT s.id, s.kind, s.identifier, s.display_name, s.legal_rep_id, s.credit_status, s.created_at,
-                c.code_id, c.status, c.status_index, c.issued_at, c.chain_tx
-           FROM subjects s LEFT JOIN codes c ON c.subject_id = s.id AND c.status <> 'revoked'
-          WHERE s.id = $1`,
-        [request.params.id],
-      );
-      const row = result.rows[0];
+      const row = await createSubjectRepository(app.ctx.db.pool).withCurrentCode(request.params.id);
       if (!row) throw notFound("subject_not_found", "No such subject");
       return {
         id: row.id,
@@ -164,3 +162,9 @@ export default async function subjectsRoutes(app: FastifyInstance): Promise<void
     },
   );
 }
+
+export default fp(subjectsPlugin, {
+  name: "onecode-subjects",
+  dependencies: ["onecode-auth", "onecode-ledger", "onecode-codes", "onecode-face"],
+  decorators: { fastify: ["face"] },
+});

@@ -1,0 +1,33 @@
+// Boot steps: what the app needs before its plugins register and that reaches outside the
+// process: the shipped policy versions and commitment texts in the database, the
+// code-signing key files, the face settings from the environment (a bad FACE_* value stops
+// the boot here), the face engine loader, and whether the front ends are built. server.ts
+// and the test helper run them, then hand the result to buildApp; a plugin only decorates
+// and adds routes.
+import type { AppContext } from "./context.ts";
+import { ensureCreditData } from "./credit/policies.ts";
+import { openCodeKeys } from "./codes/plugin.ts";
+import type { CodeKeySet } from "./codes/keys.ts";
+import { sharedFaceEngine, type FaceEngine } from "./face/engine.ts";
+import { faceSettings, type FaceSettings } from "./face/settings.ts";
+import { findUiDist } from "./web/plugin.ts";
+
+export interface Boot {
+  codes: { keys: CodeKeySet };
+  face: { settings: FaceSettings; engine: () => Promise<FaceEngine> };
+  web: { root: string | null };
+}
+
+export interface BootOptions {
+  /** The face engine loader; default: the process-wide engine, loaded on first use. */
+  faceEngine?: () => Promise<FaceEngine>;
+}
+
+export async function prepareApp(ctx: AppContext, options: BootOptions = {}): Promise<Boot> {
+  await ensureCreditData(ctx.db.pool);
+  return {
+    codes: { keys: openCodeKeys(ctx.config, ctx.clock) },
+    face: { settings: faceSettings(ctx.config), engine: options.faceEngine ?? sharedFaceEngine },
+    web: { root: findUiDist() },
+  };
+}
