@@ -4,9 +4,8 @@ import { httpRpc, readChainView, readRoleChanges } from "../../protocol/audit/ch
 import { t } from "../i18n/index.ts";
 import { h, svg } from "../lib/dom.ts";
 import { settings } from "./settings.ts";
-import { bad, errorText, mono, ok, short, td, time, view } from "./view.ts";
+import { $, bad, errorText, mono, ok, short, td, time, view } from "./view.ts";
 
-const $ = (sel: string) => document.querySelector<HTMLElement>(sel)!;
 /** The chart shows the last anchors only: older bars would be too thin to read. */
 const CHART_ANCHORS = 200;
 

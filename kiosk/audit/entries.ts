@@ -6,9 +6,8 @@ import { leafHash, nobleHasher, verifyInclusion } from "../../protocol/ledger/me
 import { t } from "../i18n/index.ts";
 import { h } from "../lib/dom.ts";
 import { apiGet } from "./settings.ts";
-import { errorText, mono, td, view, type EntryJson } from "./view.ts";
+import { $, errorText, mono, td, view, type EntryJson } from "./view.ts";
 
-const $ = (sel: string) => document.querySelector<HTMLElement>(sel)!;
 const SEARCH_LIMIT = "100";
 
 export async function search(): Promise<void> {

@@ -9,8 +9,7 @@ import { loadChain, renderChain } from "./chain.ts";
 import { renderEntries, renderProof, search, verifyProof } from "./entries.ts";
 import { exportReport, loadLatest, renderReport, runAudit } from "./report.ts";
 import { apiGet, fillFromAddressAndSaved, saveSettings, settings, settingsForm, suggest } from "./settings.ts";
-
-const $ = (sel: string) => document.querySelector<HTMLElement>(sel)!;
+import { $ } from "./view.ts";
 
 settingsForm().addEventListener("submit", (e) => {
   e.preventDefault();

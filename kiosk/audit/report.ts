@@ -9,9 +9,7 @@ import { t } from "../i18n/index.ts";
 import { h } from "../lib/dom.ts";
 import { renderAnchors } from "./chain.ts";
 import { apiGet, apiStream, settings } from "./settings.ts";
-import { bad, errorText, mono, ok, short, td, view, type Report } from "./view.ts";
-
-const $ = (sel: string) => document.querySelector<HTMLElement>(sel)!;
+import { $, bad, errorText, mono, ok, short, td, view, type Report } from "./view.ts";
 
 export async function loadLatest(): Promise<void> {
   try {

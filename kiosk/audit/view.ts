@@ -44,6 +44,7 @@ export const view = {
   proof: null as Part<ProofResult> | Part<{ notAnchored: number }> | null,
 };
 
+export const $ = (selector: string) => document.querySelector<HTMLElement>(selector)!;
 export const short = (hash: string | undefined) => (hash ? `${hash.slice(0, 10)}…${hash.slice(-6)}` : "");
 export const time = (unix?: number) => (unix ? new Date(unix * 1000).toISOString().replace(".000Z", "Z") : "");
 export const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -11,16 +11,13 @@ import { join, resolve, normalize } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { PNG } from "pngjs";
-import jsQRModule from "jsqr";
 import { build } from "vite";
+import { decodeQr } from "../../kiosk/lib/scan.ts";
 import { imageToY4m } from "../../scripts/lib/y4m.ts";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
 import { b64, faceA, faceB, idNumber, uscc } from "./seed.ts";
 
-// jsqr is CommonJS: its default export arrives as the module object under Node's ESM loader.
-type Decode = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
-const jsQR: Decode = (jsQRModule as unknown as { default?: Decode }).default ?? (jsQRModule as unknown as Decode);
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const SCREENS = join(ROOT, ".test-output", "kiosk-screens");
 // KIOSK_SCREENS=390x844 takes the screenshots at that size instead, each screen in Chinese
@@ -241,9 +238,9 @@ describe.skipIf(!chromiumAvailable())("the kiosk in Chromium", () => {
     // The QR on screen is the enterprise's genuine, current code.
     const src = (await page.getAttribute("[data-test=qr]", "src"))!;
     const png = PNG.sync.read(Buffer.from(src.replace(/^data:image\/png;base64,/, ""), "base64"));
-    const qr = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
-    expect(qr?.data).toMatch(/^OC1:\//);
-    const verdict = await t.app.inject({ method: "POST", url: "/v1/codes/verify", payload: { token: qr!.data } });
+    const qr = decodeQr(new Uint8ClampedArray(png.data), png.width, png.height);
+    expect(qr).toMatch(/^OC1:\//);
+    const verdict = await t.app.inject({ method: "POST", url: "/v1/codes/verify", payload: { token: qr } });
     expect(verdict.json()).toMatchObject({ valid: true, subject: { kind: "enterprise" } });
 
     await page.click("[data-test=done]");
