@@ -28,6 +28,18 @@ export default tseslint.config(
     },
   },
   { files: ["api/**/*.ts"], rules: { "no-restricted-imports": importsOf(noKiosk, noScripts) } },
-  { files: ["kiosk/**/*.ts"], rules: { "no-restricted-imports": importsOf(noApi, noScripts) } },
+  {
+    files: ["kiosk/**/*.ts"],
+    rules: {
+      "no-restricted-imports": importsOf(noApi, noScripts),
+      // Components escape by default: text goes in as text nodes (kiosk/lib/dom.ts), never as HTML.
+      "no-restricted-properties": [
+        "error",
+        { property: "innerHTML", message: "build DOM nodes with h() from kiosk/lib/dom.ts" },
+        { property: "outerHTML", message: "build DOM nodes with h() from kiosk/lib/dom.ts" },
+        { property: "insertAdjacentHTML", message: "build DOM nodes with h() from kiosk/lib/dom.ts" },
+      ],
+    },
+  },
   { files: ["scripts/**/*.ts"], rules: { "no-restricted-imports": importsOf(noKiosk) } },
 );
