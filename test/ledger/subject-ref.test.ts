@@ -10,7 +10,7 @@ import { subjectRef, subjectRefForms } from "../../api/src/ledger/subject-ref.ts
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { passedFaceCheck } from "../helpers/face.ts";
 import { generalPenalty } from "../credit/fixtures.ts";
-import { personId, uscc } from "../core/fixtures.ts";
+import { personId, uscc } from "../helpers/identifiers.ts";
 
 describe("subject_ref", () => {
   it("names a commitment in bare lower-case hex; a search looks for the 0x form too", () => {

@@ -11,8 +11,8 @@ import { startWorkers, type Workers } from "../../api/src/workers.ts";
 import { passedFaceCheck } from "../helpers/face.ts";
 import { leafHash, verifyInclusion } from "../../protocol/ledger/merkle.ts";
 import { fromHex } from "../../protocol/bytes.ts";
-import { chainAnchors } from "../core/chain-helpers.ts";
-import { personId, uscc } from "../core/fixtures.ts";
+import { chainAnchors } from "../helpers/chain-events.ts";
+import { personId, uscc } from "../helpers/identifiers.ts";
 
 type H = { authorization: string };
 

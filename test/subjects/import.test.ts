@@ -6,8 +6,8 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
 import { importFile } from "../../scripts/import.ts";
-import { verifyChain } from "./verify.ts";
-import { personId, uscc } from "./fixtures.ts";
+import { verifyChain } from "../helpers/ledger.ts";
+import { personId, uscc } from "../helpers/identifiers.ts";
 
 describe("bulk import (PostgreSQL server)", () => {
   let db: TestDatabase;

@@ -5,9 +5,9 @@ import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { startTestChain, type TestChain } from "../helpers/chain.ts";
 import { startWorkers, type Workers } from "../../api/src/workers.ts";
 import { listOutbox } from "../../api/src/chain/outbox.ts";
-import { chainAnchors, chainIssuedCodes, expectAnchorsExactlyOnce } from "./chain-helpers.ts";
-import { verifyChain } from "./verify.ts";
-import { personId, uscc } from "./fixtures.ts";
+import { chainAnchors, chainIssuedCodes, expectAnchorsExactlyOnce } from "../helpers/chain-events.ts";
+import { verifyChain } from "../helpers/ledger.ts";
+import { personId, uscc } from "../helpers/identifiers.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { subjectCommitment } from "../../api/src/subjects/commitment.ts";
 import { listOutbox } from "../../api/src/chain/outbox.ts";
-import { verifyChain } from "./verify.ts";
-import { personId, uscc } from "./fixtures.ts";
+import { verifyChain } from "../helpers/ledger.ts";
+import { personId, uscc } from "../helpers/identifiers.ts";
 
 describe.each([["server", false], ["embedded", true]] as const)("enrolment (%s database)", (_mode, embedded) => {
   let t: TestApp;

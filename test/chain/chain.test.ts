@@ -8,8 +8,8 @@ import { createOutboxWorker } from "../../api/src/chain/outbox-worker.ts";
 import { createAnchorWorker } from "../../api/src/ledger/anchor-worker.ts";
 import { leafHash, verifyInclusion } from "../../protocol/ledger/merkle.ts";
 import { fromHex } from "../../protocol/bytes.ts";
-import { chainIssuedCodes, expectAnchorsExactlyOnce } from "./chain-helpers.ts";
-import { personId, uscc } from "./fixtures.ts";
+import { chainIssuedCodes, expectAnchorsExactlyOnce } from "../helpers/chain-events.ts";
+import { personId, uscc } from "../helpers/identifiers.ts";
 
 describe.each([["server", false], ["embedded", true]] as const)("outbox and anchors on a real chain (%s database)", (_mode, embedded) => {
   let chain: TestChain;
