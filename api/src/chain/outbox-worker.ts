@@ -16,7 +16,7 @@ import { withTransaction } from "../db/database.ts";
 import type { ChainClient } from "./client.ts";
 import type { ChainWrite } from "./outbox.ts";
 import { describeRevert, errorMessage, isRevert, MAX_TX_GAS, type Fees, type SignedTx } from "./sender.ts";
-import { createPollLoop } from "./poll-loop.ts";
+import { createPollLoop, pollingWorker, type PollingWorker } from "./poll-loop.ts";
 
 interface Row {
   id: number;
@@ -53,15 +53,12 @@ export interface RoundResult {
   sent: number;
 }
 
-export interface OutboxWorker {
-  /** One round: recover in-flight rows, send what is pending, wait for the receipts. */
-  runOnce(): Promise<RoundResult>;
-  /** Runs until stop(), every outboxPollMs, backing off while the chain is down. */
-  start(): void;
-  stop(): Promise<void>;
-  /** Resolves once nothing is pending or in flight (tests, shutdown). */
-  drain(timeoutMs?: number): Promise<void>;
-}
+/**
+ * runOnce: one round (recover in-flight rows, send what is pending, wait for the receipts);
+ * start/stop: every outboxPollMs, backing off while the chain is down; drain: until nothing
+ * is pending or in flight (tests, shutdown).
+ */
+export type OutboxWorker = PollingWorker<RoundResult>;
 
 const OUTAGE_CODES = new Set(["NETWORK_ERROR", "TIMEOUT", "SERVER_ERROR", "UNKNOWN_ERROR", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT"]);
 
@@ -420,14 +417,8 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     },
   });
 
-  return {
-    runOnce,
-    start: loop.start,
-    stop: loop.stop,
-    drain: (timeoutMs = 60_000) =>
-      loop.drain(async () => {
-        const open = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chain_outbox WHERE status IN ('pending', 'sent')");
-        return open.rows[0]!.n === 0 ? null : `outbox not drained: ${open.rows[0]!.n} writes open`;
-      }, timeoutMs),
-  };
+  return pollingWorker(loop, runOnce, async () => {
+    const open = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chain_outbox WHERE status IN ('pending', 'sent')");
+    return open.rows[0]!.n === 0 ? null : `outbox not drained: ${open.rows[0]!.n} writes open`;
+  });
 }

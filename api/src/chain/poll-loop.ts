@@ -83,3 +83,15 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     },
   };
 }
+
+/** What a chain worker offers: one round, the loop's start and stop, and drain until `open()` answers null. */
+export interface PollingWorker<R> {
+  runOnce(): Promise<R>;
+  start(): void;
+  stop(): Promise<void>;
+  drain(timeoutMs?: number): Promise<void>;
+}
+
+export function pollingWorker<R>(loop: PollLoop, runOnce: () => Promise<R>, open: () => Promise<string | null>): PollingWorker<R> {
+  return { runOnce, start: loop.start, stop: loop.stop, drain: (timeoutMs = 60_000) => loop.drain(open, timeoutMs) };
+}

@@ -42,11 +42,9 @@ export interface NewRecord {
 
 export const chainIdOf = (kind: "record" | "application", id: string): Buffer => sha256(`onecode:${kind}:${id}`);
 
-function recordDocument(id: string, chainId: Buffer, subject: SubjectRow, input: NewRecord, policy: Policy, publicUntil: Date, isPublic: boolean) {
+/** The decision as the agency sent it, with the defaults filled in: what the row and the document both hold. */
+function decisionOf(input: NewRecord) {
   return {
-    schema: "onecode.credit-record/1",
-    recordId: hex(chainId),
-    subject: hex(subject.commitment),
     kind: input.kind,
     severity: input.severity,
     sector: input.sector ?? null,
@@ -55,10 +53,19 @@ function recordDocument(id: string, chainId: Buffer, subject: SubjectRow, input:
     decisionDate: input.decisionDate,
     legalBasis: input.legalBasis,
     penalties: input.penalties ?? [],
-    obligations: (input.obligations ?? []).map((o) => ({ type: o.type, amount: o.amount ?? null, description: o.description })),
     correctionRequired: input.correctionRequired ?? false,
     repairable: input.repairable ?? true,
     notRepairableBasis: input.notRepairableBasis ?? null,
+  };
+}
+
+function recordDocument(id: string, chainId: Buffer, subject: SubjectRow, input: NewRecord, policy: Policy, publicUntil: Date, isPublic: boolean) {
+  return {
+    schema: "onecode.credit-record/1",
+    recordId: hex(chainId),
+    subject: hex(subject.commitment),
+    ...decisionOf(input),
+    obligations: (input.obligations ?? []).map((o) => ({ type: o.type, amount: o.amount ?? null, description: o.description })),
     policyVersion: policy.version,
     publicUntil: publicUntil.toISOString(),
     public: isPublic,
@@ -109,21 +116,11 @@ export async function publishRecord(client: Queryable, input: NewRecord, actor: 
   const document = canonicalJson(recordDocument(id, chainId, subject, input, policy, publicUntil, isPublic));
   const digest = sha256(document);
   const inserted = await credit.insertRecord({
+    ...decisionOf(input),
     id,
     chainId,
     subjectId: subject.id,
-    kind: input.kind,
-    severity: input.severity,
-    sector: input.sector ?? null,
-    decidingUnit: input.decidingUnit,
-    decisionNo: input.decisionNo,
-    decisionDate: input.decisionDate,
-    legalBasis: input.legalBasis,
-    penalties: input.penalties ?? [],
     obligations: input.obligations ?? [],
-    correctionRequired: input.correctionRequired ?? false,
-    repairable,
-    notRepairableBasis: input.notRepairableBasis ?? null,
     policyVersion: policy.version,
     decisionMode: mode.decision,
     minimumEndsOn: publicity.minimumEndsOn,

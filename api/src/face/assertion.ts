@@ -7,7 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Queryable } from "../db/database.ts";
 import { badRequest, ProblemError } from "../errors.ts";
 import { createSubjectRepository } from "../subjects/repository.ts";
-import { createFaceRepository, type Capacity } from "./repository.ts";
+import { createFaceRepository, type Capacity, type NewAssertion } from "./repository.ts";
 
 export type { Capacity };
 
@@ -38,17 +38,7 @@ export interface IssuedAssertion {
 /** Issues an assertion for a passed attempt (called by the face check, in its transaction). */
 export async function issueAssertion(
   db: Queryable,
-  input: {
-    sessionId: string;
-    personId: string;
-    enterpriseId: string;
-    capacity: Capacity;
-    authorisationId: string | null;
-    nonce: string;
-    attemptId: number;
-    now: Date;
-    ttlSeconds: number;
-  },
+  input: Omit<NewAssertion, "tokenHash" | "issuedAt" | "expiresAt"> & { now: Date; ttlSeconds: number },
 ): Promise<IssuedAssertion> {
   const assertion = PREFIX + randomBytes(32).toString("base64url");
   const expiresAt = new Date(input.now.getTime() + Math.floor(input.ttlSeconds * 1000));

@@ -11,16 +11,8 @@ import { identifyApplicant } from "./applicant.ts";
 import type { Capacity } from "./assertion.ts";
 import { checkFace, createSession, endSession, openSession } from "./session.ts";
 import type { FaceSettings } from "./settings.ts";
+import { errors, idParams, security } from "./schemas.ts";
 
-const problem = { $ref: "Problem#" } as const;
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 422: problem, 429: problem, 503: problem };
-const idParams = {
-  type: "object",
-  properties: { id: { type: "string", format: "uuid" } },
-  required: ["id"],
-  additionalProperties: false,
-} as const;
-const security = [{ bearer: [] }];
 
 /** One frame: base64 JPEG or PNG (a data: URL prefix is accepted); 1.5 MB of base64 at most. */
 const frameSchema = { type: "string", minLength: 100, maxLength: 1_600_000 } as const;

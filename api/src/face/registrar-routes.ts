@@ -11,16 +11,8 @@ import { createSubjectRepository } from "../subjects/repository.ts";
 import { authorisationView, grantAuthorisation, revokeAuthorisation } from "./authorisations.ts";
 import { decodeImage, ImageDecodeError } from "./image.ts";
 import { createFaceRepository } from "./repository.ts";
+import { errors, idParams, security } from "./schemas.ts";
 
-const problem = { $ref: "Problem#" } as const;
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 422: problem, 429: problem, 503: problem };
-const idParams = {
-  type: "object",
-  properties: { id: { type: "string", format: "uuid" } },
-  required: ["id"],
-  additionalProperties: false,
-} as const;
-const security = [{ bearer: [] }];
 
 const authorisationSchema = {
   type: "object",

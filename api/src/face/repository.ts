@@ -58,6 +58,20 @@ export interface NewAttempt {
   at: Date;
 }
 
+export interface NewAssertion {
+  tokenHash: Buffer;
+  sessionId: string;
+  personId: string;
+  enterpriseId: string;
+  capacity: Capacity;
+  authorisationId: string | null;
+  /** The session nonce the passing attempt answered. */
+  nonce: string;
+  attemptId: number;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
 export function createFaceRepository(db: Queryable) {
   return {
     // Kiosk sessions
@@ -150,18 +164,7 @@ export function createFaceRepository(db: Queryable) {
 
     // Assertions (stored as the SHA-256 of the token)
 
-    async insertAssertion(a: {
-      tokenHash: Buffer;
-      sessionId: string;
-      personId: string;
-      enterpriseId: string;
-      capacity: Capacity;
-      authorisationId: string | null;
-      nonce: string;
-      attemptId: number;
-      issuedAt: Date;
-      expiresAt: Date;
-    }): Promise<void> {
+    async insertAssertion(a: NewAssertion): Promise<void> {
       await db.query(
         `INSERT INTO face_assertions (token_hash, session_id, person_id, enterprise_id, capacity, authorisation_id, nonce, attempt_id, issued_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,

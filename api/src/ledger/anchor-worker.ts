@@ -7,7 +7,7 @@ import type { TransactionReceipt } from "ethers";
 import type { AppContext } from "../context.ts";
 import { withTransaction } from "../db/database.ts";
 import type { ChainClient } from "../chain/client.ts";
-import { createPollLoop } from "../chain/poll-loop.ts";
+import { createPollLoop, pollingWorker, type PollingWorker } from "../chain/poll-loop.ts";
 import { isOutage } from "../chain/outbox-worker.ts";
 import { describeRevert, errorMessage, isRevert } from "../chain/sender.ts";
 import { chainHex } from "../chain/hex.ts";
@@ -18,14 +18,11 @@ export interface AnchorWorkerOptions {
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
-export interface AnchorWorker {
-  /** Resolves the anchor in flight, then seals and sends the next batch; returns the anchors confirmed. */
-  runOnce(): Promise<number>;
-  start(): void;
-  stop(): Promise<void>;
-  /** Resolves once every entry appended so far is in a confirmed anchor. */
-  drain(timeoutMs?: number): Promise<void>;
-}
+/**
+ * runOnce: resolves the anchor in flight, then seals and sends the next batch, and returns the
+ * anchors confirmed; drain: until every entry appended so far is in a confirmed anchor.
+ */
+export type AnchorWorker = PollingWorker<number>;
 
 /** The chain disagrees with the database about the anchors: needs a person, never retried blindly. */
 export class AnchorMismatchError extends Error {
@@ -164,17 +161,11 @@ export function createAnchorWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     },
   });
 
-  return {
-    runOnce,
-    start: loop.start,
-    stop: loop.stop,
-    drain: (timeoutMs = 60_000) =>
-      loop.drain(async () => {
-        const r = await pool.query<{ head: number; anchored: number | null }>(
-          "SELECT (SELECT seq FROM ledger_head) AS head, (SELECT max(to_seq) FROM anchors WHERE status = 'confirmed') AS anchored",
-        );
-        const { head, anchored } = r.rows[0]!;
-        return (anchored ?? 0) >= head ? null : `anchors not drained: ${anchored ?? 0} of ${head} anchored`;
-      }, timeoutMs),
-  };
+  return pollingWorker(loop, runOnce, async () => {
+    const r = await pool.query<{ head: number; anchored: number | null }>(
+      "SELECT (SELECT seq FROM ledger_head) AS head, (SELECT max(to_seq) FROM anchors WHERE status = 'confirmed') AS anchored",
+    );
+    const { head, anchored } = r.rows[0]!;
+    return (anchored ?? 0) >= head ? null : `anchors not drained: ${anchored ?? 0} of ${head} anchored`;
+  });
 }

@@ -14,13 +14,18 @@ import { createSubjectRepository } from "./repository.ts";
 
 const problem = { $ref: "Problem#" } as const;
 
+/** What every answer about a subject carries (masked). */
+const subjectFields = {
+  id: { type: "string", format: "uuid" },
+  kind: { type: "string", enum: ["person", "enterprise"] },
+  displayName: { type: "string" },
+  identifierMasked: { type: "string" },
+} as const;
+
 const enrolledSchema = {
   type: "object",
   properties: {
-    id: { type: "string", format: "uuid" },
-    kind: { type: "string", enum: ["person", "enterprise"] },
-    displayName: { type: "string" },
-    identifierMasked: { type: "string" },
+    ...subjectFields,
     codeId: { type: "string" },
     statusIndex: { type: "integer" },
   },
@@ -30,10 +35,7 @@ const enrolledSchema = {
 const subjectSchema = {
   type: "object",
   properties: {
-    id: { type: "string", format: "uuid" },
-    kind: { type: "string", enum: ["person", "enterprise"] },
-    displayName: { type: "string" },
-    identifierMasked: { type: "string" },
+    ...subjectFields,
     legalRepresentativeId: { type: ["string", "null"] },
     creditStatus: { type: "string" },
     createdAt: { type: "string", format: "date-time" },
