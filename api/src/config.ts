@@ -1,6 +1,7 @@
 // Configuration: every variable is read and checked once, at boot. A missing or
 // malformed value stops the start with a message that names the variable.
 import { isAbsolute, join, resolve } from "node:path";
+import { fromHex } from "../../protocol/bytes.ts";
 
 export interface Config {
   host: string;
@@ -66,7 +67,7 @@ function key32(env: Env, name: string): Uint8Array {
   const raw = env[name];
   if (!raw) throw new ConfigError(`${name} is required (32 bytes as 64 hex characters)`);
   if (!/^[0-9a-fA-F]{64}$/.test(raw)) throw new ConfigError(`${name} must be 64 hex characters (32 bytes)`);
-  return Uint8Array.from(Buffer.from(raw, "hex"));
+  return fromHex(raw);
 }
 
 function privateKey(env: Env, name: string): string | null {

@@ -10,6 +10,7 @@ import type { Queryable } from "../db/database.ts";
 import { Refusal, type CodeKind, type CreditStatus, type Reason } from "../../../protocol/codes/token-format.ts";
 import type { CodeKeySet } from "./keys.ts";
 import { checkCodeToken } from "./token.ts";
+import { chainHex } from "../chain/hex.ts";
 
 export type CodeState = "active" | "suspended" | "revoked" | "superseded";
 
@@ -111,7 +112,7 @@ export function createCodeVerifier(options: {
     return {
       ...base,
       state: anchor.status === "confirmed" ? "anchored" : "pending",
-      anchor: { index: anchor.idx, root: `0x${anchor.root.toString("hex")}`, txHash: anchor.tx_hash, blockNumber: anchor.block_number },
+      anchor: { index: anchor.idx, root: chainHex(anchor.root), txHash: anchor.tx_hash, blockNumber: anchor.block_number },
     };
   }
 

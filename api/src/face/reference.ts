@@ -1,6 +1,7 @@
 // The reference descriptor of a person, encrypted at rest as a compact JWE (dir + A256GCM).
 // It is biometric data: never log it, never put it on chain; errors below never include it.
 import { CompactEncrypt, compactDecrypt } from "jose";
+import { fromHex } from "../../../protocol/bytes.ts";
 import type { FaceEngine } from "./engine.ts";
 import type { ImageInput } from "./image.ts";
 
@@ -35,7 +36,7 @@ export class FaceReferenceError extends Error {
 export function parseReferenceKey(key: Uint8Array | string): Uint8Array {
   let bytes: Uint8Array;
   if (typeof key !== "string") bytes = key;
-  else if (/^[0-9a-fA-F]{64}$/.test(key)) bytes = new Uint8Array(Buffer.from(key, "hex"));
+  else if (/^[0-9a-fA-F]{64}$/.test(key)) bytes = fromHex(key);
   else bytes = new Uint8Array(Buffer.from(key.replace(/-/g, "+").replace(/_/g, "/"), "base64"));
   if (bytes.length !== 32) throw new FaceReferenceError("face reference key must be 32 bytes (A256GCM)");
   return bytes;
