@@ -1,11 +1,15 @@
 // Builds the API: framework plugins, then one plugin per feature, each named and declaring
-// the features it needs (fastify-plugin), so a missing one stops the boot instead of leaving
-// a check out:
-//   auth ─┬─ ledger ─┬─ codes ──────────┐
-//         │          ├─ face ───────────┼─ subjects ─ credit ─┐
-//         │          │                  └─────────────────────┴─ repair (also face)
-//         │          └─ audit
-//   health, web
+// the features it needs (fastify-plugin), so a missing or misplaced one stops the boot
+// instead of leaving a check out:
+//   onecode-auth, onecode-health
+//   onecode-ledger    needs auth
+//   onecode-codes     needs auth, ledger
+//   onecode-face      needs auth, ledger                   decorates app.face
+//   onecode-subjects  needs auth, ledger, codes, face      (reference photos at enrolment)
+//   onecode-credit    needs auth, ledger, subjects
+//   onecode-repair    needs auth, ledger, subjects, credit, face (who may file)
+//   onecode-audit     needs auth, ledger
+//   onecode-web
 // Boot steps with effects outside the process (seeding, key files, settings) run before,
 // in ./boot.ts. Listening, workers and signals live in server.ts; tests call buildApp and inject.
 import Fastify, { type FastifyInstance } from "fastify";
