@@ -10,7 +10,7 @@
 //   onecode-repair    needs auth, ledger, subjects, credit, face (who may file)
 //   onecode-audit     needs auth, ledger
 //   onecode-web
-// Boot steps with effects outside the process (seeding, key files, settings) run before,
+// Boot steps with effects outside the plugin (seeding, key files, settings, metrics) run before,
 // in ./boot.ts. Listening, workers and signals live in server.ts; tests call buildApp and inject.
 import Fastify, { type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
@@ -65,7 +65,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   await app.register(authPlugin, { secret: ctx.config.operatorTokenSecret });
-  await app.register(healthPlugin);
+  await app.register(healthPlugin, boot.health);
 
   await app.register(ledgerPlugin);
   await app.register(codesPlugin, boot.codes);

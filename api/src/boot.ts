@@ -1,7 +1,8 @@
 // Boot steps: what the app needs before its plugins register and that reaches outside the
 // process: the shipped policy versions and commitment texts in the database, the
 // code-signing key files, the face settings from the environment (a bad FACE_* value stops
-// the boot here), the face engine loader, and whether the front ends are built. server.ts
+// the boot here), the face engine loader, the metrics registry, and whether the front ends
+// are built. server.ts
 // and the test helper run them, then hand the result to buildApp; a plugin only decorates
 // and adds routes.
 import type { AppContext } from "./context.ts";
@@ -10,11 +11,13 @@ import { openCodeKeys } from "./codes/plugin.ts";
 import type { CodeKeySet } from "./codes/keys.ts";
 import { sharedFaceEngine, type FaceEngine } from "./face/engine.ts";
 import { faceSettings, type FaceSettings } from "./face/settings.ts";
+import { createMetrics, type Metrics } from "./health/plugin.ts";
 import { findUiDist } from "./web/plugin.ts";
 
 export interface Boot {
   codes: { keys: CodeKeySet };
   face: { settings: FaceSettings; engine: () => Promise<FaceEngine> };
+  health: Metrics;
   web: { root: string | null };
 }
 
@@ -28,6 +31,7 @@ export async function prepareApp(ctx: AppContext, options: BootOptions = {}): Pr
   return {
     codes: { keys: openCodeKeys(ctx.config, ctx.clock) },
     face: { settings: faceSettings(ctx.config), engine: options.faceEngine ?? sharedFaceEngine },
+    health: createMetrics(),
     web: { root: findUiDist() },
   };
 }

@@ -14,16 +14,30 @@ const statusSchema = {
   required: ["status"],
 } as const;
 
-async function healthPlugin(app: FastifyInstance): Promise<void> {
+export interface Metrics {
+  registry: client.Registry;
+  requestDuration: client.Histogram<"method" | "route" | "status">;
+}
+
+/**
+ * The boot step of the health feature: the metrics registry, with the process's default
+ * metrics (they start an event-loop monitor, so this runs once per app, at boot).
+ */
+export function createMetrics(): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
-  const duration = new client.Histogram({
+  const requestDuration = new client.Histogram({
     name: "onecode_http_request_duration_seconds",
     help: "HTTP request duration by route and status",
     labelNames: ["method", "route", "status"],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  return { registry, requestDuration };
+}
+
+async function healthPlugin(app: FastifyInstance, options: Metrics): Promise<void> {
+  const { registry, requestDuration: duration } = options;
   app.addHook("onResponse", async (request, reply) => {
     duration.observe(
       { method: request.method, route: request.routeOptions.url ?? "unknown", status: String(reply.statusCode) },
