@@ -71,7 +71,7 @@ contract CreditLedgerAnchorInvariantTest is Cheats {
 
     function setUp() public {
         vm.warp(1_750_000_000);
-        ledger = new CreditLedger(1 days, address(this));
+        ledger = new CreditLedger(1 days, address(this), bytes32(0), 1);
         handler = new AnchorHandler(ledger);
         ledger.grantRole(ledger.ANCHORER_ROLE(), address(handler));
     }
