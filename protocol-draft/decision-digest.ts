@@ -151,9 +151,10 @@ export function decisionCall(decision: RepairDecision): DecisionCall {
 }
 
 /** The 32 bytes to pass as `publicKey.challenge` to `navigator.credentials.get()`. */
-export function challengeOf(digest: Hex): Uint8Array {
+export function challengeOf(digest: Hex): Uint8Array<ArrayBuffer> {
   checkBytes32(digest, "digest");
-  return hexToBytes(strip(digest));
+  // A copy on a plain ArrayBuffer: WebAuthn's BufferSource type refuses a shared buffer.
+  return new Uint8Array(hexToBytes(strip(digest)));
 }
 
 /** A fresh 256-bit nonce (Web Crypto, available in browsers and Node). */
