@@ -60,7 +60,7 @@ contract RegistryHandler is Cheats {
         bytes16 oldCode = _pickCurrent(i, oldSeed);
         bytes16 code = _pickNew(i, codeSeed);
         uint8 status = ghostStatus[i];
-        bool allowed = (status == ACTIVE || status == SUSPENDED) && oldCode == ghostCode[i] && code != oldCode;
+        bool allowed = status == ACTIVE && oldCode == ghostCode[i] && code != oldCode;
         try registry.rotateCode(subjectAt(i), oldCode, code, keccak256(abi.encode(code))) {
             _expect(allowed);
             _setCurrent(i, code, ACTIVE);

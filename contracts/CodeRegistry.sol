@@ -74,7 +74,8 @@ contract CodeRegistry is ICodeRegistry, OneCodeAccess {
         bytes32 attestation
     ) external onlyRole(REGISTRAR_ROLE) whenNotPaused {
         CodeState memory current = _current(subject, oldCodeId);
-        if (current.status == _STATUS_REVOKED) revert RegistryCodeAlreadyRevoked(subject, oldCodeId);
+        // A suspended code is rotated only after reinstatement: a rotation must not lift a suspension.
+        if (current.status != _STATUS_ACTIVE) revert RegistryCodeNotActive(subject, oldCodeId, current.status);
         if (newCodeId == bytes16(0)) revert RegistryZeroCodeId(subject);
         if (newCodeId == oldCodeId) revert RegistryCodeReused(subject, newCodeId);
         if (attestation == bytes32(0)) revert OneCodeZeroDigest();

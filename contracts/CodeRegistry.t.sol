@@ -8,7 +8,8 @@ import {ICodeRegistry} from "./interfaces/ICodeRegistry.sol";
 import {OneCodeZeroDigest, OneCodeZeroSubject} from "./Errors.sol";
 import {Cheats} from "./test/Cheats.sol";
 
-/// @dev Unit and fuzz tests of CodeRegistry. The test contract is the default admin and the registrar.
+/// @dev Unit and fuzz tests of CodeRegistry. The test contract is the registrar; ADMIN is the
+/// default admin (separated roles: one account cannot hold both).
 contract CodeRegistryTest is Cheats {
     CodeRegistry internal registry;
 
@@ -18,15 +19,25 @@ contract CodeRegistryTest is Cheats {
     bytes32 internal constant ATT = keccak256("attestation-1");
     address internal constant STRANGER = address(0xBAD);
     address internal constant PAUSER = address(0x9A05E);
+    address internal constant ADMIN = address(0xAD);
 
     uint8 internal constant PERSON = 1;
     uint8 internal constant ENTERPRISE = 2;
 
     function setUp() public {
         vm.warp(1_750_000_000);
-        registry = new CodeRegistry(1 days, address(this));
-        registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
-        registry.grantRole(registry.PAUSER_ROLE(), PAUSER);
+        registry = new CodeRegistry(1 days, ADMIN);
+        bytes32 registrarRole = registry.REGISTRAR_ROLE();
+        bytes32 pauserRole = registry.PAUSER_ROLE();
+        vm.startPrank(ADMIN);
+        registry.grantRole(registrarRole, address(this));
+        registry.grantRole(pauserRole, PAUSER);
+        vm.stopPrank();
+    }
+
+    function _pauseAsAdmin() internal {
+        vm.prank(ADMIN);
+        registry.pause();
     }
 
     // ---- issue ----
@@ -125,7 +136,7 @@ contract CodeRegistryTest is Cheats {
     }
 
     function test_issueCode_revertsWhenPaused() public {
-        registry.pause();
+        _pauseAsAdmin();
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         registry.issueCode(SUBJECT, CODE, PERSON, ATT);
     }
@@ -195,7 +206,7 @@ contract CodeRegistryTest is Cheats {
 
     function test_issueCodes_revertsWhenPaused() public {
         ICodeRegistry.CodeIssue[] memory issues = _batch(1);
-        registry.pause();
+        _pauseAsAdmin();
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         registry.issueCodes(issues);
     }
@@ -216,9 +227,20 @@ contract CodeRegistryTest is Cheats {
         assertEq(status, 1);
     }
 
-    function test_rotateCode_fromSuspended() public {
+    function test_rotateCode_revertsWhenSuspended() public {
         registry.issueCode(SUBJECT, CODE, PERSON, ATT);
         registry.suspendCode(SUBJECT, CODE);
+        vm.expectRevert(abi.encodeWithSelector(ICodeRegistry.RegistryCodeNotActive.selector, SUBJECT, CODE, uint8(2)));
+        registry.rotateCode(SUBJECT, CODE, CODE2, ATT);
+        (bytes16 current, , uint8 status, , ) = registry.codeOf(SUBJECT);
+        assertEq16(current, CODE);
+        assertEq(status, 2);
+    }
+
+    function test_rotateCode_afterReinstatement() public {
+        registry.issueCode(SUBJECT, CODE, PERSON, ATT);
+        registry.suspendCode(SUBJECT, CODE);
+        registry.reinstateCode(SUBJECT, CODE);
         registry.rotateCode(SUBJECT, CODE, CODE2, ATT);
         assertTrue(registry.isActive(SUBJECT, CODE2));
     }
@@ -237,7 +259,7 @@ contract CodeRegistryTest is Cheats {
     function test_rotateCode_revertsWhenRevoked() public {
         registry.issueCode(SUBJECT, CODE, PERSON, ATT);
         registry.revokeCode(SUBJECT, CODE);
-        vm.expectRevert(abi.encodeWithSelector(ICodeRegistry.RegistryCodeAlreadyRevoked.selector, SUBJECT, CODE));
+        vm.expectRevert(abi.encodeWithSelector(ICodeRegistry.RegistryCodeNotActive.selector, SUBJECT, CODE, uint8(3)));
         registry.rotateCode(SUBJECT, CODE, CODE2, ATT);
     }
 
@@ -274,7 +296,7 @@ contract CodeRegistryTest is Cheats {
 
     function test_rotateCode_revertsWhenPaused() public {
         registry.issueCode(SUBJECT, CODE, PERSON, ATT);
-        registry.pause();
+        _pauseAsAdmin();
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         registry.rotateCode(SUBJECT, CODE, CODE2, ATT);
     }
@@ -337,7 +359,7 @@ contract CodeRegistryTest is Cheats {
 
     function test_suspendCode_revertsWhenPaused() public {
         registry.issueCode(SUBJECT, CODE, PERSON, ATT);
-        registry.pause();
+        _pauseAsAdmin();
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         registry.suspendCode(SUBJECT, CODE);
     }
@@ -388,7 +410,7 @@ contract CodeRegistryTest is Cheats {
     function test_reinstateCode_revertsWhenPaused() public {
         registry.issueCode(SUBJECT, CODE, PERSON, ATT);
         registry.suspendCode(SUBJECT, CODE);
-        registry.pause();
+        _pauseAsAdmin();
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         registry.reinstateCode(SUBJECT, CODE);
     }
@@ -442,7 +464,7 @@ contract CodeRegistryTest is Cheats {
 
     function test_revokeCode_revertsWhenPaused() public {
         registry.issueCode(SUBJECT, CODE, PERSON, ATT);
-        registry.pause();
+        _pauseAsAdmin();
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         registry.revokeCode(SUBJECT, CODE);
     }
@@ -472,7 +494,7 @@ contract CodeRegistryTest is Cheats {
     }
 
     function test_unpause_revertsForStranger() public {
-        registry.pause();
+        _pauseAsAdmin();
         vm.expectRevert(
             abi.encodeWithSelector(
                 IAccessControl.AccessControlUnauthorizedAccount.selector,
@@ -485,13 +507,15 @@ contract CodeRegistryTest is Cheats {
     }
 
     function test_pause_revertsWhenPaused() public {
-        registry.pause();
+        _pauseAsAdmin();
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(ADMIN);
         registry.pause();
     }
 
     function test_unpause_revertsWhenNotPaused() public {
         vm.expectRevert(abi.encodeWithSelector(Pausable.ExpectedPause.selector));
+        vm.prank(ADMIN);
         registry.unpause();
     }
 

@@ -8,7 +8,7 @@ import {IOneCodeAccess} from "./interfaces/IOneCodeAccess.sol";
 /**
  * @title OneCodeAccess
  * @notice Access base of the OneCode contracts: OpenZeppelin roles with a single default admin that
- * can only be replaced through a delayed, two-step transfer, plus an emergency stop.
+ * can only be replaced through a delayed, two-step transfer, an emergency stop, and separated roles.
  * @dev The default admin administers every role below. The pauser is the default admin or any
  * `PAUSER_ROLE` holder, so an operator can stop the contracts without holding the admin key.
  */
@@ -19,8 +19,9 @@ abstract contract OneCodeAccess is IOneCodeAccess, AccessControlDefaultAdminRule
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
     /// @notice Publishes dishonesty records.
     bytes32 public constant CREDIT_AGENCY_ROLE = keccak256("CREDIT_AGENCY_ROLE");
-    /// @notice Decides credit-repair applications and ends the publicity of expired records.
-    bytes32 public constant REPAIR_OFFICER_ROLE = keccak256("REPAIR_OFFICER_ROLE");
+    /// @notice Sends officer-signed repair decisions (and rule decisions, expiries) and pays the gas.
+    /// It cannot approve a repair that needs an officer: only the officers' own keys can.
+    bytes32 public constant RELAYER_ROLE = keccak256("RELAYER_ROLE");
     /// @notice Anchors Merkle roots of the off-chain ledger.
     bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
 
@@ -52,5 +53,28 @@ abstract contract OneCodeAccess is IOneCodeAccess, AccessControlDefaultAdminRule
         if (caller != defaultAdmin() && !hasRole(PAUSER_ROLE, caller)) {
             revert AccessControlUnauthorizedAccount(caller, PAUSER_ROLE);
         }
+    }
+
+    /// @dev Role separation: a separated role goes only to an account that holds no other one.
+    /// Also covers the default admin role, which `acceptDefaultAdminTransfer` grants through here.
+    function _grantRole(bytes32 role, address account) internal virtual override returns (bool) {
+        if (_isSeparated(role)) {
+            bytes32[5] memory separated = [DEFAULT_ADMIN_ROLE, REGISTRAR_ROLE, CREDIT_AGENCY_ROLE, RELAYER_ROLE, ANCHORER_ROLE];
+            for (uint256 i = 0; i < separated.length; ++i) {
+                bytes32 held = separated[i];
+                if (held != role && hasRole(held, account)) revert OneCodeRoleConflict(account, role, held);
+            }
+        }
+        return super._grantRole(role, account);
+    }
+
+    /// @dev Whether `role` is one of the roles no account may combine.
+    function _isSeparated(bytes32 role) private pure returns (bool) {
+        return
+            role == DEFAULT_ADMIN_ROLE ||
+            role == REGISTRAR_ROLE ||
+            role == CREDIT_AGENCY_ROLE ||
+            role == RELAYER_ROLE ||
+            role == ANCHORER_ROLE;
     }
 }

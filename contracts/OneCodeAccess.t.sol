@@ -6,9 +6,13 @@ import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/ex
 import {CodeRegistry} from "./CodeRegistry.sol";
 import {CreditLedger} from "./CreditLedger.sol";
 import {ICodeRegistry} from "./interfaces/ICodeRegistry.sol";
+import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
+import {IOfficerKeys} from "./interfaces/IOfficerKeys.sol";
+import {IOneCodeAccess} from "./interfaces/IOneCodeAccess.sol";
 import {Cheats} from "./test/Cheats.sol";
+import {Passkeys} from "./test/Passkeys.sol";
 
-/// @dev The access base: delayed two-step admin transfer and the admin-only role management.
+/// @dev The access base: delayed two-step admin transfer, admin-only role management, separated roles.
 contract OneCodeAccessTest is Cheats {
     CodeRegistry internal registry;
     address internal constant NEW_ADMIN = address(0xAD2);
@@ -24,7 +28,7 @@ contract OneCodeAccessTest is Cheats {
         vm.expectRevert(
             abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0))
         );
-        new CreditLedger(DELAY, address(0));
+        new CreditLedger(DELAY, address(0), bytes32(0), 1);
     }
 
     function test_adminTransfer_waitsForDelayThenAccepts() public {
@@ -94,6 +98,71 @@ contract OneCodeAccessTest is Cheats {
         );
         vm.prank(STRANGER);
         registry.issueCode(keccak256("s2"), bytes16(keccak256("c")), 1, keccak256("a"));
+    }
+
+    // ---- separated roles ----
+
+    function _conflict(address account, bytes32 role, bytes32 held) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(IOneCodeAccess.OneCodeRoleConflict.selector, account, role, held);
+    }
+
+    function test_roleSeparation_oneAccountOneRole() public {
+        CreditLedger ledger = new CreditLedger(DELAY, address(this), bytes32(0), 1);
+        bytes32 agency = ledger.CREDIT_AGENCY_ROLE();
+        bytes32 relayer = ledger.RELAYER_ROLE();
+        bytes32 anchorer = ledger.ANCHORER_ROLE();
+        ledger.grantRole(relayer, STRANGER);
+        vm.expectRevert(_conflict(STRANGER, agency, relayer));
+        ledger.grantRole(agency, STRANGER);
+        vm.expectRevert(_conflict(STRANGER, anchorer, relayer));
+        ledger.grantRole(anchorer, STRANGER);
+        // granting the role it holds again is a no-op, and after a revocation another role is fine
+        ledger.grantRole(relayer, STRANGER);
+        ledger.revokeRole(relayer, STRANGER);
+        ledger.grantRole(agency, STRANGER);
+        assertTrue(ledger.hasRole(agency, STRANGER));
+        assertFalse(ledger.hasRole(relayer, STRANGER));
+    }
+
+    function test_roleSeparation_adminHoldsNoOtherRole() public {
+        bytes32 registrar = registry.REGISTRAR_ROLE();
+        vm.expectRevert(_conflict(address(this), registrar, registry.DEFAULT_ADMIN_ROLE()));
+        registry.grantRole(registrar, address(this));
+    }
+
+    function test_roleSeparation_roleHolderCannotAcceptAdmin() public {
+        bytes32 registrar = registry.REGISTRAR_ROLE();
+        registry.grantRole(registrar, NEW_ADMIN);
+        registry.beginDefaultAdminTransfer(NEW_ADMIN);
+        vm.warp(block.timestamp + DELAY + 1);
+        vm.expectRevert(_conflict(NEW_ADMIN, registry.DEFAULT_ADMIN_ROLE(), registrar));
+        vm.prank(NEW_ADMIN);
+        registry.acceptDefaultAdminTransfer();
+        assertEq(registry.defaultAdmin(), address(this));
+    }
+
+    function test_roleSeparation_pauserCombinesWithAnyRole() public {
+        registry.grantRole(registry.REGISTRAR_ROLE(), STRANGER);
+        registry.grantRole(registry.PAUSER_ROLE(), STRANGER);
+        registry.grantRole(registry.PAUSER_ROLE(), address(this));
+        assertTrue(registry.hasRole(registry.PAUSER_ROLE(), STRANGER));
+        assertTrue(registry.hasRole(registry.REGISTRAR_ROLE(), STRANGER));
+    }
+
+    function testFuzz_roleSeparation_anyTwoSeparatedRoles(uint8 first, uint8 second) public {
+        CreditLedger ledger = new CreditLedger(DELAY, address(this), bytes32(0), 1);
+        bytes32[4] memory roles = [
+            ledger.REGISTRAR_ROLE(),
+            ledger.CREDIT_AGENCY_ROLE(),
+            ledger.RELAYER_ROLE(),
+            ledger.ANCHORER_ROLE()
+        ];
+        bytes32 a = roles[first % 4];
+        bytes32 b = roles[second % 4];
+        ledger.grantRole(a, STRANGER);
+        if (a != b) vm.expectRevert(_conflict(STRANGER, b, a));
+        ledger.grantRole(b, STRANGER);
+        assertEq(ledger.hasRole(b, STRANGER) ? 1 : 0, a == b ? 1 : 0);
     }
 }
 
@@ -170,17 +239,22 @@ contract StrangerHandler is Cheats {
     }
 
     function ledgerWrite(uint256 seed, uint8 which, uint64 toSeq) external {
-        uint256 w = which % 6;
-        bytes32 role = w == 0 ? ledger.CREDIT_AGENCY_ROLE() : w == 5 ? ledger.ANCHORER_ROLE() : ledger.REPAIR_OFFICER_ROLE();
+        uint256 w = which % 7;
+        bytes32 role = w == 0 ? ledger.CREDIT_AGENCY_ROLE() : w == 6 ? ledger.ANCHORER_ROLE() : ledger.RELAYER_ROLE();
         address who = _caller(seed, address(ledger), role);
         bytes32 fresh = keccak256(abi.encode(seed));
+        ICreditLedger.Decision memory decision = ICreditLedger.Decision(record, fresh, uint8(1 + (seed % 2)), fresh, fresh, fresh, seed, type(uint256).max);
+        IOfficerKeys.OfficerSignature memory sig = IOfficerKeys.OfficerSignature(fresh, fresh, fresh, 23, 1, abi.encode(fresh), "{}");
         bytes memory data;
         if (w == 0) {
-            data = abi.encodeCall(CreditLedger.publishRecord, (fresh, fresh, fresh, 1, 1, uint40(block.timestamp + 1 days), false));
-        } else if (w == 1) data = abi.encodeCall(CreditLedger.decideRepair, (record, fresh, 1, fresh));
-        else if (w == 2) data = abi.encodeCall(CreditLedger.decideRepair, (record, fresh, 2, fresh));
-        else if (w == 3) data = abi.encodeCall(CreditLedger.cancelRepairApproval, (record));
-        else if (w == 4) data = abi.encodeCall(CreditLedger.recordExpired, (record));
+            data = abi.encodeCall(CreditLedger.publishRecord, (fresh, fresh, fresh, 1, 1, uint40(block.timestamp + 1 days), 0));
+        } else if (w == 1) data = abi.encodeCall(CreditLedger.decideRepair, (decision, sig));
+        else if (w == 2) data = abi.encodeCall(CreditLedger.decideRepairByRule, (record, fresh, decision.outcome, fresh, fresh, fresh));
+        else if (w == 3) {
+            bytes32 pendingApp = ledger.pendingApproval(record).applicationId;
+            data = abi.encodeCall(CreditLedger.withdrawRepairApproval, (ICreditLedger.Withdrawal(record, pendingApp, seed, type(uint256).max), sig));
+        } else if (w == 4) data = abi.encodeCall(CreditLedger.recordExpired, (record));
+        else if (w == 5) data = abi.encodeCall(IOfficerKeys.registerOfficerKey, (fresh, fresh, fresh));
         else data = abi.encodeCall(CreditLedger.anchorBatch, (ledger.nextSeq(), ledger.nextSeq() + toSeq % 100, fresh, ledger.head()));
         vm.prank(who);
         _try(address(ledger), data);
@@ -194,7 +268,7 @@ contract StrangerHandler is Cheats {
         bytes32[5] memory roles = [
             registry.REGISTRAR_ROLE(),
             registry.CREDIT_AGENCY_ROLE(),
-            registry.REPAIR_OFFICER_ROLE(),
+            registry.RELAYER_ROLE(),
             registry.ANCHORER_ROLE(),
             registry.PAUSER_ROLE()
         ];
@@ -217,15 +291,17 @@ contract StrangerHandler is Cheats {
 }
 
 /// @dev Invariant: accounts without the needed role never change state, whatever they call.
-contract OnlyRoleHoldersInvariantTest is Cheats {
+contract OnlyRoleHoldersInvariantTest is Passkeys {
     CodeRegistry internal registry;
     CreditLedger internal ledger;
     StrangerHandler internal handler;
     bytes32 internal snapshot;
+    bytes32 internal _officerKeyId;
 
     address internal constant REGISTRAR = address(0x1001);
     address internal constant AGENCY = address(0x1002);
-    address internal constant OFFICER = address(0x1003);
+    address internal constant RELAYER = address(0x1003);
+    uint256 internal constant OFFICER_KEY = 0x0FF1CE;
     address internal constant ANCHORER = address(0x1004);
     address internal constant PAUSER = address(0x1005);
     bytes32 internal constant SUBJECT = keccak256("seeded-subject");
@@ -235,27 +311,41 @@ contract OnlyRoleHoldersInvariantTest is Cheats {
     function setUp() public {
         vm.warp(1_750_000_000);
         registry = new CodeRegistry(1 days, address(this));
-        ledger = new CreditLedger(1 days, address(this));
+        ledger = new CreditLedger(1 days, address(this), bytes32(0), 1);
         registry.grantRole(registry.REGISTRAR_ROLE(), REGISTRAR);
         registry.grantRole(registry.PAUSER_ROLE(), PAUSER);
         ledger.grantRole(ledger.CREDIT_AGENCY_ROLE(), AGENCY);
-        ledger.grantRole(ledger.REPAIR_OFFICER_ROLE(), OFFICER);
+        ledger.grantRole(ledger.RELAYER_ROLE(), RELAYER);
         ledger.grantRole(ledger.ANCHORER_ROLE(), ANCHORER);
         ledger.grantRole(ledger.PAUSER_ROLE(), PAUSER);
 
         vm.prank(REGISTRAR);
         registry.issueCode(SUBJECT, CODE, 2, keccak256("att"));
         vm.prank(AGENCY);
-        ledger.publishRecord(RECORD, SUBJECT, keccak256("doc"), 2, 3, uint40(block.timestamp + 10 days), true);
-        vm.prank(OFFICER);
-        ledger.decideRepair(RECORD, keccak256("app"), 1, keccak256("decision"));
+        ledger.publishRecord(RECORD, SUBJECT, keccak256("doc"), 2, 3, uint40(block.timestamp + 10 days), 2);
+        (bytes32 x, bytes32 y) = _publicKey(OFFICER_KEY);
+        _officerKeyId = ledger.registerOfficerKey(keccak256("officer"), x, y);
+        vm.warp(block.timestamp + 1 days);
+        ICreditLedger.Decision memory proposal = ICreditLedger.Decision(
+            RECORD,
+            keccak256("app"),
+            1,
+            keccak256("decision"),
+            keccak256("policy"),
+            keccak256("rule"),
+            1,
+            block.timestamp + 1 hours
+        );
+        IOfficerKeys.OfficerSignature memory sig = _assertion(OFFICER_KEY, ledger.decisionDigestOf(proposal));
+        vm.prank(RELAYER);
+        ledger.decideRepair(proposal, sig);
         vm.prank(ANCHORER);
         ledger.anchorBatch(1, 100, keccak256("root"), bytes32(0));
 
         address[] memory insiders = new address[](5);
         insiders[0] = REGISTRAR;
         insiders[1] = AGENCY;
-        insiders[2] = OFFICER;
+        insiders[2] = RELAYER;
         insiders[3] = ANCHORER;
         insiders[4] = PAUSER;
         handler = new StrangerHandler(registry, ledger, insiders, SUBJECT, CODE, RECORD);
@@ -272,7 +362,16 @@ contract OnlyRoleHoldersInvariantTest is Cheats {
         (address pendingAdmin1, uint48 at1) = registry.pendingDefaultAdmin();
         (address pendingAdmin2, uint48 at2) = ledger.pendingDefaultAdmin();
         (uint48 pendingDelay, uint48 delaySchedule) = ledger.pendingDefaultAdminDelay();
-        bytes memory a = abi.encode(c, kind, status, issuedAt, changedAt, ledger.recordOf(RECORD), ledger.pendingApproval(RECORD));
+        bytes memory a = abi.encode(
+            c,
+            kind,
+            status,
+            issuedAt,
+            changedAt,
+            ledger.recordOf(RECORD),
+            ledger.pendingApproval(RECORD),
+            ledger.officerKey(_officerKeyId)
+        );
         bytes memory b = abi.encode(
             ledger.head(),
             ledger.nextSeq(),
@@ -292,7 +391,7 @@ contract OnlyRoleHoldersInvariantTest is Cheats {
         bytes memory roles = abi.encode(
             registry.hasRole(registry.REGISTRAR_ROLE(), REGISTRAR),
             ledger.hasRole(ledger.CREDIT_AGENCY_ROLE(), AGENCY),
-            ledger.hasRole(ledger.REPAIR_OFFICER_ROLE(), OFFICER),
+            ledger.hasRole(ledger.RELAYER_ROLE(), RELAYER),
             ledger.hasRole(ledger.ANCHORER_ROLE(), ANCHORER),
             ledger.hasRole(ledger.PAUSER_ROLE(), PAUSER)
         );
@@ -314,14 +413,14 @@ contract OnlyRoleHoldersInvariantTest is Cheats {
             registry.DEFAULT_ADMIN_ROLE(),
             registry.REGISTRAR_ROLE(),
             registry.CREDIT_AGENCY_ROLE(),
-            registry.REPAIR_OFFICER_ROLE(),
+            registry.RELAYER_ROLE(),
             registry.ANCHORER_ROLE(),
             registry.PAUSER_ROLE()
         ];
         for (uint256 i = 0; i < used.length; ++i) {
             for (uint256 r = 0; r < roles.length; ++r) {
                 bool insider = (used[i] == REGISTRAR && r == 1) || (used[i] == AGENCY && r == 2) ||
-                    (used[i] == OFFICER && r == 3) || (used[i] == ANCHORER && r == 4) || (used[i] == PAUSER && r == 5);
+                    (used[i] == RELAYER && r == 3) || (used[i] == ANCHORER && r == 4) || (used[i] == PAUSER && r == 5);
                 if (insider) continue;
                 assertFalse(registry.hasRole(roles[r], used[i]));
                 assertFalse(ledger.hasRole(roles[r], used[i]));

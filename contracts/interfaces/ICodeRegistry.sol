@@ -64,7 +64,7 @@ interface ICodeRegistry {
     error RegistryUnknownSubject(bytes32 subject);
     /// @notice The given code id is not the subject's current code.
     error RegistryCodeMismatch(bytes32 subject, bytes16 currentCode, bytes16 givenCode);
-    /// @notice Suspension needs an active code.
+    /// @notice Suspension and rotation need an active code.
     error RegistryCodeNotActive(bytes32 subject, bytes16 codeId, uint8 status);
     /// @notice Reinstatement needs a suspended code.
     error RegistryCodeNotSuspended(bytes32 subject, bytes16 codeId, uint8 status);
@@ -98,9 +98,10 @@ interface ICodeRegistry {
 
     /**
      * @notice Atomically revokes the subject's current code and issues a new one of the same kind.
-     * @dev `REGISTRAR_ROLE`, not paused. The old code must be current and active or suspended.
-     * Emits `CodeRevoked` for the old code, then `CodeIssued` for the new one. Reverts with
-     * `RegistryUnknownSubject`, `RegistryCodeMismatch`, `RegistryCodeAlreadyRevoked`,
+     * @dev `REGISTRAR_ROLE`, not paused. The old code must be current and active (a suspended code
+     * is reinstated first, so a rotation never lifts a suspension). Emits `CodeRevoked` for the old
+     * code, then `CodeIssued` for the new one. Reverts with `RegistryUnknownSubject`,
+     * `RegistryCodeMismatch`, `RegistryCodeNotActive` (suspended or revoked),
      * `RegistryZeroCodeId`, `RegistryCodeReused` (new id equals the old one) or `OneCodeZeroDigest`.
      * @param subject Keyed commitment of the person or enterprise.
      * @param oldCodeId The subject's current code id.

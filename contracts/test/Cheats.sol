@@ -12,6 +12,8 @@ interface Vm {
     function expectEmit() external;
     function warp(uint256 newTimestamp) external;
     function assume(bool condition) external pure;
+    function signP256(uint256 privateKey, bytes32 digest) external pure returns (bytes32 r, bytes32 s);
+    function publicKeyP256(uint256 privateKey) external pure returns (uint256 publicKeyX, uint256 publicKeyY);
 }
 
 /// @dev Cheatcodes, assertions and helpers shared by the test contracts.

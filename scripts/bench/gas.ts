@@ -1,10 +1,25 @@
 // Gas benchmark of the OneCode contracts against EAS, in one run on one EVM (Hardhat EDR):
 // `npm run bench -- gas [--json]`. Prints a table; with --json, one JSON object as the last line.
+// Repair decisions carry real WebAuthn assertions of P-256 passkeys (node:crypto stands in for
+// the officers' authenticators); on the configured Prague EVM the P-256 check runs in Solidity.
+import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { AbiCoder, Contract, ContractFactory, hexlify, randomBytes, solidityPackedKeccak256, ZeroAddress, ZeroHash, type InterfaceAbi, type Signer } from "ethers";
 import { network } from "hardhat";
 import { deployOneCode } from "../lib/deployment.ts";
+import {
+  challengeOf,
+  decisionCall,
+  decisionDigest,
+  keccakUtf8,
+  keyIdOf,
+  officerSignatureOf,
+  p256PublicKeyFromSpki,
+  randomNonce,
+  type LedgerDomain,
+  type RepairDecision,
+} from "../../protocol/repair/decision-digest.ts";
 
 /** Per-transaction gas cap (EIP-7825), the size limit of a batch. */
 const TX_GAS_CAP = 16_777_216n;
@@ -23,6 +38,38 @@ interface CodeIssue {
 const b32 = () => hexlify(randomBytes(32));
 const b16 = () => hexlify(randomBytes(16));
 const issue = (): CodeIssue => ({ subject: b32(), codeId: b16(), kind: 2, attestation: b32() });
+
+/** A software passkey: a real P-256 key answering a WebAuthn `get` as a browser would. */
+function softPasskey() {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const { x, y } = p256PublicKeyFromSpki(new Uint8Array(publicKey.export({ format: "der", type: "spki" })));
+  const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest();
+  return {
+    x,
+    y,
+    keyId: keyIdOf(x, y),
+    get(challenge: Uint8Array) {
+      const authenticatorData = new Uint8Array([...sha256(Buffer.from("backoffice.onecode.example")), 0x05, 0, 0, 0, 1]);
+      const json = JSON.stringify({ type: "webauthn.get", challenge: Buffer.from(challenge).toString("base64url"), origin: "https://backoffice.onecode.example", crossOrigin: false });
+      const clientDataJSON = new TextEncoder().encode(json);
+      const signature = sign("sha256", Buffer.concat([authenticatorData, sha256(clientDataJSON)]), { key: privateKey, dsaEncoding: "der" });
+      return { authenticatorData, clientDataJSON, signature: new Uint8Array(signature) };
+    },
+  };
+}
+
+/** Whether the EVM has the P256VERIFY precompile (EIP-7951) at 0x100: a known-good vector. */
+async function hasP256Precompile(provider: { call(tx: { to: string; data: string }): Promise<string> }): Promise<boolean> {
+  const words = [
+    "bb5a52f42f9c9261ed4361f59422a1e30036e7c32b270c8807a419feca605023",
+    "0000000000000000000000000000000000000000000000000000000000000005",
+    "0000000000000000000000000000000000000000000000000000000000000001",
+    "a71af64de5126a4a4e02b7922d66ce9415ce88a4c9d25514d91082c8725ac957",
+    "5d47723c8fbe580bb369fec9c2665d8e30a435b9932645482e7c9f11e872296b",
+  ];
+  const out = await provider.call({ to: "0x0000000000000000000000000000000000000100", data: "0x" + words.join("") });
+  return out !== "0x" && BigInt(out) === 1n;
+}
 
 async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint; status: number | null } | null> }>): Promise<bigint> {
   const receipt = await (await tx).wait();
@@ -64,16 +111,17 @@ async function largestBatch(registry: Contract): Promise<CodeIssue[]> {
 export async function main(args: string[]): Promise<void> {
   const json = args.includes("--json");
   const { ethers } = await network.connect();
-  const [deployer, registrar, agency, officerA, officerB, anchorer, attester] = await ethers.getSigners();
+  const [deployer, registrar, agency, relayer, anchorer, attester] = await ethers.getSigners();
+  const adminDelay = 86_400;
   const d = await deployOneCode({
     signer: deployer,
     roles: {
       registrar: registrar.address,
       creditAgency: agency.address,
-      repairOfficers: [officerA.address, officerB.address],
+      relayer: relayer.address,
       anchorer: anchorer.address,
     },
-    adminDelaySeconds: 86_400,
+    adminDelaySeconds: adminDelay,
   });
   const registry = new Contract(d.codeRegistry.address, d.codeRegistry.abi, registrar);
   const ledger = new Contract(d.creditLedger.address, d.creditLedger.abi, deployer);
@@ -97,18 +145,48 @@ export async function main(args: string[]): Promise<void> {
   const anchorGas = await gasOf(anchors.anchorBatch(ANCHOR_BATCH + 1n, 2n * ANCHOR_BATCH, b32(), await ledger.head()));
   const anchorGasPerEntry = Number(anchorGas) / Number(ANCHOR_BATCH);
 
-  // Repair decisions: one officer, then the four-eyes rule (proposal + confirmation).
-  const publicUntil = BigInt(Math.floor(Date.now() / 1000) + 365 * 86_400);
+  // Repair decisions signed by officers' passkeys: one officer, then the four-eyes rule
+  // (proposal + confirmation, two transactions), and a decision by the rules (no signature).
+  const alice = softPasskey();
+  const bob = softPasskey();
+  const registerGas = await gasOf(ledger.registerOfficerKey(keccakUtf8("officer:alice"), alice.x, alice.y));
+  await gasOf(ledger.registerOfficerKey(keccakUtf8("officer:bob"), bob.x, bob.y));
+  await ethers.provider.send("evm_increaseTime", [adminDelay]);
+  await ethers.provider.send("evm_mine", []);
+  const chainNow = (await ethers.provider.getBlock("latest"))!.timestamp;
+  const publicUntil = BigInt(chainNow + 365 * 86_400);
   const publisher = ledger.connect(agency) as Contract;
+  const relay = ledger.connect(relayer) as Contract;
+  const domain: LedgerDomain = { chainId: d.chainId, verifyingContract: d.creditLedger.address };
+  const decide = (passkey: ReturnType<typeof softPasskey>, decision: RepairDecision) => {
+    const digest = decisionDigest(domain, decision);
+    const signature = officerSignatureOf(passkey.keyId, passkey.get(challengeOf(digest)), digest);
+    return gasOf(relay.decideRepair(decisionCall(decision), signature));
+  };
+  const approval = (recordId: string, applicationId: string, decisionDigestHex: string): RepairDecision => ({
+    recordId: recordId as `0x${string}`,
+    applicationId: applicationId as `0x${string}`,
+    outcome: 1,
+    decisionDigest: decisionDigestHex as `0x${string}`,
+    policyVersion: "national-2026",
+    ruleId: "national-2026.decision.serious_list_two_officers",
+    nonce: randomNonce(),
+    deadline: BigInt(chainNow + 86_400),
+  });
+  const recordAuto = b32();
   const recordOne = b32();
   const recordTwo = b32();
-  const publishGas = await gasOf(publisher.publishRecord(recordOne, b32(), b32(), 1, 2, publicUntil, false));
-  await gasOf(publisher.publishRecord(recordTwo, b32(), b32(), 2, 3, publicUntil, true));
-  const repairDecisionGas = await gasOf((ledger.connect(officerA) as Contract).decideRepair(recordOne, b32(), 1, b32()));
+  const publishGas = await gasOf(publisher.publishRecord(recordOne, b32(), b32(), 1, 3, publicUntil, 1));
+  await gasOf(publisher.publishRecord(recordTwo, b32(), b32(), 2, 3, publicUntil, 2));
+  await gasOf(publisher.publishRecord(recordAuto, b32(), b32(), 1, 2, publicUntil, 0));
+  const ruleDecisionGas = await gasOf(relay.decideRepairByRule(recordAuto, b32(), 1, b32(), keccakUtf8("national-2026"), keccakUtf8("national-2026.decision.automatic")));
+  const decisionGas = await decide(alice, approval(recordOne, b32(), b32()));
   const application = b32();
-  const decision = b32();
-  const proposeGas = await gasOf((ledger.connect(officerA) as Contract).decideRepair(recordTwo, application, 1, decision));
-  const confirmGas = await gasOf((ledger.connect(officerB) as Contract).decideRepair(recordTwo, application, 1, decision));
+  const document = b32();
+  const proposeGas = await decide(alice, approval(recordTwo, application, document));
+  const confirmGas = await decide(bob, approval(recordTwo, application, document));
+  const fourEyesDecisionGas = proposeGas + confirmGas;
+  const p256Precompile = await hasP256Precompile(ethers.provider);
 
   // Peer: EAS with a schema of the same fields, one attestation (after a warm-up one).
   const schemaRegistry = await (await easFactory("SchemaRegistry", deployer)).deploy();
@@ -141,7 +219,10 @@ export async function main(args: string[]): Promise<void> {
     batchIssueGasPerCode: Math.round(batchIssueGasPerCode),
     batchSize,
     anchorGasPerEntry,
-    repairDecisionGas: Number(repairDecisionGas),
+    decisionGas: Number(decisionGas),
+    fourEyesDecisionGas: Number(fourEyesDecisionGas),
+    ruleDecisionGas: Number(ruleDecisionGas),
+    p256Precompile,
     issueWithinThirdOfEas: Number(issueGas) * 3 <= Number(easAttestGas),
     batchIssueWithin30k: batchIssueGasPerCode <= 30_000,
     anchorWithin50PerEntry: anchorGasPerEntry <= 50,
@@ -157,9 +238,12 @@ export async function main(args: string[]): Promise<void> {
     [`anchorBatch (${ANCHOR_BATCH} entries, steady)`, String(anchorGas), "goal <= 50000"],
     ["anchor per entry", anchorGasPerEntry.toFixed(2), `goal <= 50: ${result.anchorWithin50PerEntry ? "met" : "MISSED"}`],
     ["publishRecord", String(publishGas), ""],
-    ["decideRepair (one officer, approve)", String(repairDecisionGas), ""],
+    ["registerOfficerKey", String(registerGas), ""],
+    ["decideRepairByRule (approve, no officer)", String(ruleDecisionGas), ""],
+    ["decideRepair (one passkey signature)", String(decisionGas), `P-256 ${p256Precompile ? "precompile" : "in Solidity (no precompile)"}`],
     ["decideRepair (four eyes: propose)", String(proposeGas), ""],
     ["decideRepair (four eyes: confirm)", String(confirmGas), ""],
+    ["four eyes, both signatures", String(fourEyesDecisionGas), ""],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   console.log(`${"operation".padEnd(width)}  ${"gas".padStart(10)}  note`);

@@ -5,24 +5,36 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { Contract, ContractFactory, getAddress, type InterfaceAbi, type Signer, type TransactionResponse } from "ethers";
+import { Contract, ContractFactory, getAddress, isHexString, ZeroHash, type InterfaceAbi, type Signer, type TransactionResponse } from "ethers";
 import { formatDeployment, parseDeployment, type OneCodeDeployment } from "../../protocol/chain/deployment.ts";
 import { ROLES } from "../../protocol/chain/roles.ts";
 
 export { ROLES };
 export type { DeployedContract, OneCodeDeployment } from "../../protocol/chain/deployment.ts";
 
+/**
+ * One account per role: the contracts refuse to give an account two of the separated roles
+ * (registrar, credit agency, relayer, anchorer, default admin), so these four and the admin
+ * (and the deployer, the first admin) must all differ. Repair officers hold no account: their
+ * passkeys are registered on the ledger by the admin (`registerOfficerKey`).
+ */
 export interface OneCodeRoles {
   /** Gets REGISTRAR_ROLE on CodeRegistry. */
   registrar: string;
   /** Gets CREDIT_AGENCY_ROLE on CreditLedger. */
   creditAgency: string;
-  /** Each gets REPAIR_OFFICER_ROLE on CreditLedger (two or more for the four-eyes rule). */
-  repairOfficers: string[];
+  /** Gets RELAYER_ROLE on CreditLedger: sends officer-signed decisions, rule decisions and expiries. */
+  relayer: string;
   /** Gets ANCHORER_ROLE on CreditLedger. */
   anchorer: string;
-  /** Optional: gets PAUSER_ROLE on both contracts (the default admin can always pause). */
+  /** Optional: gets PAUSER_ROLE on both contracts (the default admin can always pause); may be any account. */
   pauser?: string;
+}
+
+/** Where a redeployed ledger continues the anchor chain: the old ledger's `head()` and `nextSeq()`. */
+export interface AnchorGenesis {
+  head: string;
+  nextSeq: bigint;
 }
 
 export interface DeployOneCodeOptions {
@@ -35,8 +47,10 @@ export interface DeployOneCodeOptions {
    */
   admin?: string;
   roles: OneCodeRoles;
-  /** Delay of default admin transfers, in seconds (default 2 days). */
+  /** Delay of default admin transfers and of officer key registrations, in seconds (default 2 days). */
   adminDelaySeconds?: number;
+  /** Continue an existing anchor chain (default: a new chain, zero head, first sequence 1). */
+  anchorGenesis?: AnchorGenesis;
   /**
    * Gas price override (wei). Without it: 0 (legacy transactions) when the node's eth_gasPrice
    * is 0, as on a Besu network with min-gas-price=0, otherwise the node's fee suggestion.
@@ -81,6 +95,24 @@ async function loadArtifact(artifactsDir: string, name: string): Promise<Artifac
   return { abi: json.abi, bytecode: json.bytecode };
 }
 
+/**
+ * The contracts refuse one account in two separated roles (OneCodeRoleConflict); say which
+ * before any transaction is sent. The deployer is the first admin, the admin the final one.
+ */
+function assertSeparated(accounts: Record<"deployer" | "admin" | "registrar" | "creditAgency" | "relayer" | "anchorer", string>): void {
+  const roleHolders = ["registrar", "creditAgency", "relayer", "anchorer"] as const;
+  const seen = new Map<string, string>();
+  for (const role of roleHolders) {
+    const other = seen.get(accounts[role]);
+    if (other) throw new Error(`${role} and ${other} must be different accounts (${accounts[role]})`);
+    seen.set(accounts[role], role);
+  }
+  for (const adminRole of ["deployer", "admin"] as const) {
+    const other = seen.get(accounts[adminRole]);
+    if (other) throw new Error(`${other} must not be the ${adminRole} (${accounts[adminRole]}): the admin holds no other role`);
+  }
+}
+
 /** Gas price override for every transaction (empty: let ethers choose EIP-1559 fees). */
 async function feeOverrides(signer: Signer, gasPrice: bigint | undefined): Promise<{ gasPrice?: bigint; type?: number }> {
   if (gasPrice !== undefined) return { gasPrice, type: 0 };
@@ -98,7 +130,8 @@ async function confirm(tx: TransactionResponse, what: string): Promise<number> {
 }
 
 /**
- * Deploys CodeRegistry and CreditLedger, grants the roles and, when `admin` is not the signer,
+ * Deploys CodeRegistry and CreditLedger (continuing an anchor chain when `anchorGenesis` is
+ * given), grants one role per account and, when `admin` is not the signer,
  * begins the delayed transfer of the default admin role. Transactions are sent with explicit
  * nonces and awaited together, so a network with slow blocks costs only a few block times.
  */
@@ -109,15 +142,19 @@ export async function deployOneCode(options: DeployOneCodeOptions): Promise<OneC
   const artifactsDir = options.artifactsDir ?? join(REPO_ROOT, "artifacts");
   const delay = options.adminDelaySeconds ?? DEFAULT_ADMIN_DELAY_SECONDS;
   if (!Number.isSafeInteger(delay) || delay < 0 || delay >= 2 ** 48) throw new Error(`invalid adminDelaySeconds ${delay}`);
-  if (roles.repairOfficers.length === 0) throw new Error("at least one repair officer is needed");
+  const genesis = options.anchorGenesis ?? { head: ZeroHash, nextSeq: 1n };
+  if (!isHexString(genesis.head, 32) || genesis.nextSeq < 1n || genesis.nextSeq >= 2n ** 64n - 1n || (genesis.head === ZeroHash) !== (genesis.nextSeq === 1n)) {
+    throw new Error(`invalid anchor genesis (head ${genesis.head}, next sequence ${genesis.nextSeq}): a zero head goes with sequence 1 only`);
+  }
 
   const deployer = getAddress(await signer.getAddress());
   const admin = getAddress(options.admin ?? deployer);
   const registrar = getAddress(roles.registrar);
   const creditAgency = getAddress(roles.creditAgency);
+  const relayer = getAddress(roles.relayer);
   const anchorer = getAddress(roles.anchorer);
-  const officers = [...new Set(roles.repairOfficers.map((a) => getAddress(a)))];
   const pauser = roles.pauser ? getAddress(roles.pauser) : undefined;
+  assertSeparated({ deployer, admin, registrar, creditAgency, relayer, anchorer });
 
   const [registryArtifact, ledgerArtifact] = await Promise.all([
     loadArtifact(artifactsDir, "CodeRegistry"),
@@ -130,7 +167,7 @@ export async function deployOneCode(options: DeployOneCodeOptions): Promise<OneC
   const registryFactory = new ContractFactory(registryArtifact.abi, registryArtifact.bytecode, signer);
   const ledgerFactory = new ContractFactory(ledgerArtifact.abi, ledgerArtifact.bytecode, signer);
   const registryDeploy = await registryFactory.deploy(delay, deployer, { ...fees, nonce: nonce++ });
-  const ledgerDeploy = await ledgerFactory.deploy(delay, deployer, { ...fees, nonce: nonce++ });
+  const ledgerDeploy = await ledgerFactory.deploy(delay, deployer, genesis.head, genesis.nextSeq, { ...fees, nonce: nonce++ });
   const registryTx = registryDeploy.deploymentTransaction();
   const ledgerTx = ledgerDeploy.deploymentTransaction();
   if (!registryTx || !ledgerTx) throw new Error("deployment transactions missing");
@@ -149,9 +186,7 @@ export async function deployOneCode(options: DeployOneCodeOptions): Promise<OneC
 
   await send("grant REGISTRAR_ROLE", registry, "grantRole", [ROLES.REGISTRAR, registrar]);
   await send("grant CREDIT_AGENCY_ROLE", ledger, "grantRole", [ROLES.CREDIT_AGENCY, creditAgency]);
-  for (const officer of officers) {
-    await send(`grant REPAIR_OFFICER_ROLE to ${officer}`, ledger, "grantRole", [ROLES.REPAIR_OFFICER, officer]);
-  }
+  await send("grant RELAYER_ROLE", ledger, "grantRole", [ROLES.RELAYER, relayer]);
   await send("grant ANCHORER_ROLE", ledger, "grantRole", [ROLES.ANCHORER, anchorer]);
   if (pauser) {
     await send("grant PAUSER_ROLE (registry)", registry, "grantRole", [ROLES.PAUSER, pauser]);

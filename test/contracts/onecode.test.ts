@@ -3,54 +3,22 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AbiCoder, Contract, hexlify, keccak256, randomBytes, ZeroHash, type EventLog, type Log } from "ethers";
+import { AbiCoder, Contract, hexlify, keccak256, randomBytes, ZeroHash, type EventLog } from "ethers";
 import { network } from "hardhat";
 import { beforeAll, describe, expect, it } from "vitest";
 import { deployOneCode, readDeployment, ROLES, writeDeployment, type OneCodeDeployment } from "../../scripts/lib/deployment.ts";
+import { events, increaseTime as increaseTimeOn, now as nowOn, revertOf } from "./evm.ts";
 
 const { ethers } = await network.connect();
 const provider = ethers.provider;
-const [deployer, registrar, agency, officerA, officerB, anchorer, stranger, newAdmin] = await ethers.getSigners();
+const [deployer, registrar, agency, relayer, anchorer, stranger, newAdmin] = await ethers.getSigners();
+const increaseTime = (seconds: number) => increaseTimeOn(provider, seconds);
+const now = () => nowOn(provider);
 
 const b32 = () => hexlify(randomBytes(32));
 const b16 = () => hexlify(randomBytes(16));
 const PERSON = 1;
 const ENTERPRISE = 2;
-const APPROVED = 1;
-const REFUSED = 2;
-
-/** Name and arguments of the custom error a failed call or transaction reverted with. */
-async function revertOf(action: Promise<unknown>, contract: Contract): Promise<{ name: string; args: unknown[] }> {
-  try {
-    await action;
-  } catch (err) {
-    const e = err as { revert?: { name: string; args: unknown[] }; data?: string; error?: { data?: string } };
-    if (e.revert) return { name: e.revert.name, args: [...e.revert.args] };
-    const data = e.data ?? e.error?.data;
-    const parsed = data ? contract.interface.parseError(data) : null;
-    if (parsed) return { name: parsed.name, args: [...parsed.args] };
-    throw err;
-  }
-  throw new Error("expected a revert");
-}
-
-async function increaseTime(seconds: number): Promise<void> {
-  await provider.send("evm_increaseTime", [seconds]);
-  await provider.send("evm_mine", []);
-}
-
-async function now(): Promise<number> {
-  const block = await provider.getBlock("latest");
-  if (!block) throw new Error("no block");
-  return block.timestamp;
-}
-
-function events(contract: Contract, logs: readonly (Log | EventLog)[], name: string) {
-  return logs
-    .map((log) => contract.interface.parseLog(log))
-    .filter((parsed) => parsed?.name === name)
-    .map((parsed) => parsed!.args);
-}
 
 describe("OneCode contracts on EDR", () => {
   let d: OneCodeDeployment;
@@ -63,7 +31,7 @@ describe("OneCode contracts on EDR", () => {
       roles: {
         registrar: registrar.address,
         creditAgency: agency.address,
-        repairOfficers: [officerA.address, officerB.address],
+        relayer: relayer.address,
         anchorer: anchorer.address,
       },
       adminDelaySeconds: 3_600,
@@ -81,8 +49,8 @@ describe("OneCode contracts on EDR", () => {
     expect(await registry.hasRole(ROLES.REGISTRAR, registrar.address)).toBe(true);
     expect(await registry.hasRole(ROLES.REGISTRAR, deployer.address)).toBe(false);
     expect(await ledger.hasRole(ROLES.CREDIT_AGENCY, agency.address)).toBe(true);
-    expect(await ledger.hasRole(ROLES.REPAIR_OFFICER, officerA.address)).toBe(true);
-    expect(await ledger.hasRole(ROLES.REPAIR_OFFICER, officerB.address)).toBe(true);
+    expect(await ledger.hasRole(ROLES.RELAYER, relayer.address)).toBe(true);
+    expect(await ledger.hasRole(ROLES.RELAYER, deployer.address)).toBe(false);
     expect(await ledger.hasRole(ROLES.ANCHORER, anchorer.address)).toBe(true);
     expect(await ledger.hasRole(ROLES.ANCHORER, registrar.address)).toBe(false);
     expect(await registry.REGISTRAR_ROLE()).toBe(ROLES.REGISTRAR);
@@ -124,6 +92,10 @@ describe("OneCode contracts on EDR", () => {
 
     await (await registry.suspendCode(subject, code1)).wait();
     expect(await registry.isActive(subject, code1)).toBe(false);
+    expect(await revertOf(registry.rotateCode(subject, code1, code2, b32()), registry)).toEqual({
+      name: "RegistryCodeNotActive",
+      args: [subject, code1, 2n],
+    });
     await (await registry.reinstateCode(subject, code1)).wait();
     expect(await registry.isActive(subject, code1)).toBe(true);
 
@@ -188,46 +160,52 @@ describe("OneCode contracts on EDR", () => {
     expect((await revertOf(asAnchorer.anchorBatch(next, next + 5n, b32(), ZeroHash), ledger)).name).toBe("CreditLedgerAnchorStaleHead");
   });
 
-  it("enforces the two-officer rule end to end", async () => {
-    const record = b32();
-    const publicUntil = (await now()) + 365 * 86_400;
-    await (await (ledger.connect(agency) as Contract).publishRecord(record, b32(), b32(), 2, 3, publicUntil, true)).wait();
-    const byA = ledger.connect(officerA) as Contract;
-    const byB = ledger.connect(officerB) as Contract;
-    const application = b32();
-    const decision = b32();
-
-    const proposed = await (await byA.decideRepair(record, application, APPROVED, decision)).wait();
-    expect(events(ledger, proposed.logs, "RepairApprovalProposed")[0].officer).toBe(officerA.address);
-    expect((await ledger.recordOf(record)).status).toBe(1n);
-    expect((await ledger.pendingApproval(record)).officer).toBe(officerA.address);
-
-    expect(await revertOf(byA.decideRepair(record, application, APPROVED, decision), ledger)).toEqual({
-      name: "CreditLedgerSameOfficer",
-      args: [record, officerA.address],
-    });
-    expect((await revertOf(byB.decideRepair(record, application, APPROVED, b32()), ledger)).name).toBe("CreditLedgerApprovalMismatch");
-
-    const decided = await (await byB.decideRepair(record, application, APPROVED, decision)).wait();
-    const [event] = events(ledger, decided.logs, "RepairDecided");
-    expect(event.officer).toBe(officerB.address);
-    expect(event.firstOfficer).toBe(officerA.address);
-    expect((await ledger.recordOf(record)).status).toBe(2n);
-    expect(await ledger.decisionOf(record, application)).toBe(BigInt(APPROVED));
-    expect((await revertOf(byA.decideRepair(record, b32(), REFUSED, b32()), ledger)).name).toBe("CreditLedgerRecordNotPublished");
-  });
-
-  it("refuses with one officer and expires a record only at the end of publicity", async () => {
+  it("expires a record only at the end of publicity, by the relayer", async () => {
     const record = b32();
     const publicUntil = (await now()) + 1_000;
-    await (await (ledger.connect(agency) as Contract).publishRecord(record, b32(), b32(), 1, 1, publicUntil, false)).wait();
-    const byA = ledger.connect(officerA) as Contract;
-    await (await byA.decideRepair(record, b32(), REFUSED, b32())).wait();
-    expect((await ledger.recordOf(record)).status).toBe(1n);
-    expect((await revertOf(byA.recordExpired(record), ledger)).name).toBe("CreditLedgerStillPublic");
+    await (await (ledger.connect(agency) as Contract).publishRecord(record, b32(), b32(), 1, 1, publicUntil, 0)).wait();
+    const byRelayer = ledger.connect(relayer) as Contract;
+    expect((await revertOf(byRelayer.recordExpired(record), ledger)).name).toBe("CreditLedgerStillPublic");
     await increaseTime(1_000);
-    await (await byA.recordExpired(record)).wait();
+    expect(await revertOf((ledger.connect(anchorer) as Contract).recordExpired(record), ledger)).toEqual({
+      name: "AccessControlUnauthorizedAccount",
+      args: [anchorer.address, ROLES.RELAYER],
+    });
+    await (await byRelayer.recordExpired(record)).wait();
     expect((await ledger.recordOf(record)).status).toBe(3n);
+  });
+
+  it("refuses one account in two roles, at deployment and on chain", async () => {
+    const shared = { registrar: registrar.address, creditAgency: agency.address, relayer: relayer.address, anchorer: anchorer.address };
+    await expect(deployOneCode({ signer: deployer, roles: { ...shared, relayer: agency.address } })).rejects.toThrow(/relayer and creditAgency must be different/);
+    await expect(deployOneCode({ signer: deployer, roles: { ...shared, anchorer: deployer.address } })).rejects.toThrow(/must not be the deployer/);
+    await expect(deployOneCode({ signer: deployer, admin: relayer.address, roles: shared })).rejects.toThrow(/must not be the admin/);
+    expect(await revertOf(ledger.grantRole(ROLES.ANCHORER, relayer.address), ledger)).toEqual({
+      name: "OneCodeRoleConflict",
+      args: [relayer.address, ROLES.ANCHORER, ROLES.RELAYER],
+    });
+  });
+
+  it("continues the anchor chain in a redeployed ledger", async () => {
+    const asAnchorer = ledger.connect(anchorer) as Contract;
+    await (await asAnchorer.anchorBatch(await ledger.nextSeq(), (await ledger.nextSeq()) + 9n, b32(), await ledger.head())).wait();
+    const genesis = { head: (await ledger.head()) as string, nextSeq: (await ledger.nextSeq()) as bigint };
+    await expect(deployOneCode({ signer: deployer, roles: { registrar: registrar.address, creditAgency: agency.address, relayer: relayer.address, anchorer: anchorer.address }, anchorGenesis: { head: ZeroHash, nextSeq: 5n } })).rejects.toThrow(/invalid anchor genesis/);
+    const next = await deployOneCode({
+      signer: deployer,
+      roles: { registrar: registrar.address, creditAgency: agency.address, relayer: relayer.address, anchorer: anchorer.address },
+      anchorGenesis: genesis,
+      adminDelaySeconds: 0,
+    });
+    const successor = new Contract(next.creditLedger.address, next.creditLedger.abi, anchorer);
+    expect(await successor.genesis()).toEqual([genesis.head, genesis.nextSeq]);
+    const started = await successor.queryFilter(successor.filters.AnchorChainStarted(), next.deployedAt);
+    expect((started[0] as EventLog).args.genesisHead).toBe(genesis.head);
+    const root = b32();
+    await (await successor.anchorBatch(genesis.nextSeq, genesis.nextSeq + 4n, root, genesis.head)).wait();
+    expect(await successor.head()).toBe(
+      keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "uint64", "uint64", "bytes32"], [genesis.head, genesis.nextSeq, genesis.nextSeq + 4n, root])),
+    );
   });
 
   it("rejects callers without the role", async () => {
@@ -263,7 +241,7 @@ describe("OneCode contracts on EDR", () => {
       roles: {
         registrar: registrar.address,
         creditAgency: agency.address,
-        repairOfficers: [officerA.address],
+        relayer: relayer.address,
         anchorer: anchorer.address,
         pauser: stranger.address,
       },
@@ -289,11 +267,11 @@ describe("OneCode contracts on EDR", () => {
 describe("deployment on a zero-fee network (Besu style)", () => {
   it("deploys and grants roles with gas price 0", async () => {
     const zero = await network.connect({ override: { initialBaseFeePerGas: 0n } });
-    const [signer, r, c, o, a] = await zero.ethers.getSigners();
+    const [signer, r, c, l, a] = await zero.ethers.getSigners();
     const before = await zero.ethers.provider.getBalance(signer.address);
     const deployment = await deployOneCode({
       signer,
-      roles: { registrar: r.address, creditAgency: c.address, repairOfficers: [o.address], anchorer: a.address },
+      roles: { registrar: r.address, creditAgency: c.address, relayer: l.address, anchorer: a.address },
       adminDelaySeconds: 0,
       gasPrice: 0n,
     });
