@@ -56,7 +56,8 @@ export function hasTemplate(code: string): boolean {
 }
 
 export function formatParam(value: ReasonParam, lang: Lang): string {
-  if (typeof value === "number") return value.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB");
+  // Counts, months and years (2027) are written plainly; amounts from 10 000 yuan are grouped.
+  if (typeof value === "number") return Math.abs(value) < 10000 ? String(value) : value.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB");
   if (typeof value !== "string") return value[lang];
   const d = ISO_DATE.exec(value);
   if (!d) return value;
