@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { addMonths, addWorkingDays, chinaDate, chinaMidnight, isWorkingDay, workingDaysBetween, addDays } from "../../api/src/credit/calendar.ts";
 import { evaluate, policyFor, type Fact, type PolicyRecord, type SubjectHistory } from "../../api/src/credit/policy/evaluate.ts";
-import { NATIONAL_2019, NATIONAL_2026, NATIONAL_POLICIES } from "../../api/src/credit/policy/national.ts";
+import { NATIONAL_2019, NATIONAL_2023, NATIONAL_2026, NATIONAL_POLICIES } from "../../api/src/credit/policy/national.ts";
 import type { Policy } from "../../api/src/credit/policy/types.ts";
 
 const FINE = { type: "fine" as const, amount: 5000, description: "罚款" };
@@ -38,7 +38,7 @@ const cases: Case[] = [
   { name: "2026 general, last day of publicity", record: rec({}), facts: [PAID("2026-05-01")], date: "2027-04-15",
     expect: { repairable: "now", ruleId: "national-2026.decision.automatic", policyVersion: "national-2026" } },
   { name: "2026 general, after the maximum period", record: rec({}), facts: [PAID("2026-05-01")], date: "2027-04-16",
-    expect: { repairable: "never", ruleId: "national-2026.max_period", policyVersion: "national-2026" } },
+    expect: { repairable: "never", ruleId: "national-2026.max_period.ends", policyVersion: "national-2026" } },
   // Minor: repairable as soon as obligations are met.
   { name: "2026 minor, fine paid the same day", record: rec({ severity: "minor", decisionDate: "2026-06-01" }), facts: [PAID("2026-06-01")], date: "2026-06-01",
     expect: { repairable: "now", ruleId: "national-2026.decision.automatic", policyVersion: "national-2026" } },
@@ -59,24 +59,25 @@ const cases: Case[] = [
   { name: "general record with a serious penalty in the same decision", record: rec({ penalties: [{ type: "licence_suspension", severity: "serious" }] }), facts: [PAID("2026-05-01")], date: "2027-04-15",
     expect: { repairable: "later", ruleId: "national-2026.min_period.serious", policyVersion: "national-2026", earliestDate: "2027-04-16", decision: "officer" } },
   // Policy in force at the decision date.
-  { name: "decided 2026-03-31: 2019 rules, serious 6 months", record: rec({ severity: "serious", decisionDate: "2026-03-31" }), facts: [PAID("2026-04-01")], date: "2026-10-01",
-    expect: { repairable: "now", ruleId: "national-2019.decision.serious_officer", policyVersion: "national-2019" } },
-  { name: "decided 2026-03-31: 2019 rules, day the 6 months end", record: rec({ severity: "serious", decisionDate: "2026-03-31" }), facts: [PAID("2026-04-01")], date: "2026-09-30",
-    expect: { repairable: "later", ruleId: "national-2019.min_period.serious", policyVersion: "national-2019", earliestDate: "2026-10-01" } },
+  // Order 58 (decisions 2023-05-01 … 2026-03-31): 3 months for every severity, 3 years at most.
+  { name: "decided 2026-03-31: Order 58, serious, the day after 3 months (06-30, clamped)", record: rec({ severity: "serious", decisionDate: "2026-03-31" }), facts: [PAID("2026-04-01")], date: "2026-07-01",
+    expect: { repairable: "now", ruleId: "national-2023.decision.serious_officer", policyVersion: "national-2023" } },
+  { name: "decided 2026-03-31: Order 58, the day the 3 months end", record: rec({ severity: "serious", decisionDate: "2026-03-31" }), facts: [PAID("2026-04-01")], date: "2026-06-30",
+    expect: { repairable: "later", ruleId: "national-2023.min_period.serious", policyVersion: "national-2023", earliestDate: "2026-07-01" } },
   { name: "decided 2026-04-01: 2026 rules, serious 1 year", record: rec({ severity: "serious", decisionDate: "2026-04-01" }), facts: [PAID("2026-04-01")], date: "2026-10-01",
     expect: { repairable: "later", ruleId: "national-2026.min_period.serious", policyVersion: "national-2026", earliestDate: "2027-04-02" } },
-  { name: "2019 general, day the minimum ends (month-end clamp)", record: rec({ decisionDate: "2025-11-30" }), facts: [PAID("2025-12-01")], date: "2026-02-28",
-    expect: { repairable: "later", ruleId: "national-2019.min_period.general", policyVersion: "national-2019", earliestDate: "2026-03-01" } },
-  { name: "2019 general, day after", record: rec({ decisionDate: "2025-11-30" }), facts: [PAID("2025-12-01")], date: "2026-03-01",
-    expect: { repairable: "now", ruleId: "national-2019.decision.automatic", policyVersion: "national-2019" } },
-  { name: "2019 work-safety sector: 1 year minimum, day it ends", record: rec({ severity: "serious", decisionDate: "2025-06-20", sector: "work_safety" }), facts: [PAID("2025-07-01")], date: "2026-06-20",
-    expect: { repairable: "later", ruleId: "national-2019.sector.work_safety_fire_1y", policyVersion: "national-2019", earliestDate: "2026-06-21" } },
-  { name: "2019 fire sector: day after", record: rec({ severity: "serious", decisionDate: "2025-06-20", sector: "fire_safety" }), facts: [PAID("2025-07-01")], date: "2026-06-21",
-    expect: { repairable: "now", ruleId: "national-2019.decision.serious_officer", policyVersion: "national-2019" } },
-  { name: "2019 other sector keeps 6 months", record: rec({ severity: "serious", decisionDate: "2025-06-20", sector: "market" }), facts: [PAID("2025-07-01")], date: "2025-12-21",
-    expect: { repairable: "now", ruleId: "national-2019.decision.serious_officer", policyVersion: "national-2019" } },
-  { name: "2019 work-safety general penalty keeps 3 months", record: rec({ decisionDate: "2025-06-20", sector: "work_safety" }), facts: [PAID("2025-07-01")], date: "2025-09-21",
-    expect: { repairable: "now", ruleId: "national-2019.decision.automatic", policyVersion: "national-2019" } },
+  { name: "Order 58 general, day the minimum ends (month-end clamp)", record: rec({ decisionDate: "2025-11-30" }), facts: [PAID("2025-12-01")], date: "2026-02-28",
+    expect: { repairable: "later", ruleId: "national-2023.min_period.general", policyVersion: "national-2023", earliestDate: "2026-03-01" } },
+  { name: "Order 58 general, day after", record: rec({ decisionDate: "2025-11-30" }), facts: [PAID("2025-12-01")], date: "2026-03-01",
+    expect: { repairable: "now", ruleId: "national-2023.decision.automatic", policyVersion: "national-2023" } },
+  { name: "Order 58 work-safety sector: 1 year minimum, day it ends", record: rec({ severity: "serious", decisionDate: "2025-06-20", sector: "work_safety" }), facts: [PAID("2025-07-01")], date: "2026-06-20",
+    expect: { repairable: "later", ruleId: "national-2023.min_period.sector_minimum.food_drugs_equipment_safety_fire", policyVersion: "national-2023", earliestDate: "2026-06-21" } },
+  { name: "Order 58 fire sector: day after", record: rec({ severity: "serious", decisionDate: "2025-06-20", sector: "fire_safety" }), facts: [PAID("2025-07-01")], date: "2026-06-21",
+    expect: { repairable: "now", ruleId: "national-2023.decision.serious_officer", policyVersion: "national-2023" } },
+  { name: "Order 58 other sector: 3 months, even for a serious penalty", record: rec({ severity: "serious", decisionDate: "2025-06-20", sector: "market" }), facts: [PAID("2025-07-01")], date: "2025-09-21",
+    expect: { repairable: "now", ruleId: "national-2023.decision.serious_officer", policyVersion: "national-2023" } },
+  { name: "Order 58 work-safety general penalty: 1 year too", record: rec({ decisionDate: "2025-06-20", sector: "work_safety" }), facts: [PAID("2025-07-01")], date: "2025-09-21",
+    expect: { repairable: "later", ruleId: "national-2023.min_period.sector_minimum.food_drugs_equipment_safety_fire", policyVersion: "national-2023", earliestDate: "2026-06-21" } },
   // Unrepairable, missing obligations.
   { name: "not repairable by law", record: rec({ repairable: false, notRepairableBasis: "《食品安全法》第135条" }), facts: [PAID("2026-05-01")], date: "2026-12-01",
     expect: { repairable: "never", ruleId: "national-2026.not_repairable", policyVersion: "national-2026" } },
@@ -124,19 +125,21 @@ describe("evaluate (policy as data)", () => {
     if (c.expect.earliestDate !== undefined || c.expect.repairable !== "later") expect(result.earliestDate).toBe(c.expect.earliestDate);
     if (c.expect.decision) expect(result.decision).toBe(c.expect.decision);
     expect(result.reasons.length).toBeGreaterThan(0);
-    for (const r of result.reasons) expect(r.ruleId).toMatch(/^national-20(19|26)\./);
+    for (const r of result.reasons) expect(r.ruleId).toMatch(/^national-20(19|23|26)\./);
   });
 
-  it("computes publicity windows per severity under both rule sets", () => {
+  it("computes publicity windows per severity under the three rule sets", () => {
     const table = [
-      { policy: NATIONAL_2026, severity: "minor", min: 0, max: 3 },
-      { policy: NATIONAL_2026, severity: "general", min: 3, max: 12 },
-      { policy: NATIONAL_2026, severity: "serious", min: 12, max: 36 },
-      { policy: NATIONAL_2019, severity: "general", min: 3, max: 12 },
-      { policy: NATIONAL_2019, severity: "serious", min: 6, max: 36 },
+      { policy: NATIONAL_2026, severity: "minor", min: 0, max: 3, date: "2026-05-31" },
+      { policy: NATIONAL_2026, severity: "general", min: 3, max: 12, date: "2026-05-31" },
+      { policy: NATIONAL_2026, severity: "serious", min: 12, max: 36, date: "2026-05-31" },
+      { policy: NATIONAL_2023, severity: "general", min: 3, max: 36, date: "2025-05-31" },
+      { policy: NATIONAL_2023, severity: "serious", min: 3, max: 36, date: "2025-05-31" },
+      { policy: NATIONAL_2019, severity: "general", min: 3, max: 12, date: "2021-05-31" },
+      { policy: NATIONAL_2019, severity: "serious", min: 6, max: 36, date: "2021-05-31" },
     ] as const;
     for (const row of table) {
-      const date = row.policy === NATIONAL_2026 ? "2026-05-31" : "2025-05-31";
+      const date = row.date;
       const r = evaluate(rec({ severity: row.severity, decisionDate: date, obligations: [] }), [], NO_HISTORY, date, NATIONAL_POLICIES);
       expect(r.policyVersion).toBe(row.policy.version);
       expect(r.publicity.minMonths).toBe(row.min);
@@ -160,13 +163,13 @@ describe("evaluate (policy as data)", () => {
     expect(() => policyFor("2018-12-31", NATIONAL_POLICIES)).toThrow(/no credit policy/);
   });
 
-  it("property: the answer turns from later to now exactly the day after the minimum period (all severities, both rule sets)", () => {
+  it("property: the answer turns from later to now exactly the day after the minimum period (all severities, all rule sets)", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 2400 }),
+        fc.integer({ min: 0, max: 2800 }),
         fc.constantFrom("minor", "general", "serious" as const),
         (offset, severity) => {
-          const decisionDate = addDays("2019-01-01", offset);
+          const decisionDate = addDays("2019-07-01", offset);
           const record = rec({ severity, decisionDate, obligations: [] });
           const e = evaluate(record, [], NO_HISTORY, decisionDate, NATIONAL_POLICIES);
           const last = e.publicity.minimumEndsOn;

@@ -1,79 +1,52 @@
 // Calendar dates and working days. Pure.
 //
-// Dates are civil dates in China Standard Time (UTC+8, no daylight saving) written
-// as "YYYY-MM-DD": decision dates, due dates and publicity days are such dates, not
-// instants. The holiday calendar is data (CN_CALENDAR below), not code.
+// The date arithmetic is in calendar/dates.ts (Civil Code arts. 201–202); the holiday
+// data is one JSON arrangement per year in calendar/ (format and import in
+// calendar/arrangement.ts, import of the State Council's notice text in calendar/notice.ts).
 //
-// Period arithmetic follows the Civil Code of the PRC, arts. 201 and 203: the day a
-// period starts (the decision date) is not counted, and a period of N months ends
-// on the corresponding day of the N-th month after it (the month's last day when
-// there is none). So a 3-month period from 2026-04-15 ends on 2026-07-15, and the
-// first day after it is 2026-07-16.
+// Two interfaces:
+// - workingDeadline / countWorkingDays / calendarNotice on a WorkingCalendar: never throw
+//   for a valid date; a result that counts a day of a year without the official
+//   arrangement says `provisional: true`, and calendarNotice warns from 60 days before the
+//   official data ends. This is what deadlines should use.
+// - addWorkingDays / isWorkingDay / workingDaysBetween on the flat HolidayCalendar: the
+//   earlier interface, kept unchanged (same days, same CalendarRangeError outside
+//   coversFrom..coversTo) for the callers that still use it.
+import arrangement2026 from "./calendar/cn-2026.json" with { type: "json" };
+import arrangement2027 from "./calendar/cn-2027-provisional.json" with { type: "json" };
+import { buildCalendar, parseArrangement, type HolidayArrangement, type WorkingCalendar } from "./calendar/arrangement.ts";
+import { addDays, weekday, type CivilDate } from "./calendar/dates.ts";
 
-/** "YYYY-MM-DD". */
-export type CivilDate = string;
+export * from "./calendar/dates.ts";
+export {
+  ArrangementError,
+  ARRANGEMENT_FORMAT,
+  buildCalendar,
+  calendarNotice,
+  CALENDAR_WARNING_DAYS,
+  countWorkingDays,
+  dayInfo,
+  fixedStatutoryHoliday,
+  parseArrangement,
+  statutoryArrangement,
+  workingDeadline,
+  type ArrangementSource,
+  type CalendarNotice,
+  type Deadline,
+  type HolidayArrangement,
+  type LunarDates,
+  type WorkingCalendar,
+} from "./calendar/arrangement.ts";
+export { parseStateCouncilNotice } from "./calendar/notice.ts";
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const CST_OFFSET_MS = 8 * 3600 * 1000;
-const DAY_MS = 24 * 3600 * 1000;
+/**
+ * The shipped arrangements: 2026 from the State Council's notice; 2027 provisional
+ * (statutory days only: the 2027 notice was not available, see the file's note).
+ * Checked by the same parser as an administrator's import.
+ */
+export const CN_ARRANGEMENTS: readonly HolidayArrangement[] = [parseArrangement(arrangement2026), parseArrangement(arrangement2027)];
 
-export function isCivilDate(value: string): boolean {
-  const m = DATE.exec(value);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === value;
-}
-
-function parts(date: CivilDate): [number, number, number] {
-  if (!isCivilDate(date)) throw new RangeError(`not a calendar date: ${date}`);
-  return [Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10))];
-}
-
-function fromUtcMidnight(ms: number): CivilDate {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-function utcMidnight(date: CivilDate): number {
-  const [y, m, d] = parts(date);
-  return Date.UTC(y, m - 1, d);
-}
-
-/** The civil date in China of an instant. */
-export function chinaDate(instant: Date): CivilDate {
-  return fromUtcMidnight(instant.getTime() + CST_OFFSET_MS);
-}
-
-/** 00:00 China time of a date, as an instant. */
-export function chinaMidnight(date: CivilDate): Date {
-  return new Date(utcMidnight(date) - CST_OFFSET_MS);
-}
-
-export function addDays(date: CivilDate, days: number): CivilDate {
-  return fromUtcMidnight(utcMidnight(date) + days * DAY_MS);
-}
-
-/** The corresponding day `months` later, clamped to the month's last day (Civil Code art. 203). */
-export function addMonths(date: CivilDate, months: number): CivilDate {
-  const [y, m, d] = parts(date);
-  const index = y * 12 + (m - 1) + months;
-  const ty = Math.floor(index / 12);
-  const tm = index - ty * 12;
-  const last = new Date(Date.UTC(ty, tm + 1, 0)).getUTCDate();
-  return fromUtcMidnight(Date.UTC(ty, tm, Math.min(d, last)));
-}
-
-export function compareDates(a: CivilDate, b: CivilDate): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function maxDate(...dates: CivilDate[]): CivilDate {
-  return dates.reduce((a, b) => (b > a ? b : a));
-}
-
-/** Day of week, 0 Sunday … 6 Saturday. */
-export function weekday(date: CivilDate): number {
-  return new Date(utcMidnight(date)).getUTCDay();
-}
+export const CN_WORKING_CALENDAR: WorkingCalendar = buildCalendar(CN_ARRANGEMENTS);
 
 export interface HolidayCalendar {
   /** Where the dates come from, and what is assumed. */
@@ -87,80 +60,19 @@ export interface HolidayCalendar {
   workdays: Record<CivilDate, string>;
 }
 
-/**
- * Mainland China public holidays for 2026 and 2027.
- *
- * 2026: the State Council General Office notice on the 2026 holiday arrangements
- * (国务院办公厅关于2026年部分节假日安排的通知), published November 2025.
- *
- * 2027: ASSUMPTION. The 2027 notice is normally published in November 2026 and was
- * not available when this table was written. The table holds only the statutory days
- * of the 全国年节及纪念日放假办法 (2024 revision) on their 2027 dates (lunar dates
- * converted: 除夕 2027-02-05, 清明 2027-04-05, 端午 2027-06-09, 中秋 2027-09-15), with
- * no moved days and no make-up working days. Replace it with the notice when it is out.
- */
-export const CN_CALENDAR: HolidayCalendar = {
-  source:
-    "2026: 国务院办公厅关于2026年部分节假日安排的通知; 2027: statutory days only (全国年节及纪念日放假办法, 2024 revision), pending the 2027 notice",
-  coversFrom: "2026-01-01",
-  coversTo: "2027-12-31",
-  holidays: {
-    "2026-01-01": "元旦",
-    "2026-01-02": "元旦",
-    "2026-01-03": "元旦",
-    "2026-02-15": "春节",
-    "2026-02-16": "春节",
-    "2026-02-17": "春节",
-    "2026-02-18": "春节",
-    "2026-02-19": "春节",
-    "2026-02-20": "春节",
-    "2026-02-21": "春节",
-    "2026-02-22": "春节",
-    "2026-02-23": "春节",
-    "2026-04-04": "清明节",
-    "2026-04-05": "清明节",
-    "2026-04-06": "清明节",
-    "2026-05-01": "劳动节",
-    "2026-05-02": "劳动节",
-    "2026-05-03": "劳动节",
-    "2026-05-04": "劳动节",
-    "2026-05-05": "劳动节",
-    "2026-06-19": "端午节",
-    "2026-06-20": "端午节",
-    "2026-06-21": "端午节",
-    "2026-09-25": "中秋节",
-    "2026-09-26": "中秋节",
-    "2026-09-27": "中秋节",
-    "2026-10-01": "国庆节",
-    "2026-10-02": "国庆节",
-    "2026-10-03": "国庆节",
-    "2026-10-04": "国庆节",
-    "2026-10-05": "国庆节",
-    "2026-10-06": "国庆节",
-    "2026-10-07": "国庆节",
-    "2027-01-01": "元旦 (statutory; 2027 notice pending)",
-    "2027-02-05": "春节 (statutory; 2027 notice pending)",
-    "2027-02-06": "春节 (statutory; 2027 notice pending)",
-    "2027-02-07": "春节 (statutory; 2027 notice pending)",
-    "2027-02-08": "春节 (statutory; 2027 notice pending)",
-    "2027-04-05": "清明节 (statutory; 2027 notice pending)",
-    "2027-05-01": "劳动节 (statutory; 2027 notice pending)",
-    "2027-05-02": "劳动节 (statutory; 2027 notice pending)",
-    "2027-06-09": "端午节 (statutory; 2027 notice pending)",
-    "2027-09-15": "中秋节 (statutory; 2027 notice pending)",
-    "2027-10-01": "国庆节 (statutory; 2027 notice pending)",
-    "2027-10-02": "国庆节 (statutory; 2027 notice pending)",
-    "2027-10-03": "国庆节 (statutory; 2027 notice pending)",
-  },
-  workdays: {
-    "2026-01-04": "元旦调休",
-    "2026-02-14": "春节调休",
-    "2026-02-28": "春节调休",
-    "2026-05-09": "劳动节调休",
-    "2026-09-20": "国庆节调休",
-    "2026-10-10": "国庆节调休",
-  },
-};
+/** The flat view of a working calendar, for the earlier interface. */
+export function flatCalendar(calendar: WorkingCalendar): HolidayCalendar {
+  const years = calendar.arrangements.map((a) => a.year);
+  return {
+    source: calendar.arrangements.map((a) => `${a.year}: ${a.source.title}${a.status === "provisional" ? " (provisional)" : ""}`).join("; "),
+    coversFrom: `${Math.min(...years)}-01-01`,
+    coversTo: `${Math.max(...years)}-12-31`,
+    holidays: { ...calendar.holidays },
+    workdays: { ...calendar.workdays },
+  };
+}
+
+export const CN_CALENDAR: HolidayCalendar = flatCalendar(CN_WORKING_CALENDAR);
 
 export class CalendarRangeError extends RangeError {
   constructor(date: CivilDate, calendar: HolidayCalendar) {
@@ -179,7 +91,8 @@ export function isWorkingDay(date: CivilDate, calendar: HolidayCalendar = CN_CAL
 
 /**
  * The `n`-th working day after `date` (the start day itself is not counted, as in
- * "accept within 3 working days of the application").
+ * "accept within 3 working days of the application"). Earlier interface: prefer
+ * workingDeadline, which never throws and says when the answer is provisional.
  */
 export function addWorkingDays(date: CivilDate, n: number, calendar: HolidayCalendar = CN_CALENDAR): CivilDate {
   if (!Number.isInteger(n) || n < 0) throw new RangeError("n must be a non-negative integer");
