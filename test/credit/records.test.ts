@@ -54,7 +54,7 @@ describe("credit records", () => {
   it("groups a subject's records for the kiosk: now, later (date + rule), not repairable (basis)", async () => {
     const ent = await insertEnterprise(t.db.pool);
     const post = (b: object) => t.app.inject({ method: "POST", url: "/v1/records", headers: agency, payload: b });
-    const paid = (await post(generalPenalty(ent, { decisionDate: "2026-02-10" }))).json(); // 2019 rules, 3 months over
+    const paid = (await post(generalPenalty(ent, { decisionDate: "2026-02-10" }))).json(); // Order 58 rules, 3 months over
     const unpaid = (await post(generalPenalty(ent, { decisionDate: "2026-02-11" }))).json();
     const young = (await post(generalPenalty(ent, { decisionDate: "2026-05-20" }))).json();
     const never = (await post(generalPenalty(ent, { repairable: false, notRepairableBasis: "法律明确禁止修复" }))).json();
@@ -64,9 +64,9 @@ describe("credit records", () => {
     }
     const view = (await t.app.inject({ method: "GET", url: `/v1/subjects/${ent}/records`, headers: kiosk })).json();
     expect(view.repairableNow.map((r: { id: string }) => r.id)).toEqual([paid.id]);
-    expect(view.repairableNow[0].evaluation).toMatchObject({ ruleId: "national-2019.decision.automatic", policyVersion: "national-2019" });
+    expect(view.repairableNow[0].evaluation).toMatchObject({ ruleId: "national-2023.decision.automatic", policyVersion: "national-2023" });
     const later = Object.fromEntries(view.later.map((r: { id: string; evaluation: object }) => [r.id, r.evaluation]));
-    expect(later[unpaid.id]).toMatchObject({ repairable: "later", ruleId: "national-2019.obligations_fulfilled" });
+    expect(later[unpaid.id]).toMatchObject({ repairable: "later", ruleId: "national-2023.obligations_fulfilled" });
     expect(later[young.id]).toMatchObject({ repairable: "later", earliestDate: "2026-08-21", ruleId: "national-2026.min_period.general" });
     expect(view.notRepairable[0]).toMatchObject({ id: never.id, evaluation: { ruleId: "national-2026.not_repairable" } });
     expect(view.notRepairable[0].evaluation.reasons[0].source).toBe("法律明确禁止修复");
@@ -86,7 +86,7 @@ describe("credit records", () => {
 
   it("serves the policy versions and the commitment text as data", async () => {
     const policies = (await t.app.inject({ method: "GET", url: "/v1/credit/policies" })).json();
-    expect(policies.policies.map((p: { version: string }) => p.version)).toEqual(["national-2019", "national-2026"]);
+    expect(policies.policies.map((p: { version: string }) => p.version)).toEqual(["national-2019", "national-2023", "samr-abnormal-2025", "national-2026"]);
     expect(policies.policies[1].refusalRules.every((r: { enabled: boolean; source: string }) => !r.enabled && r.source.length > 0)).toBe(true);
     const c = (await t.app.inject({ method: "GET", url: "/v1/credit/commitment" })).json();
     expect(c.version).toBe("cc-2026-04");

@@ -178,7 +178,7 @@ describe("credit repair end to end (HTTP, PostgreSQL, EVM)", () => {
         },
       })
     ).json();
-    expect(rec).toMatchObject({ policyVersion: "national-2019", decisionMode: "two_officers", creditStatus: "serious" });
+    expect(rec).toMatchObject({ policyVersion: "national-2023", decisionMode: "two_officers", creditStatus: "serious" });
     expect(await codeCreditStatus(ent)).toBe("serious");
     const passed = await passedFaceCheck(t.db.pool, { device: "kiosk-chancheng-01", enterpriseId: ent, personId: rep, now: t.clock.now() });
     const filed = (

@@ -107,7 +107,7 @@ describe("repair workflow", () => {
     try {
       const refused = (await apply(ent, rep, [second.id])).json();
       expect(refused).toMatchObject({ status: "refused", ruleId: "national-2026.local.interval_since_last_repair", policyVersion: "national-2026" });
-      expect(refused.decisions[0].reason).toMatch(/Last repair on 2026-09-01/);
+      expect(refused.decisions[0].reason).toMatch(/1 September 2026/);
     } finally {
       await enable(false);
     }
@@ -154,16 +154,16 @@ describe("repair workflow", () => {
     });
     expect(granted.statusCode, granted.body).toBe(201);
     const agent = await apply(ent, other, [rec.id], kiosk, { capacity: "authorised_agent", authorisationRef: "授权委托书-2026-001" });
-    expect(agent.json()).toMatchObject({ status: "refused", ruleId: "national-2019.obligations_fulfilled" });
+    expect(agent.json()).toMatchObject({ status: "refused", ruleId: "national-2023.obligations_fulfilled" });
   });
 
   it("officer review: queue with working-day due dates over National Day, accept, extend once, overdue flags, one decision only", async () => {
     at("2026-09-30T02:00:00.000Z");
     const { rep, ent } = await enterprise();
-    const rec = await publish(generalPenalty(ent, { severity: "serious", decisionDate: "2026-03-02" })); // 2019 rules: 6 months
+    const rec = await publish(generalPenalty(ent, { severity: "serious", decisionDate: "2026-03-02" })); // Order 58 rules: 3 months
     await pay(rec.id, "2026-03-10");
     const filed = (await apply(ent, rep, [rec.id])).json();
-    expect(filed).toMatchObject({ status: "submitted", decisionMode: "officer", acceptDue: "2026-10-10", ruleId: "national-2019.decision.serious_officer" });
+    expect(filed).toMatchObject({ status: "submitted", decisionMode: "officer", acceptDue: "2026-10-10", ruleId: "national-2023.decision.serious_officer" });
     expect((await post(`/v1/repair-applications/${filed.id}/decide`, officerA, { outcome: "approved" })).json().code).toBe("not_accepted");
 
     at("2026-10-12T02:00:00.000Z"); // Monday after the make-up Saturday 10-10: acceptance is overdue
@@ -196,7 +196,7 @@ describe("repair workflow", () => {
     expect((d1.statusCode === 409 ? d1 : d2).json().code).toBe("already_decided");
     const final = (await t.app.inject({ method: "GET", url: `/v1/repair-applications/${filed.id}`, headers: officerA })).json();
     expect(final.decisions).toHaveLength(1);
-    expect(final.decisions[0]).toMatchObject({ policyVersion: "national-2019", ruleId: "national-2019.decision.serious_officer" });
+    expect(final.decisions[0]).toMatchObject({ policyVersion: "national-2023", ruleId: "national-2023.decision.serious_officer" });
     expect(await status(ent)).toBe(final.status === "approved" ? "good" : "dishonest");
   });
 
@@ -239,7 +239,8 @@ describe("repair workflow", () => {
     const { ent } = await enterprise();
     const soon = await publish(generalPenalty(ent, { decisionDate: "2026-05-25" }));
     await pay(soon.id, "2026-05-30");
-    const old = await publish(generalPenalty(ent, { decisionDate: "2026-01-15" })); // 2019 rules, last public day 2027-01-15
+    const old = await publish(generalPenalty(ent, { decisionDate: "2026-04-15" })); // Order 36, last public day 2027-04-15
+    await pay(old.id, "2026-04-20");
     expect((await runCreditScheduler(t.ctx)).notified).not.toContain(soon.id);
 
     at("2026-08-25T16:00:00.000Z"); // China 2026-08-26: the minimum period of `soon` ended on 08-25
@@ -248,12 +249,12 @@ describe("repair workflow", () => {
     expect((await runCreditScheduler(t.ctx)).notified).not.toContain(soon.id);
     const view = (await t.app.inject({ method: "GET", url: `/v1/subjects/${ent}/records`, headers: kiosk })).json();
     expect(view.notifications.map((n: { recordId: string }) => n.recordId)).toContain(soon.id);
-    expect(view.repairableNow.map((r: { id: string }) => r.id)).toEqual([soon.id]);
+    expect(view.repairableNow.map((r: { id: string }) => r.id)).toEqual([old.id, soon.id]);
 
-    at("2027-01-15T15:59:59.000Z"); // China 2027-01-15 23:59:59: still the last public day
+    at("2027-04-15T15:59:59.000Z"); // China 2027-04-15 23:59:59: still the last public day
     run = await runCreditScheduler(t.ctx);
     expect(run.expired).not.toContain(old.id);
-    at("2027-01-15T16:00:00.000Z");
+    at("2027-04-15T16:00:00.000Z");
     run = await runCreditScheduler(t.ctx);
     expect(run.expired).toEqual([old.id]);
     expect((await runCreditScheduler(t.ctx)).expired).toEqual([]);
@@ -261,7 +262,7 @@ describe("repair workflow", () => {
     expect(row.status).toBe("expired");
     const entry = (await t.db.pool.query("SELECT payload, actor FROM ledger WHERE type = 'record.expired' ORDER BY seq DESC LIMIT 1")).rows[0];
     expect(entry.actor).toBe("system:scheduler");
-    expect(JSON.parse(entry.payload)).toMatchObject({ recordId: old.chainId, ruleId: "national-2019.max_period" });
+    expect(JSON.parse(entry.payload)).toMatchObject({ recordId: old.chainId, ruleId: "national-2026.max_period.ends" });
     expect((await listOutbox(t.db.pool)).filter((o) => o.kind === "record.expire").map((o) => o.write)).toContainEqual({ kind: "record.expire", recordId: old.chainId });
     // `soon` is still public (last day 2027-05-25), so the subject stays dishonest.
     expect(await status(ent)).toBe("dishonest");
