@@ -8,7 +8,8 @@ import { withTransaction } from "../db/database.ts";
 import { actorOf } from "../auth/operators.ts";
 import { notFound } from "../errors.ts";
 import { chinaDate } from "../credit/calendar.ts";
-import { acceptApplication, decideApplication, extendApplication, fileApplication, type NewApplication } from "./applications.ts";
+import { acceptApplication, extendApplication, fileApplication, type NewApplication } from "./applications.ts";
+import { decideApplication } from "./decisions.ts";
 import { createRepairRepository } from "./repository.ts";
 import { applicationView, repairQueue } from "./views.ts";
 
