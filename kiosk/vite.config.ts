@@ -1,10 +1,12 @@
 // The browser front ends, built once into kiosk/dist and served by the API:
 //   /kiosk/     the self-service kiosk (一体机)
-//   /verifier/  the officials' code verifier
+//   /verifier/  the officials' code verifier (an installable app: ./verifier/pwa-build.ts
+//               writes its service worker, manifest and icons)
 //   /audit/     the auditors' console
 import { resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { defineConfig } from "vite";
+import { verifierPwa } from "./verifier/pwa-build.ts";
 
 const root = import.meta.dirname;
 const pages = ["index.html", "verifier/index.html", "audit/index.html"].filter((p) => existsSync(resolve(root, p)));
@@ -12,6 +14,7 @@ const pages = ["index.html", "verifier/index.html", "audit/index.html"].filter((
 export default defineConfig({
   root,
   base: "/ui/",
+  plugins: [verifierPwa()],
   build: {
     outDir: resolve(root, "dist"),
     emptyOutDir: true,

@@ -1,44 +1,61 @@
-// The verifier's camera: frames from getUserMedia drawn on a canvas, read by jsQR five
-// times a second; each newly seen code (or the same one after 3 s) goes to `onCode`,
-// unless `held()` says the verdict on screen must stay (a pasted code's).
-import { Refusal } from "../../protocol/codes/token-format.ts";
-import { decodeQr } from "../lib/scan.ts";
+// The verifier's camera: frames from getUserMedia go to the decoder in a Web Worker
+// (./scan-worker.ts) as ImageBitmaps, one at a time, about six a second; the main thread
+// only grabs frames and shows verdicts. Each newly seen code (or the same one after 3 s)
+// goes to `onCode`, unless `held()` says the verdict on screen must stay.
+import type { ScanAnswer } from "./scan-worker.ts";
 
-const FRAME_EVERY_MS = 200;
+const FRAME_EVERY_MS = 150;
 const SAME_CODE_AGAIN_MS = 3000;
 
-export async function scanWithCamera(
+export interface Camera {
+  stop(): void;
+}
+
+export async function startCamera(
   video: HTMLVideoElement,
-  canvas: HTMLCanvasElement,
-  onCode: (text: string) => Promise<void>,
+  onCode: (text: string) => void,
   held: () => boolean,
-): Promise<void> {
+  onDecoder: (decoder: ScanAnswer["decoder"]) => void,
+): Promise<Camera> {
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
   video.srcObject = stream;
   await video.play();
-  const context = canvas.getContext("2d", { willReadFrequently: true })!;
+  const worker = new Worker(new URL("./scan-worker.ts", import.meta.url), { type: "module" });
+  let stopped = false;
   let lastText = "";
   let lastAt = 0;
-  let busy = false;
-  const tick = async () => {
-    if (!busy && video.videoWidth > 0) {
-      canvas.width = video.videoWidth;
-      canvas.height = video.videoHeight;
-      context.drawImage(video, 0, 0);
-      const image = context.getImageData(0, 0, canvas.width, canvas.height);
-      try {
-        const text = decodeQr(image.data, image.width, image.height);
-        if (!held() && (text !== lastText || Date.now() - lastAt > SAME_CODE_AGAIN_MS)) {
-          lastText = text;
-          lastAt = Date.now();
-          busy = true;
-          await onCode(text).finally(() => (busy = false));
-        }
-      } catch (error) {
-        if (!(error instanceof Refusal)) throw error;
-      }
-    }
-    setTimeout(() => void tick(), FRAME_EVERY_MS);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const next = () => {
+    if (!stopped) timer = setTimeout(() => void grab(), FRAME_EVERY_MS);
   };
-  void tick();
+  const grab = async () => {
+    if (video.videoWidth === 0) return next();
+    try {
+      const frame = await createImageBitmap(video);
+      worker.postMessage({ frame }, [frame]);
+    } catch {
+      next();
+    }
+  };
+  worker.addEventListener("message", (event: MessageEvent<ScanAnswer>) => {
+    const { text, decoder } = event.data;
+    onDecoder(decoder);
+    if (text && !held() && (text !== lastText || Date.now() - lastAt > SAME_CODE_AGAIN_MS)) {
+      lastText = text;
+      lastAt = Date.now();
+      onCode(text);
+    }
+    next();
+  });
+  void grab();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      worker.terminate();
+      for (const track of stream.getTracks()) track.stop();
+      video.srcObject = null;
+    },
+  };
 }

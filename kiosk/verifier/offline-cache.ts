@@ -1,23 +1,33 @@
-// The verifier's offline data: the issuer's JWKS and signed status list, fetched every
-// minute while online and kept in localStorage, so the page still decides with the network
-// gone (protocol/codes/offline-verifier.ts) and says how old its data is.
+// The verifier's offline data: the issuer's JWKS and signed status list, fetched in the
+// background while online and kept in localStorage, so the page decides with the network
+// gone (protocol/codes/offline-verifier.ts) and says how old its data is. Each download also
+// reads the server's clock (./clock.ts). Only data that verifies replaces the cache.
 import type { JWK } from "jose";
 import { createOfflineVerifier, type OfflineVerifier } from "../../protocol/codes/offline-verifier.ts";
+import { skewFromDateHeader } from "./clock.ts";
 
-/** Offline, refuse "valid" on cached data older than this. */
-export const MAX_DATA_AGE_SECONDS = 4 * 3600;
-const STORE = "onecode.verifier.cache.v1";
+const STORE = "onecode.verifier.cache.v2";
+const SKEW_STORE = "onecode.verifier.skew.v1";
+/** A download that takes longer is given up (the cache stays); the next sync tries again. */
+const FETCH_TIMEOUT_MS = 8000;
 
 interface Cache {
   jwks: { keys: JWK[] };
   statusListToken: string;
   issuer: string;
+  /** This device's clock when the JWKS arrived (the JWKS is unsigned: only our own record of its age). */
   fetchedAt: number;
 }
 
-function loadCache(): Cache | null {
+export interface SkewReading {
+  /** This device's clock minus the server's, in seconds. */
+  seconds: number;
+  measuredAt: number;
+}
+
+function read<T>(key: string): T | null {
   try {
-    return JSON.parse(localStorage.getItem(STORE) ?? "null") as Cache | null;
+    return JSON.parse(localStorage.getItem(key) ?? "null") as T | null;
   } catch {
     return null;
   }
@@ -28,25 +38,51 @@ function issuerOf(statusListToken: string): string {
   return claims.iss ?? new URL(claims.sub).origin;
 }
 
-/** Fetches fresh data from the API at `api`; keeps the old cache when offline or when the download does not verify. */
-export async function syncCache(api: string): Promise<void> {
+/** The last reading of the server's clock, or null before the first online sync. */
+export const lastSkew = (): SkewReading | null => read<SkewReading>(SKEW_STORE);
+
+/**
+ * Fetches fresh data from the API at `api`. Resolves true when the cache was replaced, false
+ * when offline, when the API did not answer or when the download does not verify (the old
+ * cache stays in every such case).
+ */
+export async function syncCache(api: string, maxAgeSeconds: number): Promise<boolean> {
   try {
-    const [jwksRes, listRes] = await Promise.all([fetch(`${api}.well-known/jwks.json`, { cache: "no-cache" }), fetch(`${api}v1/status-lists/1`, { cache: "no-cache" })]);
-    if (!jwksRes.ok || !listRes.ok) return;
+    const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS);
+    const sentAt = Date.now();
+    const jwksRes = await fetch(`${api}.well-known/jwks.json`, { cache: "no-cache", signal });
+    const receivedAt = Date.now();
+    const skew = skewFromDateHeader(jwksRes.headers.get("date"), sentAt, receivedAt);
+    if (skew !== null) localStorage.setItem(SKEW_STORE, JSON.stringify({ seconds: skew, measuredAt: receivedAt } satisfies SkewReading));
+    const listRes = await fetch(`${api}v1/status-lists/1`, { cache: "no-cache", signal });
+    if (!jwksRes.ok || !listRes.ok) return false;
     const jwks = (await jwksRes.json()) as Cache["jwks"];
     const statusListToken = await listRes.text();
-    const issuer = issuerOf(statusListToken);
-    // Only cache what verifies: a broken download must not replace a good cache.
-    await createOfflineVerifier({ jwks, statusListToken, issuer, maxDataAgeSeconds: MAX_DATA_AGE_SECONDS });
-    localStorage.setItem(STORE, JSON.stringify({ jwks, statusListToken, issuer, fetchedAt: Date.now() } satisfies Cache));
+    const cache: Cache = { jwks, statusListToken, issuer: issuerOf(statusListToken), fetchedAt: receivedAt };
+    // Only cache what verifies: a broken or foreign download must not replace a good cache.
+    await verifierOver(cache, maxAgeSeconds);
+    localStorage.setItem(STORE, JSON.stringify(cache));
+    return true;
   } catch {
-    /* offline: keep the cache */
+    return false;
   }
 }
 
+let memo: { text: string; maxAgeSeconds: number; verifier: Promise<OfflineVerifier> } | null = null;
+
+function verifierOver(cache: Cache, maxAgeSeconds: number): Promise<OfflineVerifier> {
+  return createOfflineVerifier({ ...cache, jwksFetchedAt: cache.fetchedAt, maxDataAgeSeconds: maxAgeSeconds });
+}
+
 /** A verifier over the cached data, or null when there is none (or it no longer verifies). */
-export async function cachedVerifier(): Promise<OfflineVerifier | null> {
-  const cache = loadCache();
-  if (!cache) return null;
-  return createOfflineVerifier({ ...cache, jwksFetchedAt: cache.fetchedAt, maxDataAgeSeconds: MAX_DATA_AGE_SECONDS }).catch(() => null);
+export async function cachedVerifier(maxAgeSeconds: number): Promise<OfflineVerifier | null> {
+  const text = localStorage.getItem(STORE);
+  if (!text) return null;
+  // Keys are imported once per cached copy, not once per scan.
+  if (!memo || memo.text !== text || memo.maxAgeSeconds !== maxAgeSeconds) {
+    const cache = read<Cache>(STORE);
+    if (!cache) return null;
+    memo = { text, maxAgeSeconds, verifier: verifierOver(cache, maxAgeSeconds) };
+  }
+  return memo.verifier.catch(() => null);
 }

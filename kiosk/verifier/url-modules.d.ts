@@ -1,0 +1,5 @@
+// Vite's `?url` imports (the URL of an emitted file), for the type checker.
+declare module "*?url" {
+  const url: string;
+  export default url;
+}
