@@ -7,7 +7,8 @@
 // (migration 004: bumped by every statement that adds codes or changes a status,
 // committed with the change). The signed token is re-signed at most every
 // RESIGN_SECONDS even without change, so a verifier's copy shows a fresh `iat`
-// (offline verifiers measure their data age from it).
+// (offline verifiers measure their data age from it), and at once when the signing key
+// changed (a rotation, or the emergency revocation of the key that signed the cached copy).
 import { deflateSync } from "node:zlib";
 import { CompactSign } from "jose";
 import type { Queryable } from "../db/database.ts";
@@ -29,6 +30,8 @@ export interface StatusListToken {
   iat: number;
   exp: number;
   version: number;
+  /** The key that signed it. */
+  kid: string;
 }
 
 /** Builds the 2-bit array from the codes table. */
@@ -49,7 +52,7 @@ export async function signStatusList(
   keys: CodeKeySet,
   bytes: Uint8Array,
   options: { issuer: string; uri: string; now: Date },
-): Promise<{ token: string; iat: number; exp: number }> {
+): Promise<{ token: string; iat: number; exp: number; kid: string }> {
   const key = keys.current();
   const iat = Math.floor(options.now.getTime() / 1000);
   const exp = iat + STATUS_LIST_LIFETIME_SECONDS;
@@ -64,7 +67,7 @@ export async function signStatusList(
   const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
     .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: STATUS_LIST_TYPE })
     .sign(key.privateKey);
-  return { token, iat, exp };
+  return { token, iat, exp, kid: key.kid };
 }
 
 export interface StatusListCache {
@@ -82,7 +85,8 @@ export function createStatusListCache(keys: CodeKeySet, options: { issuer: strin
     const v = await db.query<{ version: number }>("SELECT version FROM code_status_version");
     const version = Number(v.rows[0]!.version);
     const nowSeconds = Math.floor(now.getTime() / 1000);
-    if (signed && signed.version === version && nowSeconds - signed.iat < RESIGN_SECONDS && nowSeconds >= signed.iat) return signed;
+    const fresh = signed && signed.version === version && nowSeconds - signed.iat < RESIGN_SECONDS && nowSeconds >= signed.iat;
+    if (fresh && signed!.kid === keys.current().kid) return signed!;
     if (!array || array.version !== version) array = await buildStatusArray(db);
     const result = await signStatusList(keys, array.bytes, { ...options, now });
     signed = { ...result, version: array.version };
