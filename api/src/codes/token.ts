@@ -10,6 +10,7 @@ import { CompactSign } from "jose";
 import {
   ALGORITHM,
   CREDIT_TO_CLAIM,
+  LEEWAY_SECONDS,
   KIND_TO_CLAIM,
   MAX_CLAIMS_BYTES,
   Refusal,
@@ -24,7 +25,8 @@ import {
   type CodeKind,
   type CreditStatus,
 } from "../../../protocol/codes/token-format.ts";
-import type { CodeKeySet } from "./keys.ts";
+import { checkIssuerKey } from "../../../protocol/codes/issuer-keys.ts";
+import { keyState, type CodeKeySet } from "./keys.ts";
 
 export interface TokenSubject {
   codeId: string;
@@ -76,7 +78,7 @@ export async function signCodeToken(
 
 /**
  * Everything that can be decided from the token alone: form, header, key,
- * signature, claims, time. Throws Refusal with a stable reason.
+ * signature, claims, time, the key's state (retired, compromised). Throws Refusal with a stable reason.
  */
 export function checkCodeToken(keys: CodeKeySet, input: unknown, options: { issuer: string; now: Date }): CodeFacts & { kid: string } {
   const token = tokenFromScan(input);
@@ -94,5 +96,7 @@ export function checkCodeToken(keys: CodeKeySet, input: unknown, options: { issu
     throw new Refusal("malformed_claims", "the signed payload does not inflate to a claims set");
   }
   const facts = checkClaims(claims, { issuer: options.issuer, nowSeconds: Math.floor(options.now.getTime() / 1000) });
+  // After the claims, as offline: a retired key vouches only for what it signed before, a compromised one for nothing.
+  checkIssuerKey(keyState(key), facts.issuedAt, LEEWAY_SECONDS);
   return { ...facts, kid: jws.kid };
 }
