@@ -83,12 +83,15 @@ const codeStateSchema = {
 const problem = { $ref: "Problem#" } as const;
 
 /**
- * The boot step of the codes feature: opens (on first start, creates) the code-signing key
- * set in config.codeKeysDir. A retired key verifies as long as anything it signed can still
- * be valid.
+ * The boot step of the codes feature: opens the code-signing key set in config.codeKeysDir
+ * and makes sure it has a signing key (created on first start), so that the JWKS lists the
+ * current key from the first request on, before any code is signed. A retired key verifies
+ * as long as anything it signed can still be valid.
  */
 export function openCodeKeys(config: Pick<Config, "codeKeysDir" | "codeTtlSeconds">, clock: Clock): CodeKeySet {
-  return openKeySet(config.codeKeysDir, { clock, retainSeconds: Math.max(config.codeTtlSeconds, STATUS_LIST_LIFETIME_SECONDS) + LEEWAY_SECONDS });
+  const keys = openKeySet(config.codeKeysDir, { clock, retainSeconds: Math.max(config.codeTtlSeconds, STATUS_LIST_LIFETIME_SECONDS) + LEEWAY_SECONDS });
+  keys.current();
+  return keys;
 }
 
 export interface CodesPluginOptions {
