@@ -30,6 +30,12 @@ export interface Config {
   publicUrl: string;
   /** Lifetime of a dynamic code token. */
   codeTtlSeconds: number;
+  /** Lifetime of a code token bound to the holder's phone (cnf): the phone's 30-second device signature keeps it dynamic. */
+  boundCodeTtlSeconds: number;
+  /** Lifetime of a one-time wallet binding QR (kiosk after a face check, registrar). */
+  walletBindingTtlSeconds: number;
+  /** Lifetime of a wallet sign-in (passkey) session. */
+  walletSessionTtlSeconds: number;
   /** How often the anchoring worker seals a batch, and the most entries in one anchor. */
   anchorIntervalMs: number;
   anchorMaxBatch: number;
@@ -127,6 +133,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     codeKeysDir: path(cwd, str(env, "CODE_KEYS_DIR", join(dataDir, "code-keys"))),
     publicUrl: url(env, "PUBLIC_URL", ["http:", "https:"]) ?? `http://${host}:${port}`,
     codeTtlSeconds: int(env, "CODE_TTL_SECONDS", 60, 10, 3600),
+    boundCodeTtlSeconds: int(env, "BOUND_CODE_TTL_SECONDS", 4 * 3600, 60, 24 * 3600),
+    walletBindingTtlSeconds: int(env, "WALLET_BINDING_TTL_SECONDS", 300, 30, 3600),
+    walletSessionTtlSeconds: int(env, "WALLET_SESSION_TTL_SECONDS", 1800, 60, 24 * 3600),
     anchorIntervalMs: int(env, "ANCHOR_INTERVAL_MS", 2000, 50, 3_600_000),
     anchorMaxBatch: int(env, "ANCHOR_MAX_BATCH", 1000, 1, 100_000),
     outboxPollMs: int(env, "OUTBOX_POLL_MS", 500, 10, 60_000),

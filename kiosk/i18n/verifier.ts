@@ -83,6 +83,10 @@ export const zh = {
   "verifier.reason.superseded": "码已更换，这是旧码。",
   "verifier.reason.stale_data": "本机数据太旧，无法确认这个码现在是否仍然有效。",
   "verifier.reason.no_qr": "没有识别到二维码。",
+  "verifier.reason.device_proof_missing": "这个码绑定在持码人的手机上，但出示的不是手机上的动态码（可能是复制的）。",
+  "verifier.reason.device_proof_invalid": "手机签名对不上：不是绑定的那部手机出示的，或码被改动过。",
+  "verifier.reason.device_proof_stale": "手机上的动态码已过时（超过 30 秒），可能是截图或照片。",
+  "verifier.reason.device_removed": "出示这个码的手机已被解绑（可能已挂失）。",
   "verifier.action.malformed": "请重新扫描；仍然不行，请对方刷新码后再出示。",
   "verifier.action.too_large": "请重新扫描；仍然不行，请对方刷新码后再出示。",
   "verifier.action.forbidden_header": "不要认可这个码。请对方出示有效证件，必要时按规定上报。",
@@ -103,6 +107,10 @@ export const zh = {
   "verifier.action.superseded": "请对方出示最新的码。",
   "verifier.action.stale_data": "请联网后再扫一次；联网前不要按“有效”办理。",
   "verifier.action.no_qr": "把码放在取景框中间，保持稳定，再试一次。",
+  "verifier.action.device_proof_missing": "请持码人打开手机上的一码通钱包出示，不收截图或转发的码。",
+  "verifier.action.device_proof_invalid": "不要按有效办理；请持码人用自己的手机重新出示。",
+  "verifier.action.device_proof_stale": "请持码人在手机上重新打开码再扫；截图或照片不能用。",
+  "verifier.action.device_removed": "不要按有效办理；请持码人到窗口或自助机核实身份后重新绑定手机。",
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -186,6 +194,10 @@ export const en: Record<keyof typeof zh, string> = {
   "verifier.reason.superseded": "The code has been replaced: this is an old one.",
   "verifier.reason.stale_data": "This device's data is too old to confirm that the code is still valid.",
   "verifier.reason.no_qr": "No QR code found.",
+  "verifier.reason.device_proof_missing": "This code is bound to the holder's phone, but what was shown is not the phone's live code (it may be a copy).",
+  "verifier.reason.device_proof_invalid": "The phone's signature does not match: not shown by the bound phone, or the code was altered.",
+  "verifier.reason.device_proof_stale": "The phone's live code is out of date (older than 30 seconds): probably a screenshot or a photo.",
+  "verifier.reason.device_removed": "The phone showing this code has been unbound (it may have been reported lost).",
   "verifier.action.malformed": "Scan again; if that fails, ask the holder to refresh the code and show it again.",
   "verifier.action.too_large": "Scan again; if that fails, ask the holder to refresh the code and show it again.",
   "verifier.action.forbidden_header": "Do not accept this code. Ask for a valid identity document and report it if the rules require.",
@@ -206,4 +218,8 @@ export const en: Record<keyof typeof zh, string> = {
   "verifier.action.superseded": "Ask the holder to show their latest code.",
   "verifier.action.stale_data": "Connect and scan again; until then, do not treat the code as valid.",
   "verifier.action.no_qr": "Hold the code in the middle of the frame, keep it still, and try again.",
+  "verifier.action.device_proof_missing": "Ask the holder to open the OneCode wallet on their phone; screenshots and forwarded codes are not accepted.",
+  "verifier.action.device_proof_invalid": "Do not treat it as valid; ask the holder to show the code again on their own phone.",
+  "verifier.action.device_proof_stale": "Ask the holder to reopen the code on the phone and scan again; screenshots and photos cannot be used.",
+  "verifier.action.device_removed": "Do not treat it as valid; the holder should verify their identity at a counter or kiosk and bind their phone again.",
 };

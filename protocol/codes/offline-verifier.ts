@@ -5,6 +5,10 @@
 // It never says "valid" on data older than `maxDataAgeSeconds` (measured from the
 // status list's signed `iat`, and from `jwksFetchedAt` when given): the verdict is
 // then { valid: false, reason: "stale_data" } with the ages in `detail` and `dataAge`.
+//
+// A code bound to the holder's phone ("OC2:/", a token with `cnf`) is accepted only with a
+// device signature inside its 30-second window (./device-proof.ts): decided here with no
+// network, so a screenshot is refused once its window has passed.
 import { compactVerify, importJWK, type CryptoKey, type JWK } from "jose";
 import {
   ALGORITHM,
@@ -18,12 +22,12 @@ import {
   checkStatusListClaims,
   parseCompactJws,
   statusAt,
-  tokenFromScan,
   type CodeKind,
   type CreditStatus,
   type Reason,
 } from "./token-format.ts";
 import { checkIssuerKey, issuerKeyState, type IssuerKeyState } from "./issuer-keys.ts";
+import { checkDeviceBinding, presentationFromScan } from "./device-proof.ts";
 
 export interface OfflineVerifierOptions {
   jwks: { keys: JWK[] };
@@ -53,6 +57,8 @@ export interface OfflineVerdict {
   subject?: { codeId: string; kind: CodeKind; displayName: string; creditStatus: CreditStatus };
   status?: "active" | "suspended" | "revoked";
   expiresAt?: string;
+  /** True when the code is bound to the holder's phone and its device signature was checked. */
+  deviceBound?: boolean;
   dataAge: DataAge;
   offline: true;
 }
@@ -183,7 +189,7 @@ export async function createOfflineVerifier(options: OfflineVerifierOptions): Pr
   async function verify(scanned: unknown): Promise<OfflineVerdict> {
     const age = dataAge();
     try {
-      const token = tokenFromScan(scanned);
+      const { token, proof } = presentationFromScan(scanned);
       const jws = parseCompactJws(token);
       const trusted = keys.get(jws.kid);
       if (!trusted) throw new Refusal("unknown_key", "the key that signed this code is not in the cached JWKS");
@@ -194,10 +200,12 @@ export async function createOfflineVerifier(options: OfflineVerifierOptions): Pr
       } catch {
         throw new Refusal("malformed_claims", "the signed payload does not inflate to a claims set");
       }
-      const facts = checkClaims(claimsJson, { issuer, nowSeconds: Math.floor(now().getTime() / 1000) });
+      const nowSeconds = Math.floor(now().getTime() / 1000);
+      const facts = checkClaims(claimsJson, { issuer, nowSeconds });
       checkIssuerKey(trusted.state, facts.issuedAt, LEEWAY_SECONDS);
+      await checkDeviceBinding(facts, proof, nowSeconds);
       const subject = { codeId: facts.codeId, kind: facts.kind, displayName: facts.displayName, creditStatus: facts.creditStatus };
-      const base = { subject, expiresAt: new Date(facts.expiresAt * 1000).toISOString(), dataAge: age, offline: true as const };
+      const base = { subject, expiresAt: new Date(facts.expiresAt * 1000).toISOString(), deviceBound: facts.deviceKey !== null, dataAge: age, offline: true as const };
       if (facts.statusUri !== listSub) {
         return { valid: false, reason: "stale_data", detail: `the code's status list ${facts.statusUri} is not the cached one (${listSub})`, ...base };
       }

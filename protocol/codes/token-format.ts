@@ -8,10 +8,14 @@
 //           the QR must stay at version 15 or lower at error correction M.
 //   claims  iss, sub (code id, 32 hex), k (p|e), n (masked display name),
 //           (n at most 12 characters: tokenDisplayName), cs (credit status g|d|s), iat, exp, jti,
-//           status.status_list {idx, uri} (IETF OAuth Token Status List).
+//           status.status_list {idx, uri} (IETF OAuth Token Status List),
+//           and, for a code bound to the holder's phone, cnf {jwk: {kty EC, crv P-256, x, y}}
+//           (RFC 7800): the phone's device key, whose signature the QR must carry
+//           (./device-proof.ts). A bound token may live hours; the proof lives 30 s.
 // In the QR the JWS travels as "OC1:/" + two decimal digits per character
 // (QR numeric mode: 3.3 bits per digit instead of 8 bits per byte), so the same
-// token needs a smaller symbol. Verifiers accept either form.
+// token needs a smaller symbol. Verifiers accept either form. A bound code travels as
+// "OC2:/" + the same digits of token + "." + window start + "." + device signature.
 import { base64url } from "jose";
 
 export const TOKEN_TYPE = "onecode+jwt";
@@ -53,6 +57,10 @@ export const REASONS = [
   "superseded", // replaced by a newer code (rotation)
   "stale_data", // offline: cached keys / status list older than allowed
   "no_qr", // an image with no readable QR code
+  "device_proof_missing", // a code bound to a phone (cnf) shown without the phone's signature (a copied token)
+  "device_proof_invalid", // the device signature is malformed or not made by the code's device key
+  "device_proof_stale", // the device signature is outside its 30-second window (a screenshot)
+  "device_removed", // online: the device key was unbound from the holder (lost phone)
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
@@ -62,6 +70,14 @@ export const KIND_CLAIM: Record<string, CodeKind> = { p: "person", e: "enterpris
 export const CREDIT_CLAIM: Record<string, CreditStatus> = { g: "good", d: "dishonest", s: "serious" };
 export const KIND_TO_CLAIM: Record<CodeKind, string> = { person: "p", enterprise: "e" };
 export const CREDIT_TO_CLAIM: Record<CreditStatus, string> = { good: "g", dishonest: "d", serious: "s" };
+
+/** A phone's public device key (WebCrypto ECDSA P-256) as a code's `cnf` carries it (RFC 7800 jwk). */
+export interface DeviceKey {
+  kty: "EC";
+  crv: "P-256";
+  x: string;
+  y: string;
+}
 
 /** The claims as carried in a token (short names keep the QR small). */
 export interface CodeClaims {
@@ -74,6 +90,7 @@ export interface CodeClaims {
   exp: number;
   jti: string;
   status: { status_list: { idx: number; uri: string } };
+  cnf?: { jwk: DeviceKey };
 }
 
 /** The claims read back with their long names. */
@@ -88,6 +105,8 @@ export interface CodeFacts {
   tokenId: string;
   statusIndex: number;
   statusUri: string;
+  /** The holder's device key when the code is bound to a phone (cnf); null for a server-shown code. */
+  deviceKey: DeviceKey | null;
 }
 
 export class Refusal extends Error {
@@ -120,15 +139,32 @@ export function tokenDisplayName(name: string): string {
 
 // ---------------------------------------------------------------- QR text
 
-/** The QR text of a token: prefix + two digits (char code − 45) per character, for QR numeric mode. */
-export function qrTextFromToken(token: string): string {
+/** Two digits (char code − 45) per character of a token text (base64url and "."), for QR numeric mode. */
+export function digitsFromText(text: string): string {
   let digits = "";
-  for (let i = 0; i < token.length; i += 1) {
-    const code = token.charCodeAt(i) - 45;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i) - 45;
     if (code < 0 || code > 77) throw new TypeError("token holds a character outside base64url");
     digits += code < 10 ? `0${code}` : String(code);
   }
-  return QR_PREFIX + digits;
+  return digits;
+}
+
+/** The text behind the digits of a scanned numeric QR (the inverse of digitsFromText). */
+export function textFromDigits(digits: string): string {
+  if (!/^[0-9]*$/.test(digits) || digits.length % 2 !== 0) refuse("malformed", "QR text is not an even run of digits");
+  let text = "";
+  for (let i = 0; i < digits.length; i += 2) {
+    const code = Number(digits.slice(i, i + 2));
+    if (code > 77) refuse("malformed", "QR text holds a digit pair outside the token alphabet");
+    text += String.fromCharCode(code + 45);
+  }
+  return text;
+}
+
+/** The QR text of a token: prefix + two digits (char code − 45) per character, for QR numeric mode. */
+export function qrTextFromToken(token: string): string {
+  return QR_PREFIX + digitsFromText(token);
 }
 
 /** The token inside a scanned text: the numeric QR form, or a compact JWS pasted as is. */
@@ -138,15 +174,7 @@ export function tokenFromScan(text: unknown): string {
   if (raw.length > MAX_INPUT_CHARS) refuse("too_large", `input is ${raw.length} characters; at most ${MAX_INPUT_CHARS}`);
   if (raw.length === 0) refuse("malformed", "input is empty");
   if (raw.slice(0, QR_PREFIX.length).toUpperCase() !== QR_PREFIX) return raw;
-  const digits = raw.slice(QR_PREFIX.length);
-  if (!/^[0-9]*$/.test(digits) || digits.length % 2 !== 0) refuse("malformed", "QR text is not an even run of digits");
-  let token = "";
-  for (let i = 0; i < digits.length; i += 2) {
-    const code = Number(digits.slice(i, i + 2));
-    if (code > 77) refuse("malformed", "QR text holds a digit pair outside the token alphabet");
-    token += String.fromCharCode(code + 45);
-  }
-  return token;
+  return textFromDigits(raw.slice(QR_PREFIX.length));
 }
 
 // ---------------------------------------------------------------- compact JWS
@@ -232,7 +260,23 @@ const field = (object: unknown, key: string): unknown =>
   typeof object === "object" && object !== null && !Array.isArray(object) && Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined;
 
 /** Every claim a OneCode token may carry; any other is refused (a foreign or forged token). */
-const CLAIMS = new Set(["iss", "sub", "k", "n", "cs", "iat", "exp", "jti", "status", "nbf", "aud"]);
+const CLAIMS = new Set(["iss", "sub", "k", "n", "cs", "iat", "exp", "jti", "status", "nbf", "aud", "cnf"]);
+/** A P-256 coordinate: 32 bytes in canonical unpadded base64url. */
+const COORDINATE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+
+/**
+ * The device key of a `cnf` claim: exactly {jwk: {kty "EC", crv "P-256", x, y}}, nothing else
+ * (no kid, no private part, no jku/x5u indirection); undefined when the shape is wrong.
+ */
+function deviceKeyOf(cnf: unknown): DeviceKey | undefined {
+  if (typeof cnf !== "object" || cnf === null || Array.isArray(cnf) || Object.keys(cnf).join() !== "jwk") return undefined;
+  const jwk = field(cnf, "jwk");
+  if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk)) return undefined;
+  if (Object.keys(jwk).sort().join() !== "crv,kty,x,y") return undefined;
+  const [kty, crv, x, y] = ["kty", "crv", "x", "y"].map((name) => field(jwk, name));
+  if (kty !== "EC" || crv !== "P-256" || typeof x !== "string" || typeof y !== "string" || !COORDINATE.test(x) || !COORDINATE.test(y)) return undefined;
+  return { kty, crv, x, y };
+}
 
 /** Reads the inflated claims of a verified token and checks their shape, issuer and time. */
 export function checkClaims(claimsJson: Uint8Array, options: { issuer: string; nowSeconds: number; leewaySeconds?: number }): CodeFacts {
@@ -256,6 +300,9 @@ export function checkClaims(claimsJson: Uint8Array, options: { issuer: string; n
   if (nbf !== undefined && !isInt(nbf)) missing.push("nbf");
   if (typeof jti !== "string" || jti.length < 8 || jti.length > 64) missing.push("jti");
   if (!isInt(idx) || idx < 0 || typeof uri !== "string") missing.push("status.status_list");
+  const cnf = claim("cnf");
+  const deviceKey = cnf === undefined ? null : deviceKeyOf(cnf);
+  if (deviceKey === undefined) missing.push("cnf");
   if (missing.length > 0) refuse("malformed_claims", `missing or malformed claims: ${missing.join(", ")}`);
   if (iss !== options.issuer) refuse("wrong_issuer", `issuer ${JSON.stringify(iss)} is not ${options.issuer}`);
   if (claim("aud") !== undefined) refuse("wrong_audience", "OneCode codes carry no audience; this token was issued for someone else");
@@ -275,6 +322,7 @@ export function checkClaims(claimsJson: Uint8Array, options: { issuer: string; n
     tokenId: jti as string,
     statusIndex: idx as number,
     statusUri: uri as string,
+    deviceKey: deviceKey ?? null,
   };
 }
 

@@ -6,6 +6,8 @@
 //   POST /v1/codes/:codeId/suspend|reinstate|revoke   lifecycle (registrar)
 //   POST /v1/subjects/:id/code/rotate    new code replacing the current one (registrar)
 // Every lifecycle change is one transaction (./lifecycle.ts).
+// Decorates `app.codes` for the wallet feature: codes bound to a holder's phone (cnf) and the
+// cache drops after a change made outside these routes.
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type { Config } from "../config.ts";
@@ -16,7 +18,8 @@ import { actorOf } from "../auth/operators.ts";
 import { createSubjectRepository } from "../subjects/repository.ts";
 import { LEEWAY_SECONDS, REASONS } from "../../../protocol/codes/token-format.ts";
 import { openKeySet, type CodeKeySet } from "./keys.ts";
-import { signCodeToken, statusListUri } from "./token.ts";
+import { signCodeToken, statusListUri, type IssuedToken, type TokenSubject } from "./token.ts";
+import type { DeviceKey } from "../../../protocol/codes/token-format.ts";
 import { createStatusListCache, STATUS_LIST_LIFETIME_SECONDS } from "./status-list.ts";
 import { createCodeVerifier } from "./verify.ts";
 import { renderQr } from "./qr.ts";
@@ -49,6 +52,7 @@ const verdictSchema = {
     expiresAt: { type: "string" },
     issuedAt: { type: "string" },
     kid: { type: "string" },
+    deviceBound: { type: "boolean" },
     anchor: {
       type: "object",
       properties: {
@@ -94,6 +98,25 @@ export function openCodeKeys(config: Pick<Config, "codeKeysDir" | "codeTtlSecond
   return keys;
 }
 
+/** What the codes feature offers the wallet feature (app.codes). */
+export interface CodesFeature {
+  /**
+   * A code token bound to the holder's device key (cnf), living at most config.boundCodeTtlSeconds
+   * (at most 24 h, so the key set's retention, the status list's lifetime, covers it).
+   */
+  signBoundCode(subject: TokenSubject, deviceKey: DeviceKey, options: { now: Date; ttlSeconds?: number }): Promise<IssuedToken>;
+  /** After a committed change to a code made outside this feature's routes (a rotation on unbinding). */
+  codeChanged(codeId: string): void;
+  /** After a committed removal of a device key (its thumbprint). */
+  deviceRemoved(thumbprint: string): void;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    codes: CodesFeature;
+  }
+}
+
 export interface CodesPluginOptions {
   keys: CodeKeySet;
 }
@@ -105,6 +128,16 @@ async function codesPlugin(app: FastifyInstance, options: CodesPluginOptions): P
   const uri = statusListUri(issuer);
   const statusLists = createStatusListCache(keys, { issuer, uri });
   const verifier = createCodeVerifier({ db: db.pool, keys, issuer, now: () => clock.now() });
+  const codes: CodesFeature = {
+    signBoundCode: (subject, deviceKey, { now, ttlSeconds }) =>
+      signCodeToken(keys, subject, { issuer, now, ttlSeconds: Math.min(ttlSeconds ?? config.boundCodeTtlSeconds, config.boundCodeTtlSeconds), statusUri: uri, deviceKey }),
+    codeChanged: (codeId) => {
+      verifier.invalidate(codeId);
+      statusLists.invalidate();
+    },
+    deviceRemoved: (thumbprint) => verifier.invalidateDevice(thumbprint),
+  };
+  app.decorate("codes", codes);
 
   app.get(
     "/.well-known/jwks.json",

@@ -1,17 +1,20 @@
 // The QR image of a code: the numeric QR text as two segments (the "OC1:/"
-// prefix in alphanumeric mode, the digits in numeric mode), error correction M.
+// prefix, or "OC2:/" for a phone-bound code with its device proof, in alphanumeric mode,
+// the digits in numeric mode), error correction M.
 import QRCode, { type QRCodeSegment } from "qrcode";
 import { QR_PREFIX } from "../../../protocol/codes/token-format.ts";
+import { BOUND_QR_PREFIX } from "../../../protocol/codes/device-proof.ts";
 
 export const QR_ERROR_CORRECTION = "M" as const;
 /** Largest symbol we accept to hand out: readable from a phone screen. */
 export const MAX_QR_VERSION = 15;
 
 export function qrSegments(qrText: string): QRCodeSegment[] {
-  if (!qrText.startsWith(QR_PREFIX)) return [{ data: Buffer.from(qrText, "utf8"), mode: "byte" }];
+  const prefix = [QR_PREFIX, BOUND_QR_PREFIX].find((p) => qrText.startsWith(p));
+  if (!prefix) return [{ data: Buffer.from(qrText, "utf8"), mode: "byte" }];
   return [
-    { data: QR_PREFIX, mode: "alphanumeric" },
-    { data: qrText.slice(QR_PREFIX.length), mode: "numeric" },
+    { data: prefix, mode: "alphanumeric" },
+    { data: qrText.slice(prefix.length), mode: "numeric" },
   ];
 }
 

@@ -6,8 +6,13 @@
 // commit, so on one instance a revocation is seen by the next verify; a change
 // made through another instance is seen within `cacheMs`. Under load this turns
 // one database round trip per verify into one per code per second.
+//
+// A code bound to the holder's phone (cnf) is valid only with the phone's device signature in
+// its window (protocol/codes/device-proof.ts) and while that device key is still bound to the
+// code's subject (wallet_devices, api/src/wallet): a removed phone presents nothing.
 import type { Queryable } from "../db/database.ts";
 import { Refusal, type CodeKind, type CreditStatus, type Reason } from "../../../protocol/codes/token-format.ts";
+import { checkDeviceBinding, deviceKeyThumbprint } from "../../../protocol/codes/device-proof.ts";
 import type { CodeKeySet } from "./keys.ts";
 import { checkCodeToken } from "./token.ts";
 import { chainHex } from "../chain/hex.ts";
@@ -35,11 +40,14 @@ export interface Verdict {
   expiresAt?: string;
   issuedAt?: string;
   kid?: string;
+  /** True when the code is bound to the holder's phone and its device signature was checked. */
+  deviceBound?: boolean;
   anchor?: AnchorEvidence;
 }
 
 interface CodeRow {
   code_id: string;
+  subject_id: string;
   status: "active" | "suspended" | "revoked";
   status_index: number;
   chain_tx: string | null;
@@ -51,7 +59,7 @@ interface CodeRow {
 }
 
 const CODE_QUERY = `
-  SELECT c.code_id, c.status, c.status_index, c.chain_tx, s.kind, s.display_name, s.credit_status,
+  SELECT c.code_id, c.subject_id, c.status, c.status_index, c.chain_tx, s.kind, s.display_name, s.credit_status,
          (SELECT r.code_id FROM codes r WHERE r.replaces = c.code_id LIMIT 1) AS replaced_by,
          (SELECT l.seq FROM ledger l
            WHERE l.subject_ref IN (c.code_id, '0x' || c.code_id) AND l.type IN ('code.issued', 'code.rotated')
@@ -63,6 +71,8 @@ export interface CodeVerifier {
   verify(input: unknown): Promise<Verdict>;
   /** Drop a cached row (call after committing a change to that code). */
   invalidate(codeId: string): void;
+  /** Drop a cached device binding (call after committing a device's removal). */
+  invalidateDevice(thumbprint: string): void;
 }
 
 export function createCodeVerifier(options: {
@@ -87,6 +97,19 @@ export function createCodeVerifier(options: {
     if (cache.size > 50_000) cache.clear();
     cache.set(codeId, entry);
     return entry;
+  }
+
+  const devices = new Map<string, { at: number; subjectId: string | null }>();
+  /** The subject a device key is bound to now (null: not bound, or removed); cached like the code rows. */
+  async function boundSubject(thumbprint: string): Promise<string | null> {
+    const hit = devices.get(thumbprint);
+    const now = Date.now();
+    if (hit && now - hit.at < cacheMs) return hit.subjectId;
+    const r = await db.query<{ subject_id: string }>("SELECT subject_id FROM wallet_devices WHERE device_jkt = $1 AND removed_at IS NULL", [thumbprint]);
+    const subjectId = r.rows[0]?.subject_id ?? null;
+    if (devices.size > 50_000) devices.clear();
+    devices.set(thumbprint, { at: now, subjectId });
+    return subjectId;
   }
 
   async function evidence(row: CodeRow): Promise<AnchorEvidence> {
@@ -120,22 +143,31 @@ export function createCodeVerifier(options: {
     invalidate(codeId) {
       cache.delete(codeId);
     },
+    invalidateDevice(thumbprint) {
+      devices.delete(thumbprint);
+    },
     async verify(input) {
       let facts;
       try {
-        facts = checkCodeToken(keys, input, { issuer, now: options.now() });
+        const now = options.now();
+        facts = checkCodeToken(keys, input, { issuer, now });
+        await checkDeviceBinding(facts, facts.proof, Math.floor(now.getTime() / 1000));
       } catch (error) {
         if (error instanceof Refusal) return { valid: false, reason: error.reason, detail: error.message };
         throw error;
       }
       const { row, anchor } = await codeRow(facts.codeId);
-      const times = { expiresAt: new Date(facts.expiresAt * 1000).toISOString(), issuedAt: new Date(facts.issuedAt * 1000).toISOString(), kid: facts.kid };
+      const deviceBound = facts.deviceKey !== null;
+      const times = { expiresAt: new Date(facts.expiresAt * 1000).toISOString(), issuedAt: new Date(facts.issuedAt * 1000).toISOString(), kid: facts.kid, deviceBound };
       if (!row || row.status_index !== facts.statusIndex) {
         return { valid: false, reason: "unknown_code", detail: "no code with this id and status index was issued here", ...times };
       }
       const subject = { codeId: row.code_id, kind: row.kind, displayName: row.display_name, creditStatus: row.credit_status };
       const state: CodeState = row.status === "revoked" && row.replaced_by ? "superseded" : row.status;
       const out = { subject, status: state, ...times, anchor: anchor ?? undefined };
+      if (facts.deviceKey && state === "active" && (await boundSubject(await deviceKeyThumbprint(facts.deviceKey))) !== row.subject_id) {
+        return { valid: false, reason: "device_removed", detail: "the phone that shows this code is no longer bound to its holder", ...out };
+      }
       switch (state) {
         case "active":
           return { valid: true, ...out };
