@@ -1,10 +1,11 @@
 // The QR decoder, off the main thread: the page sends camera frames as ImageBitmaps and
 // gets back the text of the QR in each (or null). BarcodeDetector where the platform has
 // one for QR codes (Android, ChromeOS, macOS); otherwise ZXing-C++ built to WebAssembly
-// (zxing-wasm), its .wasm served from this app (precached by the service worker), never
-// from the package's default CDN.
+// (zxing-wasm). The page hands over the .wasm's bytes first (./camera.ts fetched them from
+// this app, through the service worker's cache): the worker itself fetches nothing, so it
+// never reaches for the package's default CDN and works offline whatever the browser does
+// with workers' own requests.
 import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
-import wasmUrl from "zxing-wasm/reader/zxing_reader.wasm?url";
 
 /** The little of the Barcode Detection API used here (not in TypeScript's DOM types). */
 interface BarcodeDetectorLike {
@@ -15,15 +16,12 @@ interface BarcodeDetectorClass {
   getSupportedFormats(): Promise<string[]>;
 }
 
-export interface ScanRequest {
-  frame: ImageBitmap;
-}
+/** The first message carries the decoder's .wasm, every later one a frame. */
+export type ScanRequest = { wasm: ArrayBuffer } | { frame: ImageBitmap };
 export interface ScanAnswer {
   text: string | null;
   decoder: "barcode-detector" | "zxing-wasm";
 }
-
-prepareZXingModule({ overrides: { locateFile: (path: string, prefix: string) => (path.endsWith(".wasm") ? wasmUrl : prefix + path) } });
 
 let native: Promise<BarcodeDetectorLike | null> | null = null;
 
@@ -60,6 +58,10 @@ async function decode(frame: ImageBitmap): Promise<ScanAnswer> {
 }
 
 addEventListener("message", (event: MessageEvent<ScanRequest>) => {
+  if ("wasm" in event.data) {
+    prepareZXingModule({ overrides: { wasmBinary: event.data.wasm } });
+    return;
+  }
   void decode(event.data.frame).then(
     (answer) => postMessage(answer),
     () => postMessage({ text: null, decoder: "zxing-wasm" } satisfies ScanAnswer),

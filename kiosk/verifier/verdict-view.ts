@@ -45,11 +45,10 @@ function credit(subject: Subject, mode: Outcome["mode"]): HTMLElement {
 
 function decided(o: Outcome): HTMLElement[] {
   const mark = { valid: "✓", invalid: "✕", unconfirmed: "!" }[o.outcome];
-  const parts: HTMLElement[] = [
-    banner(mark, word(`verifier.outcome.${o.outcome}`), o.reason ? word(`verifier.reason.${o.reason}`) : null),
-    h("div", { class: "todo" }, h("h2", {}, t("verifier.whatToDo")), h("p", { id: "action" }, word(o.reason ? `verifier.action.${o.reason}` : "verifier.action.valid"))),
-  ];
+  const parts: HTMLElement[] = [banner(mark, word(`verifier.outcome.${o.outcome}`), o.reason ? word(`verifier.reason.${o.reason}`) : null)];
+  // Who it is, straight under the verdict; an invalid outcome has nobody to show.
   if (o.subject) parts.push(identity(o.subject), credit(o.subject, o.mode));
+  parts.push(h("div", { class: "todo" }, h("h2", {}, t("verifier.whatToDo")), h("p", { id: "action" }, word(o.reason ? `verifier.action.${o.reason}` : "verifier.action.valid"))));
   if (o.skewSeconds !== null) parts.push(h("p", { class: "warning", id: "verdict-skew" }, t("verifier.skewOnVerdict", { d: duration(Math.abs(o.skewSeconds)) })));
   parts.push(h("p", { id: "mode", class: "meta" }, `${t(o.mode === "online" ? "verifier.mode.online" : "verifier.mode.offline")} · ${t("verifier.checkedAt", { time: clockTime(o.checkedAt) })}`));
   if (o.reason || o.detail) {
@@ -76,7 +75,7 @@ export function renderVerdict(screen: Screen): HTMLElement {
   const state = o ? o.outcome : screen.state;
   const children =
     screen.state === "idle"
-      ? [banner("⌖", t("verifier.idle"), null), h("p", { class: "hint" }, t("verifier.idleHint"))]
+      ? [banner("□", t("verifier.idle"), null), h("p", { class: "hint" }, t("verifier.idleHint"))]
       : screen.state === "checking"
         ? [banner("…", t("verifier.checking"), null)]
         : decided(screen.outcome);

@@ -1,82 +1,335 @@
-// End to end in Chromium: the officials' verifier page reads a QR from a fake
-// camera feed, shows the verdict online, then with the network cut still decides
-// from its cached JWKS and status list and shows their age.
+// End to end in Chromium at 390×844: the officials' verifier against a real API (real
+// database, real issuer keys, subjects enrolled through the registrar's routes). It shows:
+// a previous scan's identity never under a later verdict (online and offline); the page
+// reloading and verifying with the network cut after one online visit (service worker,
+// camera decoding in the worker with its cached .wasm); stale data refused with its reason;
+// names as the verdict carries them (persons masked); the credit status apart from the
+// verdict; touch targets; the clock-skew warning.
+// VERIFIER_SCREENS=1 writes screenshots of each screen in both languages to .test-output/verifier-screens/.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
-import { enrol, fetchCode } from "../codes/fixtures.ts";
+import { personId, uscc } from "../helpers/identifiers.ts";
+import { attackerKey, deflateClaims, enrol, fetchCode, signRaw, splitToken } from "../codes/fixtures.ts";
 import { imageToY4m } from "../../scripts/lib/y4m.ts";
+import { qrTextFromToken } from "../../protocol/codes/token-format.ts";
+import { cuttableNetwork } from "./network.ts";
 
-const KIOSK = resolve(import.meta.dirname, "..", "..", "kiosk");
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const KIOSK = join(ROOT, "kiosk");
+const SCREENS = process.env.VERIFIER_SCREENS ? join(ROOT, ".test-output", "verifier-screens") : null;
+const PHONE = { width: 390, height: 844 };
+const PERSON_NAME = "王小明";
+const ENTERPRISE_NAME = "佛山市顺德美的有限公司"; // 11 characters: within the token's 12
+const FORGED_NAME = "赵*六";
 
 async function buildVerifierPage(): Promise<void> {
   try {
-    execFileSync("npm", ["run", "build:ui"], { cwd: resolve(KIOSK, ".."), stdio: "pipe" });
+    execFileSync("npm", ["run", "build:ui"], { cwd: ROOT, stdio: "pipe" });
   } catch {
-    // Another front end may be mid-work; build this page alone into the same place.
+    // Another front end may be mid-work: build this page alone with the same config (and its service worker).
     const { build } = await import("vite");
     await build({
-      configFile: false,
-      root: KIOSK,
-      base: "/ui/",
+      configFile: join(KIOSK, "vite.config.ts"),
       logLevel: "warn",
-      build: { outDir: join(KIOSK, "dist"), emptyOutDir: false, target: "es2022", rollupOptions: { input: { verifier: join(KIOSK, "verifier", "index.html") } } },
+      build: { emptyOutDir: false, rollupOptions: { input: { verifier: join(KIOSK, "verifier", "index.html") } } },
     });
   }
-  if (!existsSync(join(KIOSK, "dist", "verifier", "index.html"))) throw new Error("verifier page not built");
+  for (const file of ["index.html", "sw.js", "manifest.webmanifest", "icon-192.png"]) {
+    if (!existsSync(join(KIOSK, "dist", "verifier", file))) throw new Error(`verifier ${file} not built`);
+  }
 }
 
-describe.skipIf(!chromiumAvailable())("verifier page in Chromium", () => {
+describe.skipIf(!chromiumAvailable())("verifier app in Chromium at 390×844", () => {
   let t: TestApp;
   let browser: Browser;
-  let url: string;
+  let api: string;
+  const codes = { person: "", enterprise: "", serious: "", forged: "", expired: "" };
+  const names = { person: "", enterprise: "", enterpriseToken: "" };
 
   beforeAll(async () => {
     await buildVerifierPage();
-    // Real time: the page's offline check uses the browser's clock.
-    t = await buildTestApp({ clock: new TestClock(new Date()), config: { codeTtlSeconds: 600 } });
-    url = await t.app.listen({ host: "127.0.0.1", port: 0 });
-    const e = await enrol(t, { displayName: "王*明" });
-    const code = await fetchCode(t, e.subjectId);
+    // Codes live an hour, so that a test can move the browser's clock past the data's maximum age.
+    t = await buildTestApp({ clock: new TestClock(new Date()), config: { codeTtlSeconds: 3600 } });
+    api = await t.app.listen({ host: "127.0.0.1", port: 0 });
+    const registrar = await t.auth("registrar");
+    const person = await t.app.inject({ method: "POST", url: "/v1/persons", headers: registrar, payload: { idNumber: personId(18_001), name: PERSON_NAME } });
+    expect(person.statusCode, person.body).toBe(201);
+    const enterprise = await t.app.inject({
+      method: "POST",
+      url: "/v1/enterprises",
+      headers: registrar,
+      payload: { uscc: uscc(18_001), name: ENTERPRISE_NAME, legalRepresentativeId: person.json().id },
+    });
+    expect(enterprise.statusCode, enterprise.body).toBe(201);
+    names.person = person.json().displayName;
+    names.enterprise = enterprise.json().displayName;
+    const personCode = await fetchCode(t, person.json().id);
+    const enterpriseCode = await fetchCode(t, enterprise.json().id);
+    codes.person = personCode.qrText;
+    codes.enterprise = enterpriseCode.qrText;
+    names.enterpriseToken = splitToken(enterpriseCode.token).claims.n as string;
+    // A valid code of a seriously dishonest subject (the credit record set directly, as the credit tests do).
+    codes.serious = (await fetchCode(t, (await enrol(t, { displayName: "李*华", creditStatus: "serious" })).subjectId)).qrText;
+    // A forgery: the person's real code with another name, re-signed by a key that is not the issuer's.
+    const { header, claims } = splitToken(personCode.token);
+    codes.forged = qrTextFromToken(signRaw(header, deflateClaims({ ...claims, n: FORGED_NAME }), attackerKey().privateKey));
+    // An expired code, really signed: issued two hours ago for one hour.
+    const now = t.clock.now();
+    t.clock.set(new Date(now.getTime() - 2 * 3600_000));
+    codes.expired = (await fetchCode(t, person.json().id)).qrText;
+    t.clock.set(now);
     const video = join(mkdtempSync(join(tmpdir(), "onecode-y4m-")), "qr.y4m");
-    const png = new Uint8Array(Buffer.from(code.qr.png.split(",")[1]!, "base64"));
-    writeFileSync(video, imageToY4m(png, { width: 640, height: 480, fit: "centre", background: 255 }));
+    writeFileSync(video, imageToY4m(new Uint8Array(Buffer.from(personCode.qr.png.split(",")[1]!, "base64")), { width: 640, height: 480, fit: "centre", background: 255 }));
     browser = await launchBrowser({ fakeVideo: video });
-  });
+    if (SCREENS) mkdirSync(SCREENS, { recursive: true });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
     await t?.close();
   });
 
-  it("scans from the camera online, then decides offline from the cache with its age", async () => {
-    const context = await browser.newContext();
+  const attr = (page: Page, selector: string, name: string) => page.locator(selector).getAttribute(name);
+
+  /** Opens the verifier and waits until it has synced its offline data. */
+  async function open(context: BrowserContext, base: string, query = ""): Promise<Page> {
     const page = await context.newPage();
-    await page.goto(`${url}/ui/verifier/?camera=1`);
-    const verdict = page.locator("#verdict");
-    await expect.poll(() => verdict.getAttribute("data-mode"), { timeout: 20_000 }).toBe("online");
-    expect(await verdict.getAttribute("data-state")).toBe("valid");
-    expect(await page.locator("#name").textContent()).toBe("王*明");
-    expect(await page.locator("#headline").textContent()).toBe("有效");
-    // The cache is filled (age shown), then the network goes.
-    await expect.poll(() => page.locator("#age").getAttribute("data-status-list-seconds"), { timeout: 10_000 }).toMatch(/^\d+$/);
-    await context.setOffline(true);
-    await expect.poll(() => verdict.getAttribute("data-mode"), { timeout: 20_000 }).toBe("offline");
-    expect(await verdict.getAttribute("data-state")).toBe("valid");
-    expect(await page.locator("#mode").textContent()).toContain("离线");
-    expect(await page.locator("#age").textContent()).toMatch(/状态列表 \d+ 秒 前签发/);
-    // Offline, a pasted forgery is refused with its reason, in Chinese, then in English.
-    await page.fill("#paste", "not a code");
+    await page.goto(`${base}/ui/verifier/${query}`);
+    await expect.poll(() => attr(page, "#status", "data-age-seconds"), { timeout: 15_000 }).toMatch(/^-?\d+$/);
+    return page;
+  }
+
+  /** Types a code's text in and waits for its own verdict (the history grows by one). */
+  async function verify(page: Page, text: string): Promise<void> {
+    const before = await page.locator("#history li").count();
+    if (!(await page.locator("details.paste").evaluate((d) => (d as HTMLDetailsElement).open))) await page.click("details.paste summary");
+    await page.fill("#paste", text);
     await page.click("#check");
-    await expect.poll(() => verdict.getAttribute("data-reason")).toBe("malformed");
-    expect(await page.locator("#reason").textContent()).toBe("不是有效的一码通二维码");
+    await expect.poll(() => page.locator("#history li").count(), { timeout: 15_000 }).toBe(Math.min(before + 1, 20));
+  }
+
+  async function shoot(page: Page, name: string): Promise<void> {
+    if (!SCREENS) return;
+    await page.evaluate(() => scrollTo(0, 0));
+    await page.screenshot({ path: join(SCREENS, `${name}-zh.png`) });
     await page.click("#lang");
-    expect(await page.locator("#reason").textContent()).toBe("not a OneCode QR");
+    await page.screenshot({ path: join(SCREENS, `${name}-en.png`) });
+    await page.click("#lang");
+  }
+
+  it("never shows a previous scan's identity under a later verdict, online or offline, and keeps no names in its history", async () => {
+    const context = await browser.newContext({ viewport: PHONE });
+    const page = await open(context, api);
+    expect(await page.locator("#identity").count()).toBe(0); // the idle screen has no empty labels
+    await shoot(page, "idle");
+    for (const mode of ["online", "offline"] as const) {
+      if (mode === "offline") await context.setOffline(true);
+      await verify(page, codes.person);
+      expect(await attr(page, "#verdict", "data-state")).toBe("valid");
+      expect(await attr(page, "#verdict", "data-mode")).toBe(mode);
+      expect(await page.locator("#name").textContent()).toBe(names.person);
+      if (mode === "online") await shoot(page, "valid-person");
+      for (const [code, reason] of [
+        [codes.forged, "bad_signature"],
+        [codes.expired, "expired"],
+      ] as const) {
+        await verify(page, code);
+        expect(await attr(page, "#verdict", "data-state")).toBe("invalid");
+        expect(await attr(page, "#verdict", "data-reason")).toBe(reason);
+        expect(await page.locator("#identity, #credit, #name").count()).toBe(0);
+        const shown = await page.locator("body").innerText();
+        for (const name of [names.person, FORGED_NAME]) expect(shown, `${mode} ${reason}`).not.toContain(name);
+        await page.click("#lang"); // redrawn from the same value in English: still nobody
+        expect(await page.locator("#headline").textContent()).toBe("Code NOT valid");
+        expect(await page.locator("#identity").count()).toBe(0);
+        await page.click("#lang");
+        expect(await page.locator("#headline").textContent()).toBe("码无效");
+      }
+      if (mode === "online") await shoot(page, "forged-after-valid");
+    }
+    expect(await page.locator("#history li").count()).toBe(6);
+    const history = await page.locator("#history").innerText();
+    const stored = await page.evaluate(() => localStorage.getItem("onecode.verifier.history.v1"));
+    for (const text of [history, stored!]) {
+      expect(text).not.toContain(names.person);
+      expect(text).not.toContain(FORGED_NAME);
+    }
+    expect(JSON.parse(stored!)[0]).toEqual({ at: expect.any(Number), outcome: "invalid", reason: "expired", kind: null, mode: "offline" });
+    await page.click("#clear-history");
+    expect(await page.locator("#history li").count()).toBe(0);
+    expect(await page.evaluate(() => localStorage.getItem("onecode.verifier.history.v1"))).toBeNull();
+    await context.close();
+  });
+
+  it("reloads and verifies with the network cut after one online visit, the camera included", async () => {
+    const network = await cuttableNetwork(api);
+    const context = await browser.newContext({ viewport: PHONE });
+    try {
+      const page = await open(context, network.url);
+      await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => attr(page, "#status", "data-shell")).toBe("ready");
+      const cdp = await context.newCDPSession(page);
+      // Installable: no error but the test context's own (a Playwright context counts as incognito),
+      // a manifest Chromium parses without error, and icons of the sizes it names.
+      const { installabilityErrors } = (await cdp.send("Page.getInstallabilityErrors")) as { installabilityErrors: { errorId: string }[] };
+      expect(installabilityErrors.filter((e) => e.errorId !== "in-incognito")).toEqual([]);
+      const manifest = (await cdp.send("Page.getAppManifest")) as { errors: unknown[]; data: string };
+      expect(manifest.errors).toEqual([]);
+      const icons = (JSON.parse(manifest.data) as { icons: { src: string; sizes: string }[] }).icons.filter((i) => i.src.endsWith(".png"));
+      for (const icon of icons) {
+        const width = await page.evaluate(async (src) => (await createImageBitmap(await (await fetch(src)).blob())).width, icon.src);
+        expect(`${width}x${width}`).toBe(icon.sizes);
+      }
+      await cdp.detach(); // left attached, it makes the reloaded page forget the offline emulation
+
+      // The network goes: the port is closed (and the browser says it is offline).
+      await network.cut();
+      await context.setOffline(true);
+      const reloaded = await page.reload();
+      expect(reloaded?.fromServiceWorker()).toBe(true);
+      await expect.poll(() => attr(page, "#status", "data-network")).toBe("offline");
+      await verify(page, codes.person);
+      expect(await attr(page, "#verdict", "data-state")).toBe("valid");
+      expect(await attr(page, "#verdict", "data-mode")).toBe("offline");
+      expect(await page.locator("#name").textContent()).toBe(names.person);
+      await shoot(page, "offline-after-reload");
+
+      // A fresh page, still cut off: the camera's frames decoded in the worker, from the cached script and .wasm.
+      const camera = await context.newPage();
+      const opened = await camera.goto(`${network.url}/ui/verifier/?camera=1`);
+      expect(opened?.fromServiceWorker()).toBe(true);
+      await expect.poll(() => attr(camera, "#verdict", "data-state"), { timeout: 30_000 }).toBe("valid");
+      expect(await attr(camera, "#verdict", "data-mode")).toBe("offline");
+      expect(await camera.locator("body").getAttribute("data-decoder")).toMatch(/^(zxing-wasm|barcode-detector)$/);
+      expect(await camera.locator("#name").textContent()).toBe(names.person);
+    } finally {
+      await context.close();
+      await network.close();
+    }
+  });
+
+  it("refuses to say valid on data older than its maximum age, and says why", async () => {
+    const context = await browser.newContext({ viewport: PHONE });
+    const page = await open(context, api);
+    await page.click("details.settings summary");
+    await page.selectOption("#max-age", String(15 * 60));
+    await expect.poll(() => attr(page, "#status", "data-stale")).toBe("false");
+    await context.setOffline(true);
+    // Twenty minutes later, still offline (the code itself lives an hour).
+    await page.clock.setSystemTime(new Date(Date.now() + 20 * 60_000));
+    await verify(page, codes.person);
+    expect(await attr(page, "#verdict", "data-state")).toBe("unconfirmed");
+    expect(await attr(page, "#verdict", "data-reason")).toBe("stale_data");
+    expect(await page.locator("#headline").textContent()).toBe("无法确认");
+    expect(await page.locator("#reason").textContent()).toBe("本机数据太旧，无法确认这个码现在是否仍然有效。");
+    expect(await page.locator("#action").textContent()).toContain("联网前不要按“有效”办理");
+    expect(await attr(page, "#status", "data-stale")).toBe("true");
+    expect(await page.locator("#age").textContent()).toContain("离线数据已超过 15 分钟未更新");
+    expect(await page.locator("body").innerText()).not.toContain("码有效");
+    await shoot(page, "stale");
+    await context.close();
+
+    // The maximum age can also come with the address, and is kept.
+    const linked = await browser.newContext({ viewport: PHONE });
+    const again = await open(linked, api, "?maxAge=600");
+    expect(await again.locator("#max-age").inputValue()).toBe("600");
+    await again.goto(`${api}/ui/verifier/`);
+    expect(await again.locator("#max-age").inputValue()).toBe("600");
+    await linked.close();
+  });
+
+  it("shows the name exactly as the verdict carries it: a person's masked, an enterprise's as its token names it", async () => {
+    expect(names.person).toBe("王*明");
+    const context = await browser.newContext({ viewport: PHONE });
+    const page = await open(context, api);
+    for (const mode of ["online", "offline"] as const) {
+      if (mode === "offline") await context.setOffline(true);
+      await verify(page, codes.person);
+      expect(await page.locator("#name").textContent()).toBe("王*明");
+      expect(await page.locator("#identity dt").first().textContent()).toBe("姓名（部分隐去）");
+      await verify(page, codes.enterprise);
+      expect(await attr(page, "#verdict", "data-mode")).toBe(mode);
+      // Online the register's display name, offline the token's n: the same here (11 characters).
+      expect(await page.locator("#name").textContent()).toBe(mode === "online" ? names.enterprise : names.enterpriseToken);
+      expect(await page.locator("#identity dt").first().textContent()).toBe("企业名称");
+    }
+    await shoot(page, "enterprise-offline");
+    await context.close();
+  });
+
+  // TODO(issue 18, api/src/subjects/enrol.ts): enrolment still stores enterprises' names masked
+  // (maskEnterpriseName: 佛山市**有限公司), so the token carries no full name to show. When the API
+  // fix lands this test starts failing: turn `it.fails` into `it`.
+  it.fails("shows an enterprise's full name (fails until enrolment stops masking enterprise names)", async () => {
+    const context = await browser.newContext({ viewport: PHONE });
+    const page = await open(context, api);
+    await verify(page, codes.enterprise);
+    expect(await page.locator("#name").textContent()).toBe(ENTERPRISE_NAME);
+    await context.close();
+  });
+
+  it("shows a seriously dishonest subject's valid code with the credit status apart, not green", async () => {
+    const context = await browser.newContext({ viewport: PHONE });
+    const page = await open(context, api);
+    await verify(page, codes.serious);
+    expect(await attr(page, "#verdict", "data-state")).toBe("valid");
+    expect(await attr(page, "#verdict", "data-credit")).toBe("serious");
+    expect(await page.locator("#credit .credit-value").textContent()).toBe("严重失信");
+    expect(await page.locator("#credit .credit-advice").textContent()).toContain("码有效不代表信用良好");
+    const colours = await page.evaluate(() => ({
+      banner: getComputedStyle(document.querySelector("#verdict .banner")!).backgroundColor,
+      credit: getComputedStyle(document.querySelector("#credit")!).backgroundColor,
+      border: getComputedStyle(document.querySelector("#credit")!).borderLeftColor,
+    }));
+    expect(colours.banner).toBe("rgb(27, 127, 59)"); // the code: valid
+    expect(colours.credit).toBe("rgb(253, 232, 230)"); // the subject: red panel
+    expect(colours.border).toBe("rgb(179, 38, 30)");
+    await shoot(page, "valid-serious");
+    await context.close();
+  });
+
+  it("has touch targets of at least 48 px, the scan button under the thumb and no sideways scrolling, in both languages", async () => {
+    const context = await browser.newContext({ viewport: PHONE });
+    const page = await open(context, api);
+    await verify(page, codes.forged); // a verdict with its details, the history with its button
+    await page.click("details.settings summary");
+    for (const lang of ["zh", "en"]) {
+      const small = await page.evaluate(() =>
+        [...document.querySelectorAll("button, summary, select, textarea, a[href]")]
+          .map((el) => ({ el: el.id || el.textContent?.trim() || el.tagName, box: el.getBoundingClientRect() }))
+          .filter(({ box }) => box.width > 0 && (box.height < 48 || box.width < 48))
+          .map(({ el, box }) => `${el}: ${Math.round(box.width)}×${Math.round(box.height)}`),
+      );
+      expect(small, lang).toEqual([]);
+      const scan = await page.locator("#camera-toggle").boundingBox();
+      expect(scan!.y, lang).toBeGreaterThan((PHONE.height * 2) / 3);
+      expect(scan!.y + scan!.height, lang).toBeLessThanOrEqual(PHONE.height);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), lang).toBeLessThanOrEqual(PHONE.width);
+      await page.click("#lang");
+    }
+    await context.close();
+  });
+
+  it("warns when the device's clock is off from the server's, and on offline verdicts", async () => {
+    const context = await browser.newContext({ viewport: PHONE });
+    const page = await context.newPage();
+    await page.clock.install({ time: new Date(Date.now() - 10 * 60_000) });
+    await page.goto(`${api}/ui/verifier/`);
+    await expect.poll(() => attr(page, "#status", "data-skew-seconds"), { timeout: 15_000 }).toMatch(/^-\d+$/);
+    expect(Math.abs(Number(await attr(page, "#status", "data-skew-seconds")) + 600)).toBeLessThanOrEqual(3);
+    expect(await page.locator("#skew").textContent()).toBe("本机时间比服务器慢 10 分钟：请校准时间，否则离线核验可能出错。");
+    await context.setOffline(true);
+    await verify(page, codes.person);
+    // Ten minutes behind, the code was issued "in the future": the skew is the reason, and it is named.
+    expect(await attr(page, "#verdict", "data-reason")).toBe("not_yet_valid");
+    expect(await page.locator("#verdict-skew").textContent()).toContain("相差 10 分钟");
+    await shoot(page, "clock-skew");
     await context.close();
   });
 });
