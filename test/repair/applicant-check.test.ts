@@ -44,7 +44,7 @@ describe("a kiosk application carries a passed face check", () => {
       },
     });
   const applications = async (ent: string) =>
-    (await t.db.pool.query("SELECT count(*)::int AS n FROM repair_applications WHERE enterprise_id = $1", [ent])).rows[0].n as number;
+    (await t.db.pool.query("SELECT count(*)::int AS n FROM repair_applications WHERE subject_id = $1", [ent])).rows[0].n as number;
   const check = (ent: string, person: string, device = DEVICE) => passedFaceCheck(t.db.pool, { device, enterpriseId: ent, personId: person, now: t.clock.now() });
 
   it("refuses a kiosk application without an assertion, or with one that is not an assertion, and writes nothing", async () => {

@@ -107,7 +107,9 @@ describe("repair workflow", () => {
     try {
       const refused = (await apply(ent, rep, [second.id])).json();
       expect(refused).toMatchObject({ status: "refused", ruleId: "national-2026.local.interval_since_last_repair", policyVersion: "national-2026" });
-      expect(refused.decisions[0].reason).toMatch(/1 September 2026/);
+      expect(refused.decisions[0].reason).toMatch(/2026年9月1日/);
+      expect(refused.decisions[0].reasons[0]).toMatchObject({ code: "local_interval", params: { lastRepairOn: "2026-09-01" }, policyVersion: "national-2026" });
+      expect(refused.decisions[0].reasons[0].words.en.text).toMatch(/1 September 2026/);
     } finally {
       await enable(false);
     }
@@ -180,9 +182,20 @@ describe("repair workflow", () => {
     item = queue.items.find((i: { id: string }) => i.id === filed.id);
     expect(item).toMatchObject({ step: "decide", dueOn: "2026-10-21", overdue: false, workingDaysLeft: 7 });
 
-    const extended = (await post(`/v1/repair-applications/${filed.id}/extend`, officerA, { reason: "复杂案件，需核实整改情况" })).json();
-    expect(extended).toMatchObject({ decideDue: "2026-11-04", extension: { reason: "复杂案件，需核实整改情况" } });
-    expect((await post(`/v1/repair-applications/${filed.id}/extend`, officerA, { reason: "again" })).json().code).toBe("already_extended");
+    // A reason from the list, never free text (the extension is a ledger entry).
+    const typed = await post(`/v1/repair-applications/${filed.id}/extend`, officerA, { reason: "复杂案件，需核实整改情况" });
+    expect(typed.statusCode).toBe(400);
+    expect((await post(`/v1/repair-applications/${filed.id}/extend`, officerA, { reasonCode: "call_the_director" })).statusCode).toBe(400);
+    const extended = (await post(`/v1/repair-applications/${filed.id}/extend`, officerA, { reasonCode: "verify_correction" })).json();
+    expect(extended).toMatchObject({
+      decideDue: "2026-11-04",
+      decideDueProvisional: false,
+      extension: { reasonCode: "verify_correction", words: { zh: "需要核实失信行为的纠正和整改情况", en: "The correction of the conduct needs to be verified" } },
+    });
+    const entry = (await t.db.pool.query("SELECT payload FROM ledger WHERE type = 'repair.extended' ORDER BY seq DESC LIMIT 1")).rows[0];
+    expect(JSON.parse(entry.payload)).toMatchObject({ decideDue: "2026-11-04", reasonCode: "verify_correction" });
+    expect(entry.payload).not.toMatch(/[\u4e00-\u9fff]/); // no words at all in the ledger entry, only the code
+    expect((await post(`/v1/repair-applications/${filed.id}/extend`, officerA, { reasonCode: "on_site_inspection" })).json().code).toBe("already_extended");
 
     at("2026-11-05T02:00:00.000Z");
     item = (await t.app.inject({ method: "GET", url: "/v1/repair-queue", headers: officerA })).json().items.find((i: { id: string }) => i.id === filed.id);
@@ -241,6 +254,8 @@ describe("repair workflow", () => {
     await pay(soon.id, "2026-05-30");
     const old = await publish(generalPenalty(ent, { decisionDate: "2026-04-15" })); // Order 36, last public day 2027-04-15
     await pay(old.id, "2026-04-20");
+    // Its twin with the fine unpaid: Order 36 does not end its publicity at the maximum by itself.
+    const unpaid = await publish(generalPenalty(ent, { decisionDate: "2026-04-15" }));
     expect((await runCreditScheduler(t.ctx)).notified).not.toContain(soon.id);
 
     at("2026-08-25T16:00:00.000Z"); // China 2026-08-26: the minimum period of `soon` ended on 08-25
@@ -254,10 +269,13 @@ describe("repair workflow", () => {
     at("2027-04-15T15:59:59.000Z"); // China 2027-04-15 23:59:59: still the last public day
     run = await runCreditScheduler(t.ctx);
     expect(run.expired).not.toContain(old.id);
+    expect(run.handedOver).toEqual([]);
     at("2027-04-15T16:00:00.000Z");
     run = await runCreditScheduler(t.ctx);
     expect(run.expired).toEqual([old.id]);
-    expect((await runCreditScheduler(t.ctx)).expired).toEqual([]);
+    expect(run.handedOver).toEqual([unpaid.id]);
+    const again = await runCreditScheduler(t.ctx);
+    expect([again.expired, again.handedOver]).toEqual([[], []]);
     const row = (await t.db.pool.query("SELECT status FROM credit_records WHERE id = $1", [old.id])).rows[0];
     expect(row.status).toBe("expired");
     const entry = (await t.db.pool.query("SELECT payload, actor FROM ledger WHERE type = 'record.expired' ORDER BY seq DESC LIMIT 1")).rows[0];
@@ -266,5 +284,28 @@ describe("repair workflow", () => {
     expect((await listOutbox(t.db.pool)).filter((o) => o.kind === "record.expire").map((o) => o.write)).toContainEqual({ kind: "record.expire", recordId: old.chainId });
     // `soon` is still public (last day 2027-05-25), so the subject stays dishonest.
     expect(await status(ent)).toBe("dishonest");
+
+    // The unpaid twin went to the deciding unit's officers with the reasons, and stays public.
+    const handed = (await t.db.pool.query("SELECT status FROM credit_records WHERE id = $1", [unpaid.id])).rows[0];
+    expect(handed.status).toBe("published");
+    const handedEntry = (await t.db.pool.query("SELECT payload FROM ledger WHERE type = 'record.handed_over' ORDER BY seq DESC LIMIT 1")).rows[0];
+    expect(JSON.parse(handedEntry.payload)).toMatchObject({ recordId: unpaid.chainId, policyVersion: "national-2026", ruleId: "national-2026.max_period.hand_over", lastPublicDay: "2027-04-15" });
+    const queue = (await t.app.inject({ method: "GET", url: "/v1/repair-queue", headers: officerA })).json();
+    const handedCase = queue.maxPeriodCases.find((c: { recordId: string }) => c.recordId === unpaid.id);
+    expect(handedCase).toMatchObject({ ruleId: "national-2026.max_period.hand_over", atMaximum: "ends_if_met", decidingUnit: "佛山市禅城区市场监督管理局" });
+    expect(handedCase.reasons.map((r: { code: string }) => r.code)).toEqual(["max_period_hand_over", "fine_unpaid_amount"]);
+    expect(handedCase.reasons[0].words.zh.text).toContain("公示不会自动停止");
+    expect(handedCase.reasons[0].words.en.basis).toContain("NDRC Order No. 36");
+
+    // Once the feed shows the fine paid, the next run ends its publicity and closes the case.
+    at("2027-04-20T02:00:00.000Z");
+    expect((await pay(unpaid.id, "2027-04-19")).statusCode).toBe(201);
+    run = await runCreditScheduler(t.ctx);
+    expect(run.expired).toEqual([unpaid.id]);
+    const closed = (await t.db.pool.query("SELECT outcome, closed_by FROM credit_max_period_cases WHERE record_id = $1", [unpaid.id])).rows[0];
+    expect(closed).toEqual({ outcome: "ended", closed_by: "system:scheduler" });
+    const endEntry = (await t.db.pool.query("SELECT payload FROM ledger WHERE type = 'record.expired' ORDER BY seq DESC LIMIT 1")).rows[0];
+    expect(JSON.parse(endEntry.payload)).toMatchObject({ recordId: unpaid.chainId, ruleId: "national-2026.max_period.ends" });
+    expect((await runCreditScheduler(t.ctx)).expired).toEqual([]);
   });
 });

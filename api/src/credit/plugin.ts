@@ -14,7 +14,8 @@ import { createCreditRepository } from "./repository.ts";
 import { loadPolicies } from "./policies.ts";
 import { COMMITMENT_TEXTS, CURRENT_COMMITMENT_VERSION } from "./commitment.ts";
 import { RECORD_KINDS, SEVERITIES } from "./policy/types.ts";
-import { CN_CALENDAR } from "./calendar.ts";
+import { calendarStatus, loadWorkingCalendar } from "./holidays.ts";
+import { worded } from "./reason-words.ts";
 
 const date = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" } as const;
 const uuid = { type: "string", format: "uuid" } as const;
@@ -196,7 +197,7 @@ async function creditPlugin(app: FastifyInstance): Promise<void> {
           earliestDate: result.evaluation.earliestDate ?? null,
           ruleId: result.evaluation.ruleId,
           policyVersion: result.evaluation.policyVersion,
-          reasons: result.evaluation.reasons,
+          reasons: worded(result.evaluation.reasons),
         },
       });
     },
@@ -226,9 +227,9 @@ async function creditPlugin(app: FastifyInstance): Promise<void> {
     async (request) => publicRecordsView(db.pool, request.params.id, clock.now()),
   );
 
-  app.get("/v1/credit/policies", { schema: { tags: ["credit"], summary: "The policy versions (rules as data)" } }, async () => ({
+  app.get("/v1/credit/policies", { schema: { tags: ["credit"], summary: "The policy versions (rules as data) and the holiday data with its warning" } }, async () => ({
     policies: await loadPolicies(db.pool),
-    calendar: { source: CN_CALENDAR.source, coversFrom: CN_CALENDAR.coversFrom, coversTo: CN_CALENDAR.coversTo },
+    calendar: calendarStatus(await loadWorkingCalendar(db.pool), clock.now()),
   }));
 
   app.get("/v1/credit/commitment", { schema: { tags: ["credit"], summary: "The current credit commitment (信用承诺书) text" } }, async () => {

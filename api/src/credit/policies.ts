@@ -6,12 +6,13 @@ import type { Queryable } from "../db/database.ts";
 import { NATIONAL_POLICIES } from "./policy/national.ts";
 import type { Policy } from "./policy/types.ts";
 import { COMMITMENT_TEXTS } from "./commitment.ts";
+import { ensureShippedArrangements } from "./holidays.ts";
 
 export function sha256(data: string | Uint8Array): Buffer {
   return createHash("sha256").update(data).digest();
 }
 
-/** Inserts the shipped policy versions and commitment texts that the database does not hold yet. */
+/** Inserts the shipped policy versions, commitment texts and holiday arrangements that the database does not hold yet. */
 export async function ensureCreditData(pool: pg.Pool | Queryable): Promise<void> {
   for (const p of NATIONAL_POLICIES) {
     await pool.query(
@@ -26,6 +27,7 @@ export async function ensureCreditData(pool: pg.Pool | Queryable): Promise<void>
       [c.version, c.text, sha256(c.text)],
     );
   }
+  await ensureShippedArrangements(pool);
 }
 
 export async function loadPolicies(client: Queryable): Promise<Policy[]> {

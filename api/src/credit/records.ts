@@ -13,7 +13,7 @@ import { conflict, notFound, unprocessable } from "../errors.ts";
 import { createSubjectRepository, type SubjectRow } from "../subjects/repository.ts";
 import { addDays, chinaDate, chinaMidnight, compareDates, isCivilDate, type CivilDate } from "./calendar.ts";
 import { decisionRuleFor, evaluate, NoPolicyError, policyFor, publicityOf, type Evaluation, type Fact, type FactKind, type Obligation, type SubjectHistory } from "./policy/evaluate.ts";
-import type { DecisionMode, Policy, RecordKind, Severity } from "./policy/types.ts";
+import { SECTORS, type DecisionMode, type Policy, type RecordKind, type Severity } from "./policy/types.ts";
 import { loadPolicies, sha256 } from "./policies.ts";
 import { createCreditRepository, type FactRow, type RecordRow } from "./repository.ts";
 
@@ -73,6 +73,17 @@ function recordDocument(id: string, chainId: Buffer, subject: SubjectRow, input:
   };
 }
 
+/**
+ * The sectors a record may name: the five of Order 58's one-year minimum and every sector a
+ * stored policy's rule names. Anything else is refused rather than silently matching no rule
+ * (a feed writing "fire" for "fire_safety" would otherwise skip the minimum); a record whose
+ * sector no rule concerns is sent without one.
+ */
+export function knownSectors(policies: readonly Policy[]): string[] {
+  const named = policies.flatMap((p) => [...(p.sectorMinimums ?? []).flatMap((m) => m.sectors), ...(p.otherLawPeriods ?? []).flatMap((o) => o.sectors)]);
+  return [...new Set<string>([...SECTORS, ...named])].sort();
+}
+
 export interface PublishedRecord {
   id: string;
   chainId: string;
@@ -98,9 +109,14 @@ export async function publishRecord(client: Queryable, input: NewRecord, actor: 
   if (input.kind === "serious_list" && input.severity !== "serious") throw unprocessable("invalid_severity", "A serious-dishonesty list entry is serious");
   const credit = createCreditRepository(client);
   const subject = await createSubjectRepository(client).get(input.subjectId, { lock: true });
+  const stored = policies ?? (await loadPolicies(client));
+  if (input.sector !== undefined && input.sector !== null && !knownSectors(stored).includes(input.sector)) {
+    throw unprocessable("unknown_sector", `sector ${input.sector} is not one the rules know; send one of ${knownSectors(stored).join(", ")}, or none`, { sectors: knownSectors(stored) });
+  }
   let policy: Policy;
   try {
-    policy = policyFor(input.decisionDate, policies ?? (await loadPolicies(client)));
+    // The record's kind picks a kind-specific rule set (the abnormal-operation list's) where one is in force.
+    policy = policyFor(input.decisionDate, stored, input.kind);
   } catch (error) {
     if (error instanceof NoPolicyError) throw unprocessable("no_policy", error.message);
     throw error;
@@ -254,6 +270,7 @@ export async function addFact(client: Queryable, recordId: string, fact: NewFact
   if (!isCivilDate(fact.on)) throw unprocessable("invalid_date", `on ${fact.on} is not a calendar date`);
   if (compareDates(fact.on, chinaDate(now)) > 0) throw unprocessable("fact_in_future", `The fact is dated after today`);
   if (compareDates(fact.on, record.decision_date) < 0) throw unprocessable("fact_before_decision", `The fact is dated before the decision (${record.decision_date})`);
+  const policies = await loadPolicies(client);
   if (fact.kind === "fine_paid" || fact.kind === "order_complied") {
     const index = fact.obligationIndex;
     const obligation = index === undefined || index === null ? undefined : record.obligations[index];
@@ -261,8 +278,13 @@ export async function addFact(client: Queryable, recordId: string, fact: NewFact
     if (!obligation || obligation.type !== expected) {
       throw unprocessable("obligation_mismatch", `${fact.kind} needs obligationIndex of an obligation of type ${expected}`);
     }
-  } else if (fact.kind === "condition_met" && !fact.conditionId) {
-    throw unprocessable("condition_required", "condition_met needs conditionId");
+  } else if (fact.kind === "condition_met") {
+    if (!fact.conditionId) throw unprocessable("condition_required", "condition_met needs conditionId");
+    // Only a condition of the record's own policy: nothing free-form reaches the ledger entry.
+    const conditions = (policies.find((p) => p.version === record.policy_version)?.extraConditions ?? []).map((c) => c.id);
+    if (!conditions.includes(fact.conditionId)) {
+      throw unprocessable("unknown_condition", `${record.policy_version} has no condition ${fact.conditionId}`, { conditions });
+    }
   }
   const obligationIndex = fact.kind === "fine_paid" || fact.kind === "order_complied" ? fact.obligationIndex! : null;
   const conditionId = fact.kind === "condition_met" ? fact.conditionId! : null;
@@ -285,7 +307,6 @@ export async function addFact(client: Queryable, recordId: string, fact: NewFact
     subjectRef: subjectRef(subject.commitment),
     at: now,
   });
-  const policies = await loadPolicies(client);
   const facts = (await factsOf(client, [record.id])).get(record.id)!;
   const evaluation = evaluateRow(record, facts, await historyOf(client, record.subject_id), chinaDate(now), policies);
   await notifyIfRepairable(client, record, evaluation, subject, actor, now);

@@ -1,10 +1,10 @@
-// SQL of the credit feature (api/migrations/005_credit.sql): dishonesty records, the facts
-// that obligations were met, 免申即享 notifications, the subject's credit status and the
-// commitment texts. Call with the pool, or with the client of the caller's transaction;
+// SQL of the credit feature (api/migrations/005_credit.sql, 009_credit_rules.sql): dishonesty
+// records, the facts that obligations were met, 免申即享 notifications, the subject's credit
+// status, the commitment texts, and the records handed to an officer at the maximum period. Call with the pool, or with the client of the caller's transaction;
 // the policy versions are read by ./policies.ts.
 import type { Queryable } from "../db/database.ts";
 import type { CivilDate } from "./calendar.ts";
-import type { FactKind, Obligation } from "./policy/evaluate.ts";
+import type { FactKind, Obligation, Reason } from "./policy/evaluate.ts";
 import type { DecisionMode, RecordKind, Severity } from "./policy/types.ts";
 
 export interface RecordRow {
@@ -40,6 +40,22 @@ export const RECORD_COLUMNS = `r.id, r.chain_id, r.subject_id, r.kind, r.severit
   r.repairable, r.not_repairable_basis, r.policy_version, r.decision_mode,
   to_char(r.minimum_ends_on, 'YYYY-MM-DD') AS minimum_ends_on, to_char(r.last_public_day, 'YYYY-MM-DD') AS last_public_day,
   r.public_until, r.public, r.status, r.status_changed_at, r.digest, r.created_at`;
+
+export interface MaxPeriodCaseRow {
+  record_id: string;
+  opened_at: Date;
+  deciding_unit: string;
+  policy_version: string;
+  rule_id: string;
+  at_maximum: "ends_if_met" | "officer";
+  reasons: Reason[];
+  closed_at: Date | null;
+  closed_by: string | null;
+  outcome: "ended" | "kept" | null;
+}
+
+/** Not yet handed to an officer at the maximum period (a case, open or closed, settles it). */
+const NO_CASE = "NOT EXISTS (SELECT 1 FROM credit_max_period_cases c WHERE c.record_id = r.id)";
 
 export interface FactRow {
   id: number;
@@ -101,9 +117,9 @@ export function createCreditRepository(db: Queryable) {
     publicRecordsOf: (subjectId: string, now: Date) =>
       rows("r.subject_id = $1 AND r.status = 'published' AND r.public AND r.public_until > $2", [subjectId, now], { order: "r.decision_date" }),
 
-    /** A subject's published records whose publicity ended by `now` (row-locked: expiry). */
+    /** A subject's published records past their maximum by `now`, not handed to an officer (row-locked: expiry). */
     expiredRecordsOf: (subjectId: string, now: Date) =>
-      rows("r.subject_id = $1 AND r.status = 'published' AND r.public_until <= $2", [subjectId, now], { lock: true }),
+      rows(`r.subject_id = $1 AND r.status = 'published' AND r.public_until <= $2 AND ${NO_CASE}`, [subjectId, now], { lock: true }),
 
     /** Inserts a record unless the agency already published this decision for this subject; false then. */
     async insertRecord(r: NewRecordRow): Promise<boolean> {
@@ -135,10 +151,47 @@ export function createCreditRepository(db: Queryable) {
       await db.query("UPDATE credit_records SET status = $2, status_changed_at = $3 WHERE id = ANY($1::uuid[]) AND status = 'published'", [ids, status, at]);
     },
 
-    /** Subjects with a published record whose publicity ended by `now`. */
+    /** Subjects with a published record past its maximum by `now` that no officer's case holds. */
     async subjectsWithExpiredRecords(now: Date, limit: number): Promise<string[]> {
-      const r = await db.query<{ subject_id: string }>("SELECT DISTINCT subject_id FROM credit_records WHERE status = 'published' AND public_until <= $1 LIMIT $2", [now, limit]);
+      const r = await db.query<{ subject_id: string }>(
+        `SELECT DISTINCT r.subject_id FROM credit_records r WHERE r.status = 'published' AND r.public_until <= $1 AND ${NO_CASE} LIMIT $2`,
+        [now, limit],
+      );
       return r.rows.map((row) => row.subject_id);
+    },
+
+    /** Opens the officer's case of a record at its maximum period; false when it has one already. */
+    async openMaxPeriodCase(c: { recordId: string; at: Date; decidingUnit: string; policyVersion: string; ruleId: string; atMaximum: "ends_if_met" | "officer"; reasons: Reason[] }): Promise<boolean> {
+      const r = await db.query(
+        `INSERT INTO credit_max_period_cases (record_id, opened_at, deciding_unit, policy_version, rule_id, at_maximum, reasons)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (record_id) DO NOTHING`,
+        [c.recordId, c.at, c.decidingUnit, c.policyVersion, c.ruleId, c.atMaximum, JSON.stringify(c.reasons)],
+      );
+      return (r.rowCount ?? 0) > 0;
+    },
+
+    /** Open cases, oldest first; `atMaximum` narrows to the scheduler's (ends_if_met) or the officers' only. */
+    async openMaxPeriodCases(atMaximum?: "ends_if_met" | "officer"): Promise<(MaxPeriodCaseRow & { subject_id: string })[]> {
+      const r = await db.query<MaxPeriodCaseRow & { subject_id: string }>(
+        `SELECT c.*, r.subject_id FROM credit_max_period_cases c JOIN credit_records r ON r.id = c.record_id
+          WHERE c.closed_at IS NULL AND ($1::text IS NULL OR c.at_maximum = $1) ORDER BY c.opened_at, c.record_id`,
+        [atMaximum ?? null],
+      );
+      return r.rows;
+    },
+
+    async maxPeriodCase(recordId: string, options: { lock?: boolean } = {}): Promise<MaxPeriodCaseRow | null> {
+      const r = await db.query<MaxPeriodCaseRow>(`SELECT * FROM credit_max_period_cases WHERE record_id = $1${lockClause(options.lock)}`, [recordId]);
+      return r.rows[0] ?? null;
+    },
+
+    async closeMaxPeriodCase(recordId: string, close: { at: Date; by: string; outcome: "ended" | "kept" }): Promise<void> {
+      await db.query("UPDATE credit_max_period_cases SET closed_at = $2, closed_by = $3, outcome = $4 WHERE record_id = $1 AND closed_at IS NULL", [
+        recordId,
+        close.at,
+        close.by,
+        close.outcome,
+      ]);
     },
 
     /** Published records past their minimum period (before `today`) and not yet marked repairable, by subject. */

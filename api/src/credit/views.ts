@@ -7,6 +7,7 @@ import { createSubjectRepository } from "../subjects/repository.ts";
 import { chinaDate } from "./calendar.ts";
 import { loadPolicies } from "./policies.ts";
 import { evaluateRow, historyOf } from "./records.ts";
+import { worded } from "./reason-words.ts";
 import { createCreditRepository, type FactRow, type RecordRow } from "./repository.ts";
 
 export function recordView(r: RecordRow, facts: FactRow[] = []) {
@@ -81,7 +82,7 @@ export async function subjectRecordsView(client: Queryable, subjectId: string, n
       continue;
     }
     const e = evaluateRow(r, facts.get(r.id)!, history, date, policies);
-    const evaluation = { repairable: e.repairable, earliestDate: e.earliestDate ?? null, decision: e.decision, ruleId: e.ruleId, policyVersion: e.policyVersion, reasons: e.reasons };
+    const evaluation = { repairable: e.repairable, earliestDate: e.earliestDate ?? null, decision: e.decision, ruleId: e.ruleId, policyVersion: e.policyVersion, reasons: worded(e.reasons) };
     if (e.repairable === "now") view.repairableNow.push({ ...rv, evaluation });
     else if (e.repairable === "later") view.later.push({ ...rv, evaluation });
     else view.notRepairable.push({ ...rv, evaluation });

@@ -1,8 +1,10 @@
-// Who may file a repair application for an enterprise, decided here and only here, for every
+// Who may file a repair application for a credit subject (an enterprise, or a person for
+// themself), decided here and only here, for every
 // configuration of the app: the repair feature calls it inside its filing transaction
 // (app.face.verifyApplicantAssertion) and cannot be registered without the face feature.
 //   - a kiosk device files for an applicant whose face passed a check on that same device,
-//     for that enterprise and in that capacity: the single-use assertion is consumed in the
+//     for that subject and in that capacity (a person applying for themself: their own face, for
+//     their own subject id, capacity self): the single-use assertion is consumed in the
 //     filing transaction, so a refused or rolled-back application does not burn it;
 //   - a repair officer files at the counter (channel officer_assisted): the officer has the
 //     applicant's identity document and authorisation in front of them;
@@ -17,7 +19,8 @@ export type FilingChannel = "kiosk" | "officer_assisted";
 export interface ApplicantAssertionInput {
   /** The operator filing the application (the kiosk device, or the officer at the counter). */
   operator: Operator;
-  enterpriseId: string;
+  /** The credit subject applied for: the enterprise, or the applicant themself (capacity self). */
+  subjectId: string;
   personId: string;
   capacity: Capacity;
   /** The single-use assertion from a passed face check, as the kiosk sent it (absent when not sent). */
@@ -45,7 +48,8 @@ export async function verifyApplicantAssertion(client: Queryable, input: Applica
       const consumed = await consumeFaceAssertion(client, {
         assertion: input.faceAssertion,
         personId: input.personId,
-        enterpriseId: input.enterpriseId,
+        // The session of a person applying for themself holds their own id as the subject.
+        enterpriseId: input.subjectId,
         capacity: input.capacity,
         device: input.operator.sub,
         now,

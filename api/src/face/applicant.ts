@@ -1,6 +1,8 @@
-// Identifying, at the kiosk, the enterprise and the person who applies for it: its legal
-// representative, or an agent with a valid authorisation. Both are bound to the session, so
-// that the face check that follows can only be made for them.
+// Identifying, at the kiosk, the credit subject and the person who applies: for an enterprise,
+// its legal representative or an agent with a valid authorisation; for a person, the person
+// themself (capacity self, by their own resident ID number, no enterprise step: Order 36 art. 2
+// gives every credit subject the right to apply). Both are bound to the session, so that the
+// face check that follows can only be made for them.
 import { inflateRawSync } from "node:zlib";
 import { MAX_CLAIMS_BYTES, parseCompactJws, tokenFromScan } from "../../../protocol/codes/token-format.ts";
 import { checkUscc } from "../../../protocol/identifiers.ts";
@@ -49,6 +51,10 @@ export async function findEnterprise(db: Queryable, scanned: string): Promise<Su
 }
 
 export interface Applicant {
+  /** The credit subject applied for (the enterprise, or the person themself). */
+  subjectId: string;
+  subjectKind: "person" | "enterprise";
+  /** Earlier names of subjectId and its display name, kept for the kiosk of the previous release. */
   enterpriseId: string;
   enterpriseName: string;
   personId: string;
@@ -61,18 +67,41 @@ export interface Applicant {
 const notTheRepresentative = () => forbidden("not_legal_representative", "This person is not the registered legal representative of the enterprise.");
 const notAuthorised = () => forbidden("not_authorised", "This person holds no valid authorisation for the enterprise.");
 
+/** A person applying for themself: found by their own ID number, bound with their own id as the subject. */
+async function identifySelf(db: Queryable, session: KioskSession, idNumber: string | undefined): Promise<Applicant> {
+  if (!idNumber) throw badRequest("id_number_required", "Give your resident ID number to apply for yourself.");
+  const person = await createSubjectRepository(db).byIdentifier("person", idNumber);
+  if (!person) throw notFound("person_not_found", "No person with this ID number is registered; please go to the service counter.");
+  const face = createFaceRepository(db);
+  await face.bindApplicant(session.id, { enterpriseId: person.id, personId: person.id, capacity: "self", authorisationId: null });
+  return {
+    subjectId: person.id,
+    subjectKind: "person",
+    enterpriseId: person.id,
+    enterpriseName: person.display_name,
+    personId: person.id,
+    personName: person.display_name,
+    capacity: "self",
+    authorisation: null,
+    faceEnrolled: await face.hasReference(person.id),
+  };
+}
+
 /**
- * Identifies who applies for the enterprise: its legal representative, or the person with this
- * resident ID number if they hold a valid authorisation for it. Binds both to the session.
+ * Identifies who applies: for an enterprise, its legal representative, or the person with this
+ * resident ID number if they hold a valid authorisation for it; with capacity self, the person
+ * with this ID number for themself. Binds both to the session.
  */
 export async function identifyApplicant(
   db: Queryable,
-  input: { session: KioskSession; enterprise: string; capacity: Capacity; idNumber?: string; now: Date },
+  input: { session: KioskSession; enterprise?: string; capacity: Capacity; idNumber?: string; now: Date },
 ): Promise<Applicant> {
+  const idNumber = input.idNumber?.trim().toUpperCase();
+  if (input.capacity === "self") return identifySelf(db, input.session, idNumber);
+  if (!input.enterprise) throw badRequest("enterprise_required", "Enter the enterprise's USCC or scan its code.");
   const subjects = createSubjectRepository(db);
   const face = createFaceRepository(db);
   const enterprise = await findEnterprise(db, input.enterprise);
-  const idNumber = input.idNumber?.trim().toUpperCase();
   let personId: string;
   if (input.capacity === "legal_representative") {
     if (!enterprise.legal_rep_id) {
@@ -92,6 +121,8 @@ export async function identifyApplicant(
   const person = await subjects.get(personId);
   const authorisation = capacity.authorisationId ? await face.authorisation(capacity.authorisationId) : null;
   return {
+    subjectId: enterprise.id,
+    subjectKind: "enterprise",
     enterpriseId: enterprise.id,
     enterpriseName: enterprise.display_name,
     personId,

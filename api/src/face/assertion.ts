@@ -24,6 +24,8 @@ export async function resolveCapacity(
   input: { enterpriseId: string; personId: string; now: Date },
 ): Promise<{ capacity: Capacity; authorisationId: string | null } | null> {
   const enterprise = await createSubjectRepository(db).find(input.enterpriseId);
+  // A person acts for themself only (Order 36 art. 2: every credit subject may apply).
+  if (enterprise?.kind === "person") return enterprise.id === input.personId ? { capacity: "self", authorisationId: null } : null;
   if (!enterprise || enterprise.kind !== "enterprise") return null;
   if (enterprise.legal_rep_id === input.personId) return { capacity: "legal_representative", authorisationId: null };
   const authorisation = await createFaceRepository(db).validAuthorisation({ enterpriseId: input.enterpriseId, agentId: input.personId, at: input.now });

@@ -46,7 +46,7 @@ export function kioskRoutes(app: FastifyInstance, face: { settings: FaceSettings
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { enterprise: string; capacity: Capacity; idNumber?: string } }>(
+  app.post<{ Params: { id: string }; Body: { enterprise?: string; capacity: Capacity; idNumber?: string } }>(
     "/v1/kiosk/sessions/:id/applicant",
     {
       preHandler: kiosk,
@@ -59,16 +59,19 @@ export function kioskRoutes(app: FastifyInstance, face: { settings: FaceSettings
           type: "object",
           properties: {
             enterprise: { type: "string", minLength: 1, maxLength: 2048 },
-            capacity: { type: "string", enum: ["legal_representative", "authorised_agent"] },
+            // self: a person applying for themself, by their own ID number (no enterprise).
+            capacity: { type: "string", enum: ["legal_representative", "authorised_agent", "self"] },
             idNumber: { type: "string", pattern: "^[0-9]{17}[0-9Xx]$" },
           },
-          required: ["enterprise", "capacity"],
+          required: ["capacity"],
           additionalProperties: false,
         },
         response: {
           200: {
             type: "object",
             properties: {
+              subjectId: { type: "string" },
+              subjectKind: { type: "string", enum: ["person", "enterprise"] },
               enterpriseId: { type: "string" },
               enterpriseName: { type: "string" },
               personId: { type: "string" },
@@ -80,7 +83,7 @@ export function kioskRoutes(app: FastifyInstance, face: { settings: FaceSettings
               },
               faceEnrolled: { type: "boolean" },
             },
-            required: ["enterpriseId", "enterpriseName", "personId", "personName", "capacity", "faceEnrolled"],
+            required: ["subjectId", "subjectKind", "enterpriseId", "enterpriseName", "personId", "personName", "capacity", "faceEnrolled"],
           },
           ...errors,
         },

@@ -4,7 +4,8 @@
 // references are biometric data.
 import type { Queryable } from "../db/database.ts";
 
-export type Capacity = "legal_representative" | "authorised_agent";
+/** self: a person applying for themself (the session's enterprise_id then holds their own subject id). */
+export type Capacity = "legal_representative" | "authorised_agent" | "self";
 
 export interface SessionRow {
   id: string;

@@ -14,9 +14,10 @@ import { conflict, unprocessable } from "../errors.ts";
 import { chinaDate } from "../credit/calendar.ts";
 import { loadPolicies, sha256 } from "../credit/policies.ts";
 import type { Policy } from "../credit/policy/types.ts";
+import type { Reason } from "../credit/policy/reasons.ts";
 import { createCreditRepository, type RecordRow } from "../credit/repository.ts";
 import { createSubjectRepository, type SubjectRow } from "../subjects/repository.ts";
-import { addWorkingDays, deadlinesOf } from "./deadlines.ts";
+import { deadlinesOf, dueAfter } from "./deadlines.ts";
 import { createRepairRepository, type ApplicationRow } from "./repository.ts";
 import { applicationView } from "./views.ts";
 
@@ -35,15 +36,27 @@ export interface SystemDecision {
   reason: string;
   policyVersion: string;
   ruleId: string;
+  /** The structured reasons (rule, policy version, legal basis, parameters): in the document and the row. */
+  reasons: Reason[];
 }
 
 /** Decides an application just filed, without an officer (the caller holds the locks). */
 export async function decideBySystem(client: Queryable, decision: SystemDecision, now: Date, policies: Policy[]) {
-  const { app, records, enterprise, outcome, reason, policyVersion, ruleId } = decision;
-  await decideFinal(client, app, records, enterprise, outcome, SYSTEM_ACTOR, "system", reason, policyVersion, ruleId, null, now, policies);
+  const { app, records, enterprise, outcome, reason, policyVersion, ruleId, reasons } = decision;
+  await decideFinal(client, app, records, enterprise, outcome, SYSTEM_ACTOR, "system", reason, policyVersion, ruleId, null, now, policies, reasons);
 }
 
-function decisionDocument(app: ApplicationRow, records: RecordRow[], outcome: "approved" | "refused", policyVersion: string, ruleId: string, reason: string, officer: string, now: Date) {
+function decisionDocument(
+  app: ApplicationRow,
+  records: RecordRow[],
+  outcome: "approved" | "refused",
+  policyVersion: string,
+  ruleId: string,
+  reason: string,
+  officer: string,
+  now: Date,
+  reasons: Reason[] = [],
+) {
   return {
     schema: "onecode.repair-decision/1",
     applicationId: hex(app.chain_id),
@@ -52,6 +65,8 @@ function decisionDocument(app: ApplicationRow, records: RecordRow[], outcome: "a
     policyVersion,
     ruleId,
     reason,
+    // Present only when there are structured reasons, so earlier documents keep their digests.
+    ...(reasons.length > 0 ? { reasons } : {}),
     officer,
     decidedAt: now.toISOString(),
   };
@@ -72,13 +87,14 @@ async function decideFinal(
   proposal: { document: string; digest: Buffer; officer: string } | null,
   now: Date,
   policies: Policy[],
+  reasons: Reason[] = [],
 ) {
   const repair = createRepairRepository(client);
   const credit = createCreditRepository(client);
-  const document = proposal?.document ?? canonicalJson(decisionDocument(app, records, outcome, policyVersion, ruleId, reason, officer, now));
+  const document = proposal?.document ?? canonicalJson(decisionDocument(app, records, outcome, policyVersion, ruleId, reason, officer, now, reasons));
   const digest = proposal?.digest ?? sha256(document);
   try {
-    await repair.insertDecision({ applicationId: app.id, step: "final", outcome, officer: actor, reason, policyVersion, ruleId, document, digest, at: now });
+    await repair.insertDecision({ applicationId: app.id, step: "final", outcome, officer: actor, reason, policyVersion, ruleId, reasons, document, digest, at: now });
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict("already_decided", "This application is already decided");
     throw error;
@@ -89,14 +105,14 @@ async function decideFinal(
   if (outcome === "approved") {
     await credit.setStatus(records.map((r) => r.id), "repaired", now);
     creditStatus = await credit.refreshCreditStatus(enterprise.id, now);
-    const dueOn = addWorkingDays(today, deadlinesOf(policies, today).platformSyncWorkingDays);
+    const due = await dueAfter(client, today, deadlinesOf(policies, today).platformSyncWorkingDays);
     for (const r of records) {
       await repair.enqueueSync({
         kind: "repair.approved",
         recordId: r.id,
         payload: { recordId: r.id, decidingUnit: r.deciding_unit, decisionNo: r.decision_no, action: "stop_publicity", applicationId: app.id, decidedAt: now.toISOString(), decisionDigest: hex(digest) },
         at: now,
-        dueOn,
+        due,
       });
     }
   }
@@ -138,7 +154,7 @@ export async function decideApplication(client: Queryable, id: string, outcome: 
   if (app.status === "approved" || app.status === "refused") throw conflict("already_decided", `The application is already ${app.status}`);
   if (outcome === "refused" && !reason) throw unprocessable("reason_required", "A refusal needs a reason");
   if (outcome === "approved" && app.status === "submitted") throw conflict("not_accepted", "Accept the application before approving it");
-  const enterprise = await createSubjectRepository(client).get(app.enterprise_id, { lock: true });
+  const enterprise = await createSubjectRepository(client).get(app.subject_id, { lock: true });
   const records = await repair.recordsOf(id, { lock: true });
   const policies = await loadPolicies(client);
   const proposal = (await repair.decisionsOf(id)).find((d) => d.step === "proposal");

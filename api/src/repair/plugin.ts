@@ -12,6 +12,9 @@ import { acceptApplication, extendApplication, fileApplication, type NewApplicat
 import { decideApplication } from "./decisions.ts";
 import { createRepairRepository } from "./repository.ts";
 import { applicationView, repairQueue } from "./views.ts";
+import { calendarRoutes } from "./calendar-routes.ts";
+import { EXTENSION_REASONS, EXTENSION_REASON_CODES } from "./extension-reasons.ts";
+import { maxPeriodRoutes } from "./max-period.ts";
 
 const uuid = { type: "string", format: "uuid" } as const;
 const idParams = { type: "object", required: ["id"], properties: { id: uuid } } as const;
@@ -30,8 +33,11 @@ async function repairPlugin(app: FastifyInstance): Promise<void> {
         body: {
           type: "object",
           additionalProperties: false,
-          required: ["enterpriseId", "recordIds", "applicant", "commitment"],
+          // subjectId, or its earlier name enterpriseId (accepted for one release).
+          required: ["recordIds", "applicant", "commitment"],
+          anyOf: [{ required: ["subjectId"] }, { required: ["enterpriseId"] }],
           properties: {
+            subjectId: uuid,
             enterpriseId: uuid,
             recordIds: { type: "array", minItems: 1, maxItems: 50, items: uuid },
             applicant: {
@@ -40,7 +46,8 @@ async function repairPlugin(app: FastifyInstance): Promise<void> {
               required: ["personId", "capacity"],
               properties: {
                 personId: uuid,
-                capacity: { type: "string", enum: ["legal_representative", "authorised_agent"] },
+                // self: a person applying for themself (personId = subjectId).
+                capacity: { type: "string", enum: ["legal_representative", "authorised_agent", "self"] },
                 authorisationRef: { type: "string", minLength: 1, maxLength: 200 },
               },
             },
@@ -82,17 +89,22 @@ async function repairPlugin(app: FastifyInstance): Promise<void> {
     async (request) => withTransaction(db.pool, (c) => acceptApplication(c, request.params.id, request.operator!, clock.now())),
   );
 
-  app.post<{ Params: { id: string }; Body: { reason: string } }>(
+  app.get("/v1/repair-applications/extension-reasons", { preHandler: app.requireRole("repair_officer"), schema: { tags: ["repair"], summary: "The reasons an officer may give for extending the decision period" } }, async () => ({
+    reasons: EXTENSION_REASONS,
+  }));
+
+  app.post<{ Params: { id: string }; Body: { reasonCode: string } }>(
     "/v1/repair-applications/:id/extend",
     {
       preHandler: app.requireRole("repair_officer"),
       schema: {
         tags: ["repair"],
+        summary: "Extend the decision period once, for a reason from the list (a code: no free text reaches the ledger)",
         params: idParams,
-        body: { type: "object", additionalProperties: false, required: ["reason"], properties: { reason: { type: "string", minLength: 1, maxLength: 2000 } } },
+        body: { type: "object", additionalProperties: false, required: ["reasonCode"], properties: { reasonCode: { type: "string", enum: EXTENSION_REASON_CODES } } },
       },
     },
-    async (request) => withTransaction(db.pool, (c) => extendApplication(c, request.params.id, request.body.reason, request.operator!, clock.now())),
+    async (request) => withTransaction(db.pool, (c) => extendApplication(c, request.params.id, request.body.reasonCode, request.operator!, clock.now())),
   );
 
   app.post<{ Params: { id: string }; Body: { outcome: "approved" | "refused"; reason?: string } }>(
@@ -130,6 +142,7 @@ async function repairPlugin(app: FastifyInstance): Promise<void> {
           payload: r.payload,
           createdAt: r.created_at.toISOString(),
           dueOn: r.due_on,
+          dueProvisional: r.due_provisional,
           overdue: r.overdue,
           syncedAt: r.synced_at?.toISOString() ?? null,
           syncedBy: r.synced_by,
@@ -150,6 +163,9 @@ async function repairPlugin(app: FastifyInstance): Promise<void> {
       return reply.status(204).send();
     },
   );
+
+  maxPeriodRoutes(app);
+  calendarRoutes(app);
 }
 
 export default fp(repairPlugin, {

@@ -1,99 +1,96 @@
 // Automatic services (免申即享), run periodically by the workers and directly in tests:
-// 1. records whose maximum publicity period has passed stop being public by themselves
-//    (status expired, ledger entry, chain record.expire, the subject's credit status,
-//    the result listed for other platforms);
-// 2. records that have just become repairable are marked (a notification the kiosk
-//    opens on, and a ledger entry).
-// Every step reads ctx.clock, so a TestClock drives it.
+// 1. records past their maximum publicity period: each is evaluated at today; those the rule
+//    set ends by itself stop being public (./max-period.ts endPublicity: anchored, listed for
+//    other platforms), the others go to the deciding unit's officers as a case with the
+//    reasons (handOver) and stay public;
+// 2. open cases that Order 36 hands over only while a duty is unmet are evaluated again: once
+//    the feed shows the duties met, publicity ends and the case closes (system:scheduler);
+//    cases under a list's own rules are closed by an officer only;
+// 3. records that have just become repairable are marked (a notification the kiosk opens on,
+//    and a ledger entry).
+// Every step reads ctx.clock, so a TestClock drives it. Facts count when dated on or before today.
 import type { AppContext } from "../context.ts";
 import { withTransaction } from "../db/database.ts";
-import { appendEntry } from "../ledger/append.ts";
-import { subjectRef } from "../ledger/subject-ref.ts";
-import { enqueueChainWrite } from "../chain/outbox.ts";
-import { hex32 as hex } from "../chain/hex.ts";
-import { addDays, addWorkingDays, CalendarRangeError, chinaDate, type CivilDate } from "../credit/calendar.ts";
+import { chinaDate } from "../credit/calendar.ts";
 import { loadPolicies } from "../credit/policies.ts";
-import { policyFor } from "../credit/policy/evaluate.ts";
 import { evaluateRow, historyOf, notifyIfRepairable } from "../credit/records.ts";
 import { createCreditRepository } from "../credit/repository.ts";
 import { createSubjectRepository } from "../subjects/repository.ts";
-import { createRepairRepository } from "./repository.ts";
+import { endPublicity, handOver, type Ending } from "./max-period.ts";
 
 export const SCHEDULER_ACTOR = "system:scheduler";
 
 export interface SchedulerRun {
-  /** Record ids whose publicity ended at the maximum period. */
+  /** Record ids whose publicity ended at the maximum period (by itself, or once a handed-over record's duties were met). */
   expired: string[];
+  /** Record ids handed to the deciding unit's officers at the maximum period. */
+  handedOver: string[];
   /** Record ids newly marked repairable. */
   notified: string[];
 }
 
 const BATCH = 200;
 
-/** The sync due date; past the holiday calendar, calendar days (earlier, never later) so expiry never stops. */
-function syncDue(today: CivilDate, workingDays: number): CivilDate {
-  try {
-    return addWorkingDays(today, workingDays);
-  } catch (error) {
-    if (error instanceof CalendarRangeError) return addDays(today, workingDays);
-    throw error;
-  }
-}
-
 export async function runCreditScheduler(ctx: AppContext): Promise<SchedulerRun> {
   const now = ctx.clock.now();
   const today = chinaDate(now);
-  const run: SchedulerRun = { expired: [], notified: [] };
+  const run: SchedulerRun = { expired: [], handedOver: [], notified: [] };
 
-  // 1. Expiry at the maximum period: one subject per transaction, subject row locked first.
+  // 1. The maximum period: one subject per transaction, subject row locked first, then its records.
   for (;;) {
     const due = await createCreditRepository(ctx.db.pool).subjectsWithExpiredRecords(now, BATCH);
     if (due.length === 0) break;
     for (const subjectId of due) {
-      const ids = await withTransaction(ctx.db.pool, async (client) => {
+      const done = await withTransaction(ctx.db.pool, async (client) => {
         const credit = createCreditRepository(client);
         const subject = await createSubjectRepository(client).get(subjectId, { lock: true });
         const records = await credit.expiredRecordsOf(subjectId, now);
-        if (records.length === 0) return [];
-        await credit.setStatus(records.map((r) => r.id), "expired", now);
-        // An open application on these records stays in the officers' queue: it can only be
-        // refused now (approval needs a record in publicity), and that refusal is not sent on chain.
-        const creditStatus = await credit.refreshCreditStatus(subjectId, now);
+        const facts = await credit.facts(records.map((r) => r.id));
+        const history = await historyOf(client, subjectId);
         const policies = await loadPolicies(client);
+        const endings: Ending[] = [];
+        const handed: string[] = [];
         for (const r of records) {
-          const deadlines = policyFor(today, policies).deadlines;
-          await appendEntry(client, {
-            type: "record.expired",
-            payload: {
-              recordId: hex(r.chain_id),
-              subject: hex(subject.commitment),
-              lastPublicDay: r.last_public_day,
-              policyVersion: r.policy_version,
-              ruleId: `${r.policy_version}.max_period`,
-              creditStatusBefore: creditStatus.before,
-              creditStatusAfter: creditStatus.after,
-            },
-            actor: SCHEDULER_ACTOR,
-            subjectRef: subjectRef(subject.commitment),
-            at: now,
-          });
-          await enqueueChainWrite(client, { kind: "record.expire", recordId: hex(r.chain_id) });
-          await createRepairRepository(client).enqueueSync({
-            kind: "record.expired",
-            recordId: r.id,
-            payload: { recordId: r.id, decidingUnit: r.deciding_unit, decisionNo: r.decision_no, action: "stop_publicity", lastPublicDay: r.last_public_day },
-            at: now,
-            dueOn: syncDue(today, deadlines.platformSyncWorkingDays),
-          });
+          const atMaximum = evaluateRow(r, facts.get(r.id)!, history, today, policies).atMaximum;
+          // public_until is the day after the last public day, so the evaluation always sees the maximum over.
+          if (!atMaximum) throw new Error(`record ${r.id}: public_until passed but the policy sees no maximum`);
+          if (atMaximum.outcome === "ends") endings.push({ record: r, ruleId: atMaximum.ruleId, reasons: atMaximum.reasons, lastPublicDay: atMaximum.lastDay });
+          else if (await handOver(client, subject, r, atMaximum, now, SCHEDULER_ACTOR)) handed.push(r.id);
         }
-        return records.map((r) => r.id);
+        await endPublicity(client, subject, endings, SCHEDULER_ACTOR, now);
+        return { expired: endings.map((e) => e.record.id), handed };
       });
-      run.expired.push(...ids);
+      run.expired.push(...done.expired);
+      run.handedOver.push(...done.handed);
     }
     if (due.length < BATCH) break;
   }
 
-  // 2. Newly repairable: candidates are published records past their minimum period (or with none) and not yet marked.
+  // 2. Handed over while a duty was unmet: ends by itself once the feed shows every duty met.
+  const cases = await createCreditRepository(ctx.db.pool).openMaxPeriodCases("ends_if_met");
+  for (const subjectId of new Set(cases.map((c) => c.subject_id))) {
+    const ended = await withTransaction(ctx.db.pool, async (client) => {
+      const credit = createCreditRepository(client);
+      const subject = await createSubjectRepository(client).get(subjectId, { lock: true });
+      const ids = cases.filter((c) => c.subject_id === subjectId).map((c) => c.record_id);
+      const records = await credit.records(ids, { lock: true, publishedOnly: true });
+      const facts = await credit.facts(records.map((r) => r.id));
+      const history = await historyOf(client, subjectId);
+      const policies = await loadPolicies(client);
+      const endings: Ending[] = [];
+      for (const r of records) {
+        const atMaximum = evaluateRow(r, facts.get(r.id)!, history, today, policies).atMaximum;
+        if (atMaximum?.outcome !== "ends") continue;
+        endings.push({ record: r, ruleId: atMaximum.ruleId, reasons: atMaximum.reasons, lastPublicDay: atMaximum.lastDay });
+        await credit.closeMaxPeriodCase(r.id, { at: now, by: SCHEDULER_ACTOR, outcome: "ended" });
+      }
+      await endPublicity(client, subject, endings, SCHEDULER_ACTOR, now);
+      return endings.map((e) => e.record.id);
+    });
+    run.expired.push(...ended);
+  }
+
+  // 3. Newly repairable: candidates are published records past their minimum period (or with none) and not yet marked.
   const candidates = await createCreditRepository(ctx.db.pool).repairableCandidates(today);
   const bySubject = new Map<string, string[]>();
   for (const c of candidates) bySubject.set(c.subject_id, [...(bySubject.get(c.subject_id) ?? []), c.id]);
