@@ -27,7 +27,8 @@ export async function enrol(
     await client.query(
       `INSERT INTO subjects (id, kind, identifier, name, display_name, commitment, credit_status, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'test')`,
-      [subjectId, kind, identifier, "测试", options.displayName ?? (kind === "person" ? "张*三" : "佛山市**有限公司"), commitment, options.creditStatus ?? "good"],
+      // As enrolment stores them: a person's name masked, an enterprise's in full (public).
+      [subjectId, kind, identifier, "测试", options.displayName ?? (kind === "person" ? "张*三" : "佛山市禅城区示例贸易有限公司"), commitment, options.creditStatus ?? "good"],
     );
     const issued = await issueCode(client, { subjectId, commitment, kind, actor: "registrar:test", at: t.clock.now() });
     return { subjectId, codeId: issued.codeId, statusIndex: issued.statusIndex };

@@ -33,7 +33,7 @@ async function statusList() {
 
 describe("issuing a code", () => {
   it("returns a token jose verifies with the JWKS, and a QR a real decoder reads back, version ≤ 15 at M", async () => {
-    const e = await enrol(t, { kind: "enterprise", displayName: "佛山市禅城区**科技有限公司", creditStatus: "dishonest" });
+    const e = await enrol(t, { kind: "enterprise", displayName: "佛山市禅城区示例科技有限公司", creditStatus: "dishonest" });
     const code = await fetchCode(t, e.subjectId);
     expect(code.codeId).toBe(e.codeId);
     expect(decodeProtectedHeader(code.token)).toMatchObject({ alg: "EdDSA", typ: "onecode+jwt", zip: "DEF" });
@@ -45,7 +45,7 @@ describe("issuing a code", () => {
     expect(code.qr.svg).toMatch(/^<svg/);
     expect(Date.parse(code.expiresAt) - t.clock.now().getTime()).toBe(60_000);
     const verdict = await verifyOnline(t, decodePngDataUrl(code.qr.png));
-    expect(verdict.body).toMatchObject({ valid: true, subject: { kind: "enterprise", creditStatus: "dishonest", displayName: "佛山市禅城区**科技有限公司" } });
+    expect(verdict.body).toMatchObject({ valid: true, subject: { kind: "enterprise", creditStatus: "dishonest", displayName: "佛山市禅城区示例科技有限公司" } });
     expect(verdict.body.anchor).toMatchObject({ state: "pending", proofUrl: expect.stringMatching(/^\/v1\/ledger\/entries\/\d+\/proof$/) });
     // The same token sent as raw bytes would need a bigger symbol: the numeric form is what keeps it small.
     expect(QRCode.create(code.token, { errorCorrectionLevel: "M" }).version).toBeGreaterThan(code.qr.version);
@@ -54,7 +54,7 @@ describe("issuing a code", () => {
   it("stays at version ≤ 15 with a long production issuer URL, long names and large indexes", async () => {
     const keys = openKeySet(t.ctx.config.codeKeysDir, { clock: t.clock, retainSeconds: 3600 });
     const issuer = "https://onecode.chancheng.foshan.gov.cn"; // 39 characters
-    for (const displayName of ["张*三", "欧阳**", "佛山市**有限公司", "佛山市禅城区**科技有限公司", "广东省佛山市禅城区**贸易有限责任公司"]) {
+    for (const displayName of ["张*三", "欧阳**", "佛山市示例有限公司", "佛山市禅城区示例科技有限公司", "广东省佛山市禅城区示例贸易有限责任公司", "广东省佛山市禅城区祖庙街道示例五金机电设备进出口贸易有限责任公司"]) {
       const issued = await signCodeToken(
         keys,
         { codeId: "f".repeat(32), kind: "enterprise", displayName, creditStatus: "serious", statusIndex: 9_999_999 },

@@ -75,7 +75,8 @@ describe.each([["server", false], ["embedded", true]] as const)("enrolment (%s d
     const headers = await t.auth("registrar");
     const res = await t.app.inject({ method: "POST", url: "/v1/enterprises", headers, payload: { uscc: uscc(7), name: "佛山市禅城区某某贸易有限公司", legalRepresentativeId: rep.id } });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ kind: "enterprise", displayName: "佛山市**有限公司" });
+    // An enterprise's name is public: shown as registered (a person's stays masked).
+    expect(res.json()).toMatchObject({ kind: "enterprise", displayName: "佛山市禅城区某某贸易有限公司" });
     const missing = await t.app.inject({ method: "POST", url: "/v1/enterprises", headers, payload: { uscc: uscc(8), name: "佛山市甲有限公司", legalRepresentativeId: "00000000-0000-4000-8000-000000000000" } });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().code).toBe("legal_representative_not_found");

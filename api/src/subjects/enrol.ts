@@ -10,7 +10,7 @@ import { subjectRef } from "../ledger/subject-ref.ts";
 import { issueCode } from "../codes/issue.ts";
 import { toHex } from "../../../protocol/bytes.ts";
 import { checkResidentId, checkUscc } from "../../../protocol/identifiers.ts";
-import { maskEnterpriseName, maskIdentifier, maskPersonName } from "./masking.ts";
+import { maskIdentifier, maskPersonName } from "./masking.ts";
 import { subjectCommitment, type SubjectKind } from "./commitment.ts";
 import { createSubjectRepository, type NewSubjectRow } from "./repository.ts";
 
@@ -82,12 +82,15 @@ export function validatePerson(subjectKey: Uint8Array, input: Pick<PersonInput, 
   return { identifier: id.value, name, displayName: maskPersonName(name), commitment: subjectCommitment(subjectKey, "person", id.value) };
 }
 
-/** Checks an enterprise's input (USCC checksum, name); the legal representative is checked against the database. */
+/**
+ * Checks an enterprise's input (USCC checksum, name); the legal representative is checked
+ * against the database. The display name is the registered name in full: it is public.
+ */
 export function validateEnterprise(subjectKey: Uint8Array, input: Pick<EnterpriseInput, "uscc" | "name">): ValidSubject {
   const uscc = checkUscc(String(input.uscc ?? ""));
   if (!uscc.ok) throw badRequest("invalid_uscc", `Unified Social Credit Code: ${uscc.reason}`);
   const name = checkName(String(input.name ?? ""), "name");
-  return { identifier: uscc.value, name, displayName: maskEnterpriseName(name), commitment: subjectCommitment(subjectKey, "enterprise", uscc.value) };
+  return { identifier: uscc.value, name, displayName: name, commitment: subjectCommitment(subjectKey, "enterprise", uscc.value) };
 }
 
 export const duplicateSubject = (kind: SubjectKind) => conflict("subject_already_enrolled", `This ${kind} is already enrolled`);

@@ -1,4 +1,5 @@
-// The subjects feature: registrars enrol persons and enterprises; operators read masked subjects.
+// The subjects feature: registrars enrol persons and enterprises; operators read subjects with
+// persons' names and every identifier masked (an enterprise's name is public: shown in full).
 // A person may be enrolled with a reference photo, which the face feature analyses and stores
 // in the enrolment transaction: so this plugin depends on face, and an app without face does
 // not boot instead of enrolling persons whose photo is silently dropped. Enrolment issues the
@@ -14,7 +15,7 @@ import { createSubjectRepository } from "./repository.ts";
 
 const problem = { $ref: "Problem#" } as const;
 
-/** What every answer about a subject carries (masked). */
+/** What every answer about a subject carries (a person's name and every identifier masked). */
 const subjectFields = {
   id: { type: "string", format: "uuid" },
   kind: { type: "string", enum: ["person", "enterprise"] },
@@ -140,7 +141,7 @@ async function subjectsPlugin(app: FastifyInstance): Promise<void> {
       preHandler: app.requireRole("registrar", "credit_agency", "repair_officer", "auditor"),
       schema: {
         tags: ["subjects"],
-        summary: "A subject, masked, with its current code",
+        summary: "A subject (person's name and identifier masked) with its current code",
         security: [{ bearer: [] }],
         params: { type: "object", properties: { id: { type: "string", format: "uuid" } }, required: ["id"] },
         response: { 200: subjectSchema, 400: problem, 401: problem, 403: problem, 404: problem },
