@@ -87,10 +87,6 @@ export const zh = {
   "verifier.reason.device_proof_invalid": "手机签名对不上：不是绑定的那部手机出示的，或码被改动过。",
   "verifier.reason.device_proof_stale": "手机上的动态码已过时（超过 30 秒），可能是截图或照片。",
   "verifier.reason.device_removed": "出示这个码的手机已被解绑（可能已挂失）。",
-  "verifier.reason.device_proof_missing": "这个码绑定了持码人的手机，必须由那部手机当场出示：这可能是复制的码。",
-  "verifier.reason.device_proof_invalid": "手机签名对不上：不是绑定的那部手机出示的，可能是伪造的。",
-  "verifier.reason.device_proof_stale": "手机签名已过时（可能是截图或录屏）。",
-  "verifier.reason.device_removed": "绑定这个码的手机已被解除绑定（可能已挂失）。",
   "verifier.action.malformed": "请重新扫描；仍然不行，请对方刷新码后再出示。",
   "verifier.action.too_large": "请重新扫描；仍然不行，请对方刷新码后再出示。",
   "verifier.action.forbidden_header": "不要认可这个码。请对方出示有效证件，必要时按规定上报。",
@@ -115,10 +111,6 @@ export const zh = {
   "verifier.action.device_proof_invalid": "不要按有效办理；请持码人用自己的手机重新出示。",
   "verifier.action.device_proof_stale": "请持码人在手机上重新打开码再扫；截图或照片不能用。",
   "verifier.action.device_removed": "不要按有效办理；请持码人到窗口或自助机核实身份后重新绑定手机。",
-  "verifier.action.device_proof_missing": "请对方用自己的手机打开一码通，当场出示。",
-  "verifier.action.device_proof_invalid": "不要认可这个码。请对方出示有效证件，必要时按规定上报。",
-  "verifier.action.device_proof_stale": "请对方在手机上当场打开码，重新出示。",
-  "verifier.action.device_removed": "不要认可这个码。请对方到窗口核实。",
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -206,10 +198,6 @@ export const en: Record<keyof typeof zh, string> = {
   "verifier.reason.device_proof_invalid": "The phone's signature does not match: not shown by the bound phone, or the code was altered.",
   "verifier.reason.device_proof_stale": "The phone's live code is out of date (older than 30 seconds): probably a screenshot or a photo.",
   "verifier.reason.device_removed": "The phone showing this code has been unbound (it may have been reported lost).",
-  "verifier.reason.device_proof_missing": "This code is bound to the holder's phone and must be shown live by that phone: this may be a copy.",
-  "verifier.reason.device_proof_invalid": "The phone's signature does not match: it was not shown by the bound phone and may be forged.",
-  "verifier.reason.device_proof_stale": "The phone's signature is out of date (a screenshot or a recording?).",
-  "verifier.reason.device_removed": "The phone this code is bound to has been unbound (reported lost?).",
   "verifier.action.malformed": "Scan again; if that fails, ask the holder to refresh the code and show it again.",
   "verifier.action.too_large": "Scan again; if that fails, ask the holder to refresh the code and show it again.",
   "verifier.action.forbidden_header": "Do not accept this code. Ask for a valid identity document and report it if the rules require.",
@@ -234,8 +222,4 @@ export const en: Record<keyof typeof zh, string> = {
   "verifier.action.device_proof_invalid": "Do not treat it as valid; ask the holder to show the code again on their own phone.",
   "verifier.action.device_proof_stale": "Ask the holder to reopen the code on the phone and scan again; screenshots and photos cannot be used.",
   "verifier.action.device_removed": "Do not treat it as valid; the holder should verify their identity at a counter or kiosk and bind their phone again.",
-  "verifier.action.device_proof_missing": "Ask the holder to open OneCode on their own phone and show it now.",
-  "verifier.action.device_proof_invalid": "Do not accept this code. Ask for a valid identity document and report it if the rules require.",
-  "verifier.action.device_proof_stale": "Ask the holder to open the code on their phone now and show it again.",
-  "verifier.action.device_removed": "Do not accept this code. Send the holder to a service counter to check.",
 };
