@@ -9,6 +9,7 @@
 //   onecode-credit    needs auth, ledger, subjects
 //   onecode-repair    needs auth, ledger, subjects, credit, face (who may file)
 //   onecode-audit     needs auth, ledger
+//   onecode-public    needs credit                           (no sign-in, rate-limited)
 //   onecode-web
 // Boot steps with effects outside the plugin (seeding, key files, settings, metrics) run before,
 // in ./boot.ts. Listening, workers and signals live in server.ts; tests call buildApp and inject.
@@ -27,6 +28,7 @@ import subjectsPlugin from "./subjects/plugin.ts";
 import creditPlugin from "./credit/plugin.ts";
 import repairPlugin from "./repair/plugin.ts";
 import auditPlugin from "./audit/plugin.ts";
+import publicPlugin from "./public/plugin.ts";
 import webPlugin from "./web/plugin.ts";
 
 export interface BuildOptions {
@@ -74,6 +76,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(creditPlugin);
   await app.register(repairPlugin);
   await app.register(auditPlugin);
+  await app.register(publicPlugin);
   await app.register(webPlugin, boot.web);
   return app;
 }

@@ -1,6 +1,6 @@
 // The credit feature as a plugin: records and facts from the credit agency (one by one
-// or as a bulk feed), the subject's records as the kiosk shows them, the public view,
-// and the policy data. The shipped policy versions are written by a boot step
+// or as a bulk feed), the subject's records as the kiosk shows them, and the policy data
+// (the public view is the public plugin's, api/src/public/). The shipped policy versions are written by a boot step
 // (api/src/boot.ts), not here.
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
@@ -9,7 +9,7 @@ import { withTransaction } from "../db/database.ts";
 import { badRequest, ProblemError } from "../errors.ts";
 import { chainHex } from "../chain/hex.ts";
 import { addFact, getRecord, factsOf, publishRecord, type NewRecord } from "./records.ts";
-import { publicRecordsView, recordView, subjectRecordsView } from "./views.ts";
+import { recordView, subjectRecordsView } from "./views.ts";
 import { createCreditRepository } from "./repository.ts";
 import { loadPolicies } from "./policies.ts";
 import { COMMITMENT_TEXTS, CURRENT_COMMITMENT_VERSION } from "./commitment.ts";
@@ -219,12 +219,6 @@ async function creditPlugin(app: FastifyInstance): Promise<void> {
       await createCreditRepository(db.pool).markNotificationSeen(request.params.nid, request.params.id, clock.now());
       return reply.status(204).send();
     },
-  );
-
-  app.get<{ Params: { id: string } }>(
-    "/v1/public/subjects/:id/records",
-    { schema: { tags: ["credit"], summary: "Public view: only records in publicity", params: { type: "object", properties: { id: uuid } } } },
-    async (request) => publicRecordsView(db.pool, request.params.id, clock.now()),
   );
 
   app.get("/v1/credit/policies", { schema: { tags: ["credit"], summary: "The policy versions (rules as data) and the holiday data with its warning" } }, async () => ({

@@ -1,6 +1,6 @@
 // What the credit feature shows: one record, a subject's records grouped as the kiosk shows
 // them (repairable now, later, in review, not repairable, ended) with its 免申即享
-// notifications, and the public view.
+// notifications (the public view: api/src/public/views.ts).
 import type { Queryable } from "../db/database.ts";
 import { hex32 as hex } from "../chain/hex.ts";
 import { createSubjectRepository } from "../subjects/repository.ts";
@@ -90,25 +90,4 @@ export async function subjectRecordsView(client: Queryable, subjectId: string, n
   const notes = await credit.notificationsOf(subjectId);
   view.notifications = notes.map((n) => ({ id: n.id, recordId: n.record_id, kind: "repairable", ruleId: n.rule_id, createdAt: n.created_at.toISOString(), seen: n.seen_at !== null }));
   return view;
-}
-
-/** The public view: only records in publicity, only what the credit sites show. */
-export async function publicRecordsView(client: Queryable, subjectId: string, now: Date) {
-  const subject = await createSubjectRepository(client).get(subjectId);
-  const records = await createCreditRepository(client).publicRecordsOf(subjectId, now);
-  return {
-    subject: { displayName: subject.display_name, creditStatus: subject.credit_status },
-    asOf: now.toISOString(),
-    records: records.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      severity: r.severity,
-      decidingUnit: r.deciding_unit,
-      decisionNo: r.decision_no,
-      decisionDate: r.decision_date,
-      legalBasis: r.legal_basis,
-      publicUntil: r.public_until.toISOString(),
-      digest: hex(r.digest),
-    })),
-  };
 }
