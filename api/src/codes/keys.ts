@@ -176,6 +176,7 @@ export function openKeySet(dir: string, options: KeySetOptions): CodeKeySet {
   const reloadEveryMs = options.reloadEveryMs ?? 1000;
   let keys: CodeKey[] = [];
   let generation = 0;
+  let fingerprint = "";
   let dirMtime = -1;
   let checkedAt = 0;
   let missReloadAt = 0;
@@ -216,7 +217,13 @@ export function openKeySet(dir: string, options: KeySetOptions): CodeKeySet {
     // created a first key at the same moment both pick the same one).
     loaded.sort((a, b) => Number(signing(b)) - Number(signing(a)) || b.createdAt.getTime() - a.createdAt.getTime() || (a.kid < b.kid ? -1 : 1));
     keys = loaded;
-    generation += 1;
+    // A new generation only when a key or a key's state changed (not on every re-read, which
+    // unknown kids can cause once a second): it drops the verifier's remembered token checks.
+    const listed = loaded.map((k) => `${k.kid}:${k.retiredAt?.getTime() ?? ""}:${k.compromisedAt?.getTime() ?? ""}`).join(",");
+    if (listed !== fingerprint) {
+      fingerprint = listed;
+      generation += 1;
+    }
     dirMtime = statSync(dir).mtimeMs;
     checkedAt = Date.now();
   }

@@ -119,6 +119,8 @@ declare module "fastify" {
 
 export interface CodesPluginOptions {
   keys: CodeKeySet;
+  /** Inputs whose token check the verifier remembers (default 10,000; 0 only to measure the first-scan path). */
+  tokenCacheEntries?: number;
 }
 
 async function codesPlugin(app: FastifyInstance, options: CodesPluginOptions): Promise<void> {
@@ -127,7 +129,7 @@ async function codesPlugin(app: FastifyInstance, options: CodesPluginOptions): P
   const issuer = config.publicUrl.replace(/\/+$/, "");
   const uri = statusListUri(issuer);
   const statusLists = createStatusListCache(keys, { issuer, uri });
-  const verifier = createCodeVerifier({ db: db.pool, keys, issuer, now: () => clock.now() });
+  const verifier = createCodeVerifier({ db: db.pool, keys, issuer, now: () => clock.now(), tokenCacheEntries: options.tokenCacheEntries });
   const codes: CodesFeature = {
     signBoundCode: (subject, deviceKey, { now, ttlSeconds }) =>
       signCodeToken(keys, subject, { issuer, now, ttlSeconds: Math.min(ttlSeconds ?? config.boundCodeTtlSeconds, config.boundCodeTtlSeconds), statusUri: uri, deviceKey }),

@@ -7,11 +7,21 @@
 // made through another instance is seen within `cacheMs`. Under load this turns
 // one database round trip per verify into one per code per second.
 //
+// Token cache: what checkCodeToken decides from the token alone (form, signature, claims,
+// key state) is remembered per exact input text for the token's lifetime (up to
+// `tokenCacheEntries` inputs, oldest dropped first), and the verdict built on it per code
+// row, so a code scanned again costs a map lookup instead of a signature check. An entry is
+// used only while the key set is unchanged (a rotation or a compromise drops them all), the
+// token has not expired and the clock has not gone back; the verdict only while the code's
+// row entry is the same (a status change of this instance or the row cache's age renews it).
+// A code bound to a phone keeps its token entry, but its device proof and binding are checked
+// on every scan and its verdict is never reused.
+//
 // A code bound to the holder's phone (cnf) is valid only with the phone's device signature in
 // its window (protocol/codes/device-proof.ts) and while that device key is still bound to the
 // code's subject (wallet_devices, api/src/wallet): a removed phone presents nothing.
 import type { Queryable } from "../db/database.ts";
-import { Refusal, type CodeKind, type CreditStatus, type Reason } from "../../../protocol/codes/token-format.ts";
+import { LEEWAY_SECONDS, Refusal, type CodeKind, type CreditStatus, type Reason } from "../../../protocol/codes/token-format.ts";
 import { checkDeviceBinding, deviceKeyThumbprint } from "../../../protocol/codes/device-proof.ts";
 import type { CodeKeySet } from "./keys.ts";
 import { checkCodeToken } from "./token.ts";
@@ -43,6 +53,25 @@ export interface Verdict {
   /** True when the code is bound to the holder's phone and its device signature was checked. */
   deviceBound?: boolean;
   anchor?: AnchorEvidence;
+}
+
+type TokenFacts = ReturnType<typeof checkCodeToken>;
+
+interface RowEntry {
+  at: number;
+  row: CodeRow | null;
+  anchor: AnchorEvidence | null;
+}
+
+interface TokenEntry {
+  facts: TokenFacts;
+  /** The key set's generation when checked. */
+  generation: number;
+  /** Domain time (seconds) of the check: before it, iat or nbf might not have been reached. */
+  checkedAt: number;
+  /** The verdict last built on this token, and the row entry it was built from. */
+  verdict: Verdict | null;
+  from: RowEntry | null;
 }
 
 interface CodeRow {
@@ -81,13 +110,17 @@ export function createCodeVerifier(options: {
   issuer: string;
   now: () => Date;
   cacheMs?: number;
+  /** Inputs whose token check is remembered (default 10,000); 0: none (the benchmark's first-scan case). */
+  tokenCacheEntries?: number;
 }): CodeVerifier {
   const { db, keys, issuer } = options;
   const cacheMs = options.cacheMs ?? 1000;
-  const cache = new Map<string, { at: number; row: CodeRow | null; anchor: AnchorEvidence | null }>();
+  const cache = new Map<string, RowEntry>();
+  const tokenCacheEntries = options.tokenCacheEntries ?? 10_000;
+  const tokens = new Map<string, TokenEntry>();
   let anchorsTable: boolean | null = null;
 
-  async function codeRow(codeId: string): Promise<{ row: CodeRow | null; anchor: AnchorEvidence | null }> {
+  async function codeRow(codeId: string): Promise<RowEntry> {
     const hit = cache.get(codeId);
     const now = Date.now(); // cache age is wall-clock, not domain time
     if (hit && now - hit.at < cacheMs) return hit;
@@ -139,6 +172,49 @@ export function createCodeVerifier(options: {
     };
   }
 
+  /** checkCodeToken, remembered per exact input (see the header). Throws Refusal. */
+  function checkedToken(input: unknown, now: Date): TokenEntry {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const text = typeof input === "string" && tokenCacheEntries > 0 ? input : null;
+    const hit = text === null ? undefined : tokens.get(text);
+    if (hit) {
+      if (hit.generation === keys.generation && hit.facts.expiresAt > nowSeconds - LEEWAY_SECONDS && nowSeconds >= hit.checkedAt) return hit;
+      tokens.delete(text!);
+    }
+    const generation = keys.generation;
+    const entry: TokenEntry = { facts: checkCodeToken(keys, input, { issuer, now }), generation, checkedAt: nowSeconds, verdict: null, from: null };
+    if (text !== null) {
+      if (tokens.size >= tokenCacheEntries) tokens.delete(tokens.keys().next().value!);
+      tokens.set(text, entry);
+    }
+    return entry;
+  }
+
+  /** The verdict on a token that passed its checks, from its code's row. */
+  async function conclude(facts: TokenFacts, { row, anchor }: RowEntry): Promise<Verdict> {
+    const deviceBound = facts.deviceKey !== null;
+    const times = { expiresAt: new Date(facts.expiresAt * 1000).toISOString(), issuedAt: new Date(facts.issuedAt * 1000).toISOString(), kid: facts.kid, deviceBound };
+    if (!row || row.status_index !== facts.statusIndex) {
+      return { valid: false, reason: "unknown_code", detail: "no code with this id and status index was issued here", ...times };
+    }
+    const subject = { codeId: row.code_id, kind: row.kind, displayName: row.display_name, creditStatus: row.credit_status };
+    const state: CodeState = row.status === "revoked" && row.replaced_by ? "superseded" : row.status;
+    const out = { subject, status: state, ...times, anchor: anchor ?? undefined };
+    if (facts.deviceKey && state === "active" && (await boundSubject(await deviceKeyThumbprint(facts.deviceKey))) !== row.subject_id) {
+      return { valid: false, reason: "device_removed", detail: "the phone that shows this code is no longer bound to its holder", ...out };
+    }
+    switch (state) {
+      case "active":
+        return { valid: true, ...out };
+      case "superseded":
+        return { valid: false, reason: "superseded", detail: "this code was replaced by a newer code of the same holder", ...out };
+      case "revoked":
+        return { valid: false, reason: "revoked", detail: "this code was revoked", ...out };
+      case "suspended":
+        return { valid: false, reason: "suspended", detail: "this code is suspended", ...out };
+    }
+  }
+
   return {
     invalidate(codeId) {
       cache.delete(codeId);
@@ -147,37 +223,23 @@ export function createCodeVerifier(options: {
       devices.delete(thumbprint);
     },
     async verify(input) {
-      let facts;
+      let token: TokenEntry;
       try {
         const now = options.now();
-        facts = checkCodeToken(keys, input, { issuer, now });
-        await checkDeviceBinding(facts, facts.proof, Math.floor(now.getTime() / 1000));
+        token = checkedToken(input, now);
+        await checkDeviceBinding(token.facts, token.facts.proof, Math.floor(now.getTime() / 1000));
       } catch (error) {
         if (error instanceof Refusal) return { valid: false, reason: error.reason, detail: error.message };
         throw error;
       }
-      const { row, anchor } = await codeRow(facts.codeId);
-      const deviceBound = facts.deviceKey !== null;
-      const times = { expiresAt: new Date(facts.expiresAt * 1000).toISOString(), issuedAt: new Date(facts.issuedAt * 1000).toISOString(), kid: facts.kid, deviceBound };
-      if (!row || row.status_index !== facts.statusIndex) {
-        return { valid: false, reason: "unknown_code", detail: "no code with this id and status index was issued here", ...times };
+      const row = await codeRow(token.facts.codeId);
+      if (token.verdict && token.from === row) return token.verdict;
+      const verdict = Object.freeze(await conclude(token.facts, row));
+      if (token.facts.deviceKey === null) {
+        token.verdict = verdict;
+        token.from = row;
       }
-      const subject = { codeId: row.code_id, kind: row.kind, displayName: row.display_name, creditStatus: row.credit_status };
-      const state: CodeState = row.status === "revoked" && row.replaced_by ? "superseded" : row.status;
-      const out = { subject, status: state, ...times, anchor: anchor ?? undefined };
-      if (facts.deviceKey && state === "active" && (await boundSubject(await deviceKeyThumbprint(facts.deviceKey))) !== row.subject_id) {
-        return { valid: false, reason: "device_removed", detail: "the phone that shows this code is no longer bound to its holder", ...out };
-      }
-      switch (state) {
-        case "active":
-          return { valid: true, ...out };
-        case "superseded":
-          return { valid: false, reason: "superseded", detail: "this code was replaced by a newer code of the same holder", ...out };
-        case "revoked":
-          return { valid: false, reason: "revoked", detail: "this code was revoked", ...out };
-        case "suspended":
-          return { valid: false, reason: "suspended", detail: "this code is suspended", ...out };
-      }
+      return verdict;
     },
   };
 }
