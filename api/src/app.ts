@@ -9,6 +9,7 @@
 //   onecode-credit    needs auth, ledger, subjects
 //   onecode-repair    needs auth, ledger, subjects, credit, face (who may file)
 //   onecode-audit     needs auth, ledger
+//   onecode-wallet    needs auth, ledger, codes, face, subjects, credit   (holders' phones)
 //   onecode-public    needs credit                           (no sign-in, rate-limited)
 //   onecode-web
 // Boot steps with effects outside the plugin (seeding, key files, settings, metrics) run before,
@@ -28,6 +29,7 @@ import subjectsPlugin from "./subjects/plugin.ts";
 import creditPlugin from "./credit/plugin.ts";
 import repairPlugin from "./repair/plugin.ts";
 import auditPlugin from "./audit/plugin.ts";
+import walletPlugin from "./wallet/plugin.ts";
 import publicPlugin from "./public/plugin.ts";
 import webPlugin from "./web/plugin.ts";
 
@@ -76,6 +78,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(creditPlugin);
   await app.register(repairPlugin);
   await app.register(auditPlugin);
+  await app.register(walletPlugin);
   await app.register(publicPlugin);
   await app.register(webPlugin, boot.web);
   return app;
