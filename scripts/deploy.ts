@@ -9,9 +9,13 @@
 //   DEPLOY_NETWORK           name of the deployment file (default: chain-<chainId>)
 //   ADMIN_ADDRESS            final default admin (default: the deployer; otherwise a delayed
 //                            transfer is begun and ADMIN_ADDRESS accepts it after the delay)
-//   ADMIN_DELAY_SECONDS      default admin transfer delay (default 172800, two days)
-//   REGISTRAR_ADDRESS, CREDIT_AGENCY_ADDRESS, ANCHORER_ADDRESS, PAUSER_ADDRESS
-//   REPAIR_OFFICER_ADDRESSES comma-separated; role addresses default to the deployer
+//   ADMIN_DELAY_SECONDS      delay of admin transfers and of officers' passkeys (registerOfficerKey)
+//                            (default 172800, two days)
+//   REGISTRAR_ADDRESS, CREDIT_AGENCY_ADDRESS, RELAYER_ADDRESS, ANCHORER_ADDRESS (required): one
+//                            account per role, none of them the deployer or the admin (the
+//                            contracts refuse one account in two roles); PAUSER_ADDRESS optional
+//   ANCHOR_GENESIS_HEAD, ANCHOR_NEXT_SEQ  a redeploy continues the anchor chain: the old ledger's
+//                            head() and nextSeq() (default: a new chain)
 //   GAS_PRICE                wei; default 0 when the node reports a gas price of 0
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -21,6 +25,12 @@ import { DEFAULT_ADMIN_DELAY_SECONDS, deployOneCode, writeDeployment } from "./l
 function env(name: string): string | undefined {
   const value = process.env[name]?.trim();
   return value ? value : undefined;
+}
+
+function required(name: string): string {
+  const value = env(name);
+  if (!value) throw new Error(`set ${name} (one account per role)`);
+  return value;
 }
 
 function deployerKey(): string {
@@ -35,21 +45,23 @@ async function main(): Promise<void> {
   if (!url) throw new Error("set CHAIN_RPC_URL");
   const provider = new JsonRpcProvider(url);
   const signer = new Wallet(deployerKey(), provider);
-  const me = signer.address;
-  const officers = (env("REPAIR_OFFICER_ADDRESSES") ?? me).split(",").map((a) => a.trim()).filter(Boolean);
   const gasPrice = env("GAS_PRICE");
+  const genesisHead = env("ANCHOR_GENESIS_HEAD");
+  const nextSeq = env("ANCHOR_NEXT_SEQ");
+  if ((genesisHead === undefined) !== (nextSeq === undefined)) throw new Error("set both ANCHOR_GENESIS_HEAD and ANCHOR_NEXT_SEQ, or neither");
 
   const deployment = await deployOneCode({
     signer,
     admin: env("ADMIN_ADDRESS"),
     roles: {
-      registrar: env("REGISTRAR_ADDRESS") ?? me,
-      creditAgency: env("CREDIT_AGENCY_ADDRESS") ?? me,
-      repairOfficers: officers,
-      anchorer: env("ANCHORER_ADDRESS") ?? me,
+      registrar: required("REGISTRAR_ADDRESS"),
+      creditAgency: required("CREDIT_AGENCY_ADDRESS"),
+      relayer: required("RELAYER_ADDRESS"),
+      anchorer: required("ANCHORER_ADDRESS"),
       pauser: env("PAUSER_ADDRESS"),
     },
     adminDelaySeconds: Number(env("ADMIN_DELAY_SECONDS") ?? DEFAULT_ADMIN_DELAY_SECONDS),
+    anchorGenesis: genesisHead !== undefined && nextSeq !== undefined ? { head: genesisHead, nextSeq: BigInt(nextSeq) } : undefined,
     gasPrice: gasPrice === undefined ? undefined : BigInt(gasPrice),
   });
 
@@ -60,6 +72,7 @@ async function main(): Promise<void> {
   console.log(`CodeRegistry  ${deployment.codeRegistry.address}`);
   console.log(`CreditLedger  ${deployment.creditLedger.address}`);
   console.log(`chain ${deployment.chainId}, block ${deployment.deployedAt}, written to ${file}`);
+  if (genesisHead) console.log(`anchor chain continued from head ${genesisHead}, next sequence ${nextSeq}`);
   if (deployment.pendingAdmin) {
     console.log(`admin transfer begun: ${deployment.pendingAdmin} calls acceptDefaultAdminTransfer() on both contracts`);
     console.log(`after ${deployment.adminDelaySeconds} s`);

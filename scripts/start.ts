@@ -11,11 +11,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { loadConfig } from "../api/src/config.ts";
+import { CHAIN_KEY_VARIABLES, loadConfig } from "../api/src/config.ts";
 import { startServer, type RunningServer } from "../api/src/server.ts";
 import { mintOperatorToken, type Role } from "../api/src/auth/operators.ts";
 import { environmentWithSecrets, parseEnvFile } from "./lib/secrets.ts";
-import { fundOnAnvil, startAnvil, type Anvil } from "./lib/anvil.ts";
+import { fundOnAnvil, LOCAL_ADMIN_DELAY_SECONDS, rolesOf, startAnvil, type Anvil } from "./lib/anvil.ts";
 import { deployOneCode, ensureArtifacts, readDeployment, REPO_ROOT, writeDeployment } from "./lib/deployment.ts";
 import { seedDemoSubjects } from "./demo/subjects.ts";
 import { seedCreditDemo } from "./demo/credit.ts";
@@ -52,25 +52,26 @@ export async function main(): Promise<void> {
     anvil = await startAnvil({ statePath: join(dataDir, "chain", "state.json"), stateIntervalSeconds: 10 });
     env.CHAIN_RPC_URL = anvil.url;
     say(`local chain (anvil) on ${anvil.url}, state in ${join(dataDir, "chain", "state.json")}`);
-    // The embedded chain's accounts are the generated keys: give them ether.
-    const officers = (env.CHAIN_OFFICER_KEYS ?? "").split(",").filter(Boolean).map((p) => p.split("=")[1]!);
-    for (const key of [env.CHAIN_SIGNER_KEY!, ...officers]) await fundOnAnvil(anvil.url, new Wallet(key).address);
+    // The embedded chain's accounts are the generated keys, one per role: give them ether.
+    for (const variable of Object.values(CHAIN_KEY_VARIABLES)) await fundOnAnvil(anvil.url, new Wallet(env[variable]!).address);
   }
 
   ensureFrontEnds();
   const deployed = existsSync(deploymentFile) ? await readDeployment(deploymentFile).catch(() => null) : null;
+  if (deployed && !JSON.stringify(deployed.creditLedger.abi).includes("registerOfficerKey")) {
+    throw new Error(`${dataDir} was made before officers signed decisions (issue 14): its chain and database do not fit this version; remove the folder and start again`);
+  }
   if (!deployed || !(await hasCode(env.CHAIN_RPC_URL, deployed.creditLedger.address))) {
     ensureArtifacts(say);
     const provider = new JsonRpcProvider(env.CHAIN_RPC_URL, undefined, { staticNetwork: true });
-    const signer = new Wallet(env.CHAIN_SIGNER_KEY!, provider);
-    const officers = (env.CHAIN_OFFICER_KEYS ?? "").split(",").filter(Boolean).map((p) => new Wallet(p.split("=")[1]!).address);
-    const deployment = await deployOneCode({
-      signer,
-      roles: { registrar: signer.address, creditAgency: signer.address, repairOfficers: [signer.address, ...officers], anchorer: signer.address },
-    });
+    // The admin deploys and keeps the default admin role; each role gets its own account. On the
+    // embedded chain the admin delay (which also gates officers' passkeys) is one minute, not two days.
+    const admin = new Wallet(env.CHAIN_ADMIN_KEY!, provider);
+    const roles = rolesOf({ registrar: env.CHAIN_REGISTRAR_KEY!, creditAgency: env.CHAIN_CREDIT_AGENCY_KEY!, relayer: env.CHAIN_RELAYER_KEY!, anchorer: env.CHAIN_ANCHORER_KEY!, admin: null });
+    const deployment = await deployOneCode({ signer: admin, roles, adminDelaySeconds: anvil ? LOCAL_ADMIN_DELAY_SECONDS : undefined });
     provider.destroy();
     await writeDeployment(deploymentFile, deployment);
-    say(`contracts deployed: CodeRegistry ${deployment.codeRegistry.address}, CreditLedger ${deployment.creditLedger.address}`);
+    say(`contracts deployed: CodeRegistry ${deployment.codeRegistry.address}, CreditLedger ${deployment.creditLedger.address} (admin delay ${deployment.adminDelaySeconds} s)`);
   }
 
   const config = loadConfig(env);

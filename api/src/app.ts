@@ -8,6 +8,7 @@
 //   onecode-subjects  needs auth, ledger, codes, face      (reference photos at enrolment)
 //   onecode-credit    needs auth, ledger, subjects
 //   onecode-repair    needs auth, ledger, subjects, credit, face (who may file)
+//   onecode-officers  needs auth                           officers' passkeys on the ledger
 //   onecode-audit     needs auth, ledger
 //   onecode-wallet    needs auth, ledger, codes, face, subjects, credit   (holders' phones)
 //   onecode-public    needs credit                           (no sign-in, rate-limited)
@@ -28,6 +29,7 @@ import facePlugin from "./face/plugin.ts";
 import subjectsPlugin from "./subjects/plugin.ts";
 import creditPlugin from "./credit/plugin.ts";
 import repairPlugin from "./repair/plugin.ts";
+import officersPlugin from "./officers/plugin.ts";
 import auditPlugin from "./audit/plugin.ts";
 import walletPlugin from "./wallet/plugin.ts";
 import publicPlugin from "./public/plugin.ts";
@@ -77,6 +79,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(subjectsPlugin);
   await app.register(creditPlugin);
   await app.register(repairPlugin);
+  await app.register(officersPlugin);
   await app.register(auditPlugin);
   await app.register(walletPlugin);
   await app.register(publicPlugin);

@@ -14,10 +14,15 @@ export interface Config {
   chainRpcUrl: string | null;
   /** JSON file with contract addresses and ABIs written by the deploy script. */
   deploymentFile: string;
-  /** Private key (0x hex) of the API's chain account (registrar, credit agency, repair officer, anchorer). */
-  chainSignerKey: string | null;
-  /** Extra repair-officer chain keys, name=0xkey, for decisions that need two distinct officers on chain. */
-  chainOfficerKeys: Record<string, string>;
+  /**
+   * Private keys (0x hex) of the API's chain accounts, one per role (the contracts refuse one
+   * account in two roles); null without CHAIN_RPC_URL. No officer key: officers sign with passkeys.
+   */
+  chainKeys: ChainKeys | null;
+  /** WebAuthn RP ID the officers' passkeys belong to (checked in assertions when set). */
+  passkeyRpId: string | null;
+  /** Origins an officer's assertion may come from (checked when not empty). */
+  passkeyOrigins: string[];
   /** HMAC key for subject commitments (32 bytes). The chain knows a subject only by HMAC(identifier). */
   subjectKey: Uint8Array;
   /** Key for operator bearer tokens (HS256, 32 bytes). */
@@ -96,18 +101,50 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   return raw;
 }
 
-function officerKeys(env: Env): Record<string, string> {
-  const raw = env.CHAIN_OFFICER_KEYS;
-  const keys: Record<string, string> = {};
-  if (!raw) return keys;
-  for (const pair of raw.split(",")) {
-    const [name, key] = pair.split("=");
-    if (!name || !key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-      throw new ConfigError("CHAIN_OFFICER_KEYS must be a comma-separated list of name=0xprivatekey");
-    }
-    keys[name] = key;
+/** The API's chain accounts: registrar (CodeRegistry), credit agency, relayer and anchorer (CreditLedger), optional admin. */
+export interface ChainKeys {
+  registrar: string;
+  creditAgency: string;
+  /** Sends officer-signed and rule decisions and expiries: decides nothing alone. */
+  relayer: string;
+  anchorer: string;
+  /** Default admin: registers and revokes officer keys. Absent in production (a cold key); the API then hands out the transaction. */
+  admin: string | null;
+}
+
+export const CHAIN_KEY_VARIABLES = {
+  registrar: "CHAIN_REGISTRAR_KEY",
+  creditAgency: "CHAIN_CREDIT_AGENCY_KEY",
+  relayer: "CHAIN_RELAYER_KEY",
+  anchorer: "CHAIN_ANCHORER_KEY",
+  admin: "CHAIN_ADMIN_KEY",
+} as const;
+
+function chainKeys(env: Env, chainRpcUrl: string | null): ChainKeys | null {
+  for (const retired of ["CHAIN_SIGNER_KEY", "CHAIN_OFFICER_KEYS"]) {
+    if (env[retired]) throw new ConfigError(`${retired} is no longer read: one key per role (${Object.values(CHAIN_KEY_VARIABLES).join(", ")}); officers sign with passkeys`);
+  }
+  if (!chainRpcUrl) return null;
+  const required = (name: string) => privateKey(env, name) ?? fail(`${name} is required with CHAIN_RPC_URL`);
+  const keys: ChainKeys = {
+    registrar: required(CHAIN_KEY_VARIABLES.registrar),
+    creditAgency: required(CHAIN_KEY_VARIABLES.creditAgency),
+    relayer: required(CHAIN_KEY_VARIABLES.relayer),
+    anchorer: required(CHAIN_KEY_VARIABLES.anchorer),
+    admin: privateKey(env, CHAIN_KEY_VARIABLES.admin),
+  };
+  const seen = new Map<string, string>();
+  for (const [role, key] of Object.entries(keys)) {
+    if (key === null) continue;
+    const other = seen.get(key.toLowerCase());
+    if (other) fail(`${CHAIN_KEY_VARIABLES[role as keyof ChainKeys]} and ${other} must be different keys (the contracts refuse one account in two roles)`);
+    seen.set(key.toLowerCase(), CHAIN_KEY_VARIABLES[role as keyof ChainKeys]);
   }
   return keys;
+}
+
+function fail(message: string): never {
+  throw new ConfigError(message);
 }
 
 function path(base: string, p: string): string {
@@ -118,15 +155,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const dataDir = path(cwd, str(env, "DATA_DIR", ".data"));
   const port = int(env, "PORT", 8080, 0, 65535);
   const host = str(env, "HOST", "127.0.0.1");
+  const chainRpcUrl = url(env, "CHAIN_RPC_URL", ["http:", "https:", "ws:", "wss:"]);
   return {
     host,
     port,
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     dataDir,
-    chainRpcUrl: url(env, "CHAIN_RPC_URL", ["http:", "https:", "ws:", "wss:"]),
+    chainRpcUrl,
     deploymentFile: path(cwd, str(env, "DEPLOYMENT_FILE", join(dataDir, "deployment.json"))),
-    chainSignerKey: privateKey(env, "CHAIN_SIGNER_KEY"),
-    chainOfficerKeys: officerKeys(env),
+    chainKeys: chainKeys(env, chainRpcUrl),
+    passkeyRpId: env.PASSKEY_RP_ID || null,
+    passkeyOrigins: (env.PASSKEY_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
     subjectKey: key32(env, "SUBJECT_COMMITMENT_KEY"),
     operatorTokenSecret: key32(env, "OPERATOR_TOKEN_SECRET"),
     faceKey: key32(env, "FACE_REFERENCE_KEY"),

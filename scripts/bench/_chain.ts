@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createChainClient, type ChainClient } from "../../api/src/chain/client.ts";
+import type { ChainKeys } from "../../api/src/config.ts";
 import { ensureArtifacts, writeDeployment, type OneCodeDeployment } from "../lib/deployment.ts";
 import { deployOnAnvil, freePort, startAnvil, type Anvil } from "../lib/anvil.ts";
 
@@ -76,8 +77,8 @@ export interface BenchChain {
   startNode(): Promise<void>;
   deployment: OneCodeDeployment;
   deploymentFile: string;
-  signerKey: string;
-  officerKeys: Record<string, string>;
+  /** The API's role keys (one account per role, and the admin). */
+  keys: ChainKeys;
   /** A fresh client (each process or worker gets its own, as an API instance would). */
   client(options?: { pollMs?: number; requestTimeoutMs?: number }): ChainClient;
   stop(): Promise<void>;
@@ -113,7 +114,7 @@ export async function startBenchChain(
     historyStates: options.historyStates,
     mineEverySeconds: options.mineEverySeconds,
   });
-  const { deployment, signerKey, officerKeys } = await deployOnAnvil(anvil.url);
+  const { deployment, keys } = await deployOnAnvil(anvil.url);
   const deploymentFile = join(dir, "deployment.json");
   await writeDeployment(deploymentFile, deployment);
   const clients: ChainClient[] = [];
@@ -134,14 +135,12 @@ export async function startBenchChain(
     },
     deployment,
     deploymentFile,
-    signerKey,
-    officerKeys,
+    keys,
     client(o = {}) {
       const c = createChainClient({
         rpcUrl: anvil.url,
         deployment,
-        signerKey,
-        officerKeys,
+        keys,
         pollMs: o.pollMs ?? 50,
         requestTimeoutMs: o.requestTimeoutMs ?? 5000,
       });

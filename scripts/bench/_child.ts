@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { REPO_ROOT } from "../lib/deployment.ts";
+import { CHAIN_KEY_VARIABLES, type ChainKeys } from "../../api/src/config.ts";
 import type { BenchChain } from "./_chain.ts";
 
 export interface StackKeys {
@@ -45,10 +46,10 @@ export function stackEnv(options: {
   if (options.chain) {
     env.CHAIN_RPC_URL = options.chain.rpcUrl;
     env.DEPLOYMENT_FILE = options.chain.deploymentFile;
-    env.CHAIN_SIGNER_KEY = options.chain.signerKey;
-    env.CHAIN_OFFICER_KEYS = Object.entries(options.chain.officerKeys)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(",");
+    for (const [role, variable] of Object.entries(CHAIN_KEY_VARIABLES)) {
+      const key = options.chain.keys[role as keyof ChainKeys];
+      if (key) env[variable] = key;
+    }
   }
   return env;
 }

@@ -6,7 +6,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { deployOneCode, type OneCodeDeployment } from "./deployment.ts";
+import type { ChainKeys } from "../../api/src/config.ts";
+import { deployOneCode, type OneCodeDeployment, type OneCodeRoles } from "./deployment.ts";
 import { dirname, join } from "node:path";
 
 const require = createRequire(import.meta.url);
@@ -183,24 +184,48 @@ export async function fundOnAnvil(url: string, address: string, wei: bigint = 10
   if (json.error) throw new Error(`anvil_setBalance: ${json.error.message}`);
 }
 
+/** Admin delay of the embedded and test chains: officer keys (and admin transfers) wait this long, not two days. */
+export const LOCAL_ADMIN_DELAY_SECONDS = 60;
+
+/** The role keys of a local deployment: one new account per role, as the contracts require. */
+export function newRoleKeys(): ChainKeys & { admin: string } {
+  return {
+    registrar: Wallet.createRandom().privateKey,
+    creditAgency: Wallet.createRandom().privateKey,
+    relayer: Wallet.createRandom().privateKey,
+    anchorer: Wallet.createRandom().privateKey,
+    admin: Wallet.createRandom().privateKey,
+  };
+}
+
 /**
- * Deploys the contracts on a fresh anvil with two new funded accounts: the signer holds the
- * registrar, credit agency, anchorer and first repair officer roles; "officer-2" is the
- * second repair officer (two-officer decisions). For tests and benchmarks.
+ * Deploys the contracts on a fresh anvil with a new funded account per role (registrar, credit
+ * agency, relayer, anchorer) and an admin that deploys, holds the default admin role and
+ * registers officers' passkeys (after `adminDelaySeconds`, default one minute). For tests and
+ * benchmarks; no account can decide a repair: officers sign with their passkeys.
  */
-export async function deployOnAnvil(url: string): Promise<{ deployment: OneCodeDeployment; signerKey: string; officerKeys: Record<string, string> }> {
-  const signer = Wallet.createRandom();
-  const officer = Wallet.createRandom();
-  await fundOnAnvil(url, signer.address);
-  await fundOnAnvil(url, officer.address);
+export async function deployOnAnvil(url: string, options: { adminDelaySeconds?: number } = {}): Promise<{ deployment: OneCodeDeployment; keys: ChainKeys & { admin: string } }> {
+  const keys = newRoleKeys();
+  for (const key of Object.values(keys)) await fundOnAnvil(url, new Wallet(key).address);
   const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true });
   try {
     const deployment = await deployOneCode({
-      signer: new Wallet(signer.privateKey, provider),
-      roles: { registrar: signer.address, creditAgency: signer.address, repairOfficers: [signer.address, officer.address], anchorer: signer.address },
+      signer: new Wallet(keys.admin, provider),
+      roles: rolesOf(keys),
+      adminDelaySeconds: options.adminDelaySeconds ?? LOCAL_ADMIN_DELAY_SECONDS,
     });
-    return { deployment, signerKey: signer.privateKey, officerKeys: { "officer-2": officer.privateKey } };
+    return { deployment, keys };
   } finally {
     provider.destroy();
   }
+}
+
+/** The role accounts (addresses) of role keys. */
+export function rolesOf(keys: ChainKeys): OneCodeRoles {
+  return {
+    registrar: new Wallet(keys.registrar).address,
+    creditAgency: new Wallet(keys.creditAgency).address,
+    relayer: new Wallet(keys.relayer).address,
+    anchorer: new Wallet(keys.anchorer).address,
+  };
 }

@@ -6,7 +6,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { Wallet } from "ethers";
 
-export const GENERATED = ["SUBJECT_COMMITMENT_KEY", "OPERATOR_TOKEN_SECRET", "FACE_REFERENCE_KEY", "CHAIN_SIGNER_KEY", "CHAIN_OFFICER_KEYS"] as const;
+/**
+ * One chain account per role (the contracts refuse one account in two roles). The embedded
+ * chain's admin key sits here too, so that `npm start` can register officers' passkeys; in
+ * production it is kept away from the API (README: which key to protect).
+ */
+const CHAIN_ROLE_KEYS = ["CHAIN_REGISTRAR_KEY", "CHAIN_CREDIT_AGENCY_KEY", "CHAIN_RELAYER_KEY", "CHAIN_ANCHORER_KEY", "CHAIN_ADMIN_KEY"] as const;
+
+export const GENERATED = ["SUBJECT_COMMITMENT_KEY", "OPERATOR_TOKEN_SECRET", "FACE_REFERENCE_KEY", ...CHAIN_ROLE_KEYS] as const;
 
 export function parseEnvFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -19,10 +26,12 @@ export function parseEnvFile(text: string): Record<string, string> {
 
 function generate(name: (typeof GENERATED)[number]): string {
   switch (name) {
-    case "CHAIN_SIGNER_KEY":
+    case "CHAIN_REGISTRAR_KEY":
+    case "CHAIN_CREDIT_AGENCY_KEY":
+    case "CHAIN_RELAYER_KEY":
+    case "CHAIN_ANCHORER_KEY":
+    case "CHAIN_ADMIN_KEY":
       return Wallet.createRandom().privateKey;
-    case "CHAIN_OFFICER_KEYS":
-      return `officer-2=${Wallet.createRandom().privateKey}`;
     default:
       return randomBytes(32).toString("hex");
   }

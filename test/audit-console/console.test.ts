@@ -50,7 +50,7 @@ beforeAll(async () => {
       })),
     ),
   );
-  const ledger = testChain.chain.creditLedger.connect(testChain.chain.signer) as Contract;
+  const ledger = testChain.chain.creditLedger.connect(testChain.chain.signers.anchorer) as Contract;
   const { rows } = await db.pool.query<{ hash: Buffer }>("SELECT hash FROM ledger ORDER BY seq");
   for (let from = 1; from <= 120; from += 40) {
     const root = rootFromLeafHashes(rows.slice(from - 1, from + 39).map((r) => leafHash(r.hash)));

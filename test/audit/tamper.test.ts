@@ -287,9 +287,9 @@ beforeAll(async () => {
   deploymentFile = join(dir, "deployment.json");
   await writeDeployment(deploymentFile, testChain.deployment);
   const ops = await withTransaction(base.pool, (c) => writeLedger(c));
-  await sendToChain(ops, testChain.chain.codeRegistry.connect(testChain.chain.signer) as Contract);
+  await sendToChain(ops, testChain.chain.codeRegistry.connect(testChain.chain.signers.registrar) as Contract);
   suspendedCount = ops.filter((o) => o.op === "suspend").length;
-  const signer = testChain.chain.signer;
+  const signer = testChain.chain.signers.anchorer;
   await anchorAll(base.pool, testChain.chain.creditLedger.connect(signer) as Contract);
   await base.close(); // a template database takes no connections
 }, 180_000);

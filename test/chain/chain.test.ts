@@ -119,7 +119,7 @@ describe.each([["server", false], ["embedded", true]] as const)("outbox and anch
     const fees = await c.sender.fees();
     for (const [k, id] of ids.slice(0, 2).entries()) {
       const data = c.codeRegistry.interface.encodeFunctionData("revokeCode", [writes[k]!.subject, writes[k]!.codeId]);
-      const tx = await c.sender.sign(c.signer, { to: c.codeRegistry.target as string, data, gasLimit: 200_000n }, fees);
+      const tx = await c.sender.sign(c.signers.registrar, { to: c.codeRegistry.target as string, data, gasLimit: 200_000n }, fees);
       await t.db.pool.query("UPDATE chain_outbox SET status = 'sent', attempts = 1, signer = $2, nonce = $3, tx_hash = $4, raw_tx = $5 WHERE id = $1", [id, tx.from, tx.nonce, tx.hash, tx.raw]);
       if (k === 1) {
         // nonce k=0 was never broadcast: this one waits behind it in the node's queue

@@ -117,7 +117,7 @@ describe("kill -9 of the anchoring worker in the middle of a batch", () => {
     expect(events).toBeGreaterThanOrEqual(CRASHES + 1);
 
     // The check can fail: one more anchor on chain that the database does not have is caught.
-    const wallet = client.signer;
+    const wallet = client.signers.anchorer;
     const chainHead = String(await client.creditLedger.getFunction("head")());
     const data = client.creditLedger.interface.encodeFunctionData("anchorBatch", [audit.entries + 1, audit.entries + 1, `0x${"ab".repeat(32)}`, chainHead]);
     const tx = await wallet.sendTransaction({ to: client.creditLedger.target as string, data });

@@ -3,7 +3,8 @@
 // passes (TestClock), the enterprise applies at the kiosk, gets an instant decision, the
 // record stops being public, the subject's credit status (and so its code) changes, and
 // the decision's ledger entry has an inclusion proof against an on-chain anchor.
-// Then a serious-list removal that needs two distinct officers, through the API and on chain.
+// Then a serious-list removal that needs two distinct officers, each signing with their own
+// passkey, through the API and on chain.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { startTestChain, type TestChain } from "../helpers/chain.ts";
@@ -13,6 +14,7 @@ import { leafHash, verifyInclusion } from "../../protocol/ledger/merkle.ts";
 import { fromHex } from "../../protocol/bytes.ts";
 import { chainAnchors } from "../helpers/chain-events.ts";
 import { personId, uscc } from "../helpers/identifiers.ts";
+import { decide, enrolOfficer, passAdminDelay } from "../helpers/officers.ts";
 
 type H = { authorization: string };
 
@@ -26,7 +28,7 @@ describe("credit repair end to end (HTTP, PostgreSQL, EVM)", () => {
     chain = await startTestChain();
     // The chain's clock is the wall clock; the TestClock starts before it and ends near it,
     // so every publicUntil sent on chain is still in the chain's future.
-    t = await buildTestApp({ chain: chain.chain, clock: new TestClock("2026-09-01T02:00:00.000Z"), config: { chainOfficerKeys: chain.officerKeys } });
+    t = await buildTestApp({ chain: chain.chain, clock: new TestClock("2026-09-01T02:00:00.000Z") });
     workers = startWorkers(t.ctx);
     registrar = await t.auth("registrar", "registrar-1");
     agency = await t.auth("credit_agency", "agency-market");
@@ -160,8 +162,10 @@ describe("credit repair end to end (HTTP, PostgreSQL, EVM)", () => {
   it("a serious-list removal needs two distinct officers, in the API and on chain", async () => {
     t.clock.set("2026-11-25T02:00:00.000Z");
     const { rep, ent } = await enrol(2);
-    const officer1: H = await t.auth("repair_officer", "officer-1"); // the API's default chain signer
-    const officer2: H = await t.auth("repair_officer", "officer-2"); // its own chain key (config.chainOfficerKeys)
+    // Each officer holds a passkey; the API holds no key that can decide.
+    const officer1 = await enrolOfficer(t, "officer-1", { drain: () => workers.outbox.drain(60_000) });
+    const officer2 = await enrolOfficer(t, "officer-2", { drain: () => workers.outbox.drain(60_000) });
+    await passAdminDelay(chain);
     const rec = (
       await t.app.inject({
         method: "POST",
@@ -197,11 +201,11 @@ describe("credit repair end to end (HTTP, PostgreSQL, EVM)", () => {
     ).json();
     expect(filed).toMatchObject({ status: "submitted", decisionMode: "two_officers" });
     const post = (url: string, h: H, payload: object = {}) => t.app.inject({ method: "POST", url, headers: h, payload });
-    expect((await post(`/v1/repair-applications/${filed.id}/accept`, officer1)).statusCode).toBe(200);
-    expect((await post(`/v1/repair-applications/${filed.id}/decide`, officer1, { outcome: "approved", reason: "整改到位" })).json().status).toBe("awaiting_second");
+    expect((await post(`/v1/repair-applications/${filed.id}/accept`, officer1.headers)).statusCode).toBe(200);
+    expect((await decide(t, officer1, filed.id, "approved", "整改到位")).json().status).toBe("awaiting_second");
 
     // One officer alone cannot complete it: the API refuses, and the chain only holds a proposal.
-    const alone = await post(`/v1/repair-applications/${filed.id}/decide`, officer1, { outcome: "approved", reason: "确认" });
+    const alone = await t.app.inject({ method: "GET", url: `/v1/repair-applications/${filed.id}/decision-digest?outcome=approved`, headers: officer1.headers });
     expect(alone.statusCode).toBe(409);
     expect(alone.json().code).toBe("same_officer");
     await workers.outbox.drain(60_000);
@@ -210,7 +214,7 @@ describe("credit repair end to end (HTTP, PostgreSQL, EVM)", () => {
     expect(String(pending.applicationId).toLowerCase()).toBe(filed.chainId);
     expect(await codeCreditStatus(ent)).toBe("serious");
 
-    const second = await post(`/v1/repair-applications/${filed.id}/decide`, officer2, { outcome: "approved", reason: "复核同意" });
+    const second = await decide(t, officer2, filed.id, "approved", "复核同意");
     expect(second.statusCode, second.body).toBe(200);
     expect(second.json().status).toBe("approved");
     expect(await codeCreditStatus(ent)).toBe("good");
@@ -218,5 +222,7 @@ describe("credit repair end to end (HTTP, PostgreSQL, EVM)", () => {
     expect(Number((await chain.chain.creditLedger.getFunction("recordOf")(rec.chainId)).status)).toBe(2);
     expect(Number(await chain.chain.creditLedger.getFunction("decisionOf")(rec.chainId, filed.chainId))).toBe(1);
     expect((await t.db.pool.query("SELECT kind, error FROM chain_outbox WHERE status = 'failed'")).rows).toEqual([]);
+    const view = (await t.app.inject({ method: "GET", url: `/v1/repair-applications/${filed.id}`, headers: officer2.headers })).json();
+    expect(view.chain).toMatchObject({ state: "confirmed", writes: [{ step: "proposal", officer: "officer-1", status: "done" }, { step: "final", officer: "officer-2", status: "done" }] });
   });
 });

@@ -5,16 +5,21 @@
 //    'sent' BEFORE it is broadcast; after a crash the same bytes are re-broadcast, so a
 //    write is never sent twice under two nonces while the first may still land;
 //  - when the stored nonce was used by something else, or a row was tried before,
-//    the worker asks the chain whether the write is already applied (codeOf, recordOf,
-//    decisionOf, ...) before sending it again;
+//    the worker asks the chain whether this exact write is already applied (codeOf,
+//    recordOf, digestUsed of the officer's signed digest, decisionOf of a rule's decision)
+//    before sending it again;
 //  - a revert is checked the same way: "already applied" is done, anything else is a
-//    permanent failure, stored with the contract's error name, never retried.
+//    permanent failure, stored with the contract's error name, never retried, counted on
+//    /readyz and /metrics and shown on the application it belongs to.
+// Each write is sent by the account of its role: code writes by the registrar, records by
+// the credit agency, decisions and expiries by the relayer, officer keys by the admin.
 // Outages (node down, timeouts) leave the rows as they are and back off.
 import type { TransactionReceipt, Wallet } from "ethers";
+import { decisionCall } from "../../../protocol/repair/decision-digest.ts";
 import type { AppContext } from "../context.ts";
 import { withTransaction } from "../db/database.ts";
 import type { ChainClient } from "./client.ts";
-import type { ChainWrite } from "./outbox.ts";
+import { SYSTEM_OFFICER, type ChainWrite } from "./outbox.ts";
 import { describeRevert, errorMessage, isRevert, MAX_TX_GAS, type Fees, type SignedTx } from "./sender.ts";
 import { createPollLoop, pollingWorker, type PollingWorker } from "./poll-loop.ts";
 
@@ -77,13 +82,31 @@ function keyOf(write: ChainWrite): string {
     case "code.reinstate":
     case "code.revoke":
       return `s:${write.subject}`;
+    case "officer.register":
+    case "officer.revoke":
+      return `k:${write.keyId}`;
     default:
       return `r:${write.recordId}`;
   }
 }
 
-function signerOf(chain: ChainClient, write: ChainWrite): Wallet {
-  return write.kind === "repair.decide" ? chain.signerFor(write.officer) : chain.signer;
+/** The API holds no admin key (production): officer key writes cannot be sent from here. */
+class NoSignerError extends Error {}
+
+export function signerOf(chain: ChainClient, write: ChainWrite): Wallet {
+  switch (write.kind) {
+    case "record.publish":
+      return chain.signers.creditAgency;
+    case "repair.decide":
+    case "record.expire":
+      return chain.signers.relayer;
+    case "officer.register":
+    case "officer.revoke":
+      if (!chain.signers.admin) throw new NoSignerError("no admin key (CHAIN_ADMIN_KEY): the admin sends officer key transactions from their own wallet");
+      return chain.signers.admin;
+    default:
+      return chain.signers.registrar;
+  }
 }
 
 function encode(chain: ChainClient, writes: ChainWrite[]): { to: string; data: string } {
@@ -112,12 +135,35 @@ function encode(chain: ChainClient, writes: ChainWrite[]): { to: string; data: s
     case "code.revoke":
       return r("revokeCode", [first.subject, first.codeId]);
     case "record.publish":
-      return l("publishRecord", [first.recordId, first.subject, first.digest, first.category, first.severity, first.publicUntil, first.twoOfficers]);
-    case "repair.decide":
-      return l("decideRepair", [first.recordId, first.applicationId, first.outcome, first.decisionDigest]);
+      return l("publishRecord", [first.recordId, first.subject, first.digest, first.category, first.severity, first.publicUntil, first.approvalsNeeded]);
+    case "repair.decide": {
+      const call = decisionCall({
+        recordId: first.recordId as `0x${string}`,
+        applicationId: first.applicationId as `0x${string}`,
+        outcome: first.outcome,
+        decisionDigest: first.decisionDigest as `0x${string}`,
+        policyVersion: first.policyVersion,
+        ruleId: first.ruleId,
+        nonce: BigInt(first.signed?.nonce ?? 0),
+        deadline: BigInt(first.signed?.deadline ?? 0),
+      });
+      if (!first.signed) {
+        return l("decideRepairByRule", [call.recordId, call.applicationId, call.outcome, call.decisionDigest, call.policyVersionHash, call.ruleIdHash]);
+      }
+      return l("decideRepair", [call, first.signed.signature]);
+    }
     case "record.expire":
       return l("recordExpired", [first.recordId]);
+    case "officer.register":
+      return l("registerOfficerKey", [first.officerId, first.x, first.y]);
+    case "officer.revoke":
+      return l("revokeOfficerKey", [first.keyId]);
   }
+}
+
+/** The transaction of one write (the request path simulates a decision with it before storing it). */
+export function encodeWrite(chain: ChainClient, write: ChainWrite): { to: string; data: string } {
+  return encode(chain, [write]);
 }
 
 /** Whether the chain already shows the effect of `write` (so sending it again would be a double). */
@@ -147,15 +193,21 @@ export async function appliedOnChain(chain: ChainClient, write: ChainWrite): Pro
       return Number(record.status) === 3;
     }
     case "repair.decide": {
+      // An officer's write is applied exactly when the chain accepted its signature (a proposal,
+      // a confirmation or a refusal alike): the signed digest is spent. Never inferred from a
+      // pending approval or a decision that someone else's signature may have produced.
+      if (write.signed) return Boolean(await chain.creditLedger.getFunction("digestUsed")(write.signed.signedDigest));
+      if (write.officer !== SYSTEM_OFFICER) return false;
       const outcome = Number(await chain.creditLedger.getFunction("decisionOf")(write.recordId, write.applicationId));
-      if (outcome === write.outcome) return true;
-      // The first of two officers only proposes: the proposal is this write's whole effect.
-      const pending = (await chain.creditLedger.getFunction("pendingApproval")(write.recordId)) as { officer: string; applicationId: string };
-      return (
-        write.outcome === 1 &&
-        pending.officer.toLowerCase() === chain.signerFor(write.officer).address.toLowerCase() &&
-        pending.applicationId.toLowerCase() === write.applicationId
-      );
+      return outcome === write.outcome;
+    }
+    case "officer.register": {
+      const key = (await chain.creditLedger.getFunction("officerKey")(write.keyId)) as { officerId: string };
+      return key.officerId.toLowerCase() === write.officerId;
+    }
+    case "officer.revoke": {
+      const key = (await chain.creditLedger.getFunction("officerKey")(write.keyId)) as { revokedAt: bigint };
+      return key.revokedAt !== 0n;
     }
   }
 }
@@ -203,6 +255,21 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     );
   }
 
+  /**
+   * Why a mined transaction reverted: the same call replayed on the state of the block before
+   * it (eth_call), its custom error decoded by name from the ABIs.
+   */
+  async function revertReason(row: Row, receipt: TransactionReceipt): Promise<string> {
+    const chain = ctx.chain!;
+    try {
+      const { to, data } = encode(chain, [row.write]);
+      await chain.provider.call({ from: receipt.from, to, data, blockTag: Math.max(0, receipt.blockNumber - 1) });
+      return "reverted (the replayed call succeeds: the state changed within the block)";
+    } catch (error) {
+      return isRevert(error) ? describeRevert(error, interfaces()) : `reverted (${errorMessage(error)})`;
+    }
+  }
+
   /** A mined transaction: success marks done; a revert is checked against the chain row by row. */
   async function settle(rows: Row[], receipt: TransactionReceipt): Promise<{ done: number; failed: number }> {
     if (receipt.status === 1) {
@@ -219,7 +286,7 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
         // A batch reverted as a whole: its rows go again one by one.
         await backToPending([row], `batch tx ${receipt.hash} reverted`, true);
       } else {
-        await markFailed(row, `reverted on chain in tx ${receipt.hash}`);
+        await markFailed(row, `${await revertReason(row, receipt)} (tx ${receipt.hash} reverted)`);
         failed++;
       }
     }
@@ -350,6 +417,11 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
         units.push(...(await prepare(group, result)));
       } catch (error) {
         if (isOutage(error)) throw error;
+        if (error instanceof NoSignerError) {
+          for (const row of group) await markFailed(row, error.message);
+          result.failed += group.length;
+          continue;
+        }
         // Not a revert and not an outage (a bad key, no funds): count it, give up after maxAttempts.
         for (const row of group) {
           if (row.attempts + 1 >= maxAttempts) await markFailed(row, errorMessage(error));

@@ -3,7 +3,20 @@
 // The outbox worker (outbox-worker.ts) sends the rows in id order, waits for the
 // receipts and marks them done, idempotently. With the chain down, rows wait here.
 import type { Queryable } from "../db/database.ts";
+import type { Hex, OfficerSignature } from "../../../protocol/repair/decision-digest.ts";
 import { hex16, hex32, type Bytes16, type Bytes32 } from "./hex.ts";
+
+/** The signed part of an officer's decision: what `decideRepair` carries besides the decision. */
+export interface SignedDecision {
+  /** The officer's opaque id on chain (officers.officer_id). */
+  officerId: Bytes32;
+  /** uint256 as decimal text (JSON has no bigint). */
+  nonce: string;
+  deadline: string;
+  /** The EIP-712 digest the passkey signed: `digestUsed(signedDigest)` on chain is this write's effect. */
+  signedDigest: Bytes32;
+  signature: OfficerSignature;
+}
 
 export type ChainWrite =
   | { kind: "code.issue"; subject: Bytes32; codeId: Bytes16; codeKind: 1 | 2; attestation: Bytes32 }
@@ -18,7 +31,8 @@ export type ChainWrite =
       severity: number;
       /** Unix seconds. */
       publicUntil: number;
-      twoOfficers: boolean;
+      /** 0 a rule may approve the repair, 1 one officer, 2 two distinct officers (protocol/repair/approvals.ts). */
+      approvalsNeeded: 0 | 1 | 2;
     }
   | {
       kind: "repair.decide";
@@ -26,10 +40,16 @@ export type ChainWrite =
       applicationId: Bytes32;
       outcome: 1 | 2;
       decisionDigest: Bytes32;
-      /** Officer id; the signer is config.chainOfficerKeys[officer], or the default signer. */
+      policyVersion: string;
+      ruleId: string;
+      /** The deciding officer's operator id, or "system" for a rule's decision (decideRepairByRule, no signature). */
       officer: string;
+      /** The officer's signature; absent exactly for "system". */
+      signed?: SignedDecision;
     }
-  | { kind: "record.expire"; recordId: Bytes32 };
+  | { kind: "record.expire"; recordId: Bytes32 }
+  | { kind: "officer.register"; keyId: Bytes32; officerId: Bytes32; x: Bytes32; y: Bytes32 }
+  | { kind: "officer.revoke"; keyId: Bytes32 };
 
 export type ChainWriteKind = ChainWrite["kind"];
 
@@ -42,7 +62,12 @@ export const CHAIN_WRITE_KINDS: readonly ChainWriteKind[] = [
   "record.publish",
   "repair.decide",
   "record.expire",
+  "officer.register",
+  "officer.revoke",
 ];
+
+/** The officer id of a rule's decision. */
+export const SYSTEM_OFFICER = "system";
 
 /** Checks the shape of a write and returns it with canonical hex (so that equal writes compare equal). */
 export function normalizeChainWrite(write: ChainWrite): ChainWrite {
@@ -78,25 +103,45 @@ export function normalizeChainWrite(write: ChainWrite): ChainWrite {
         category: u8(write.category, "category"),
         severity: u8(write.severity, "severity"),
         publicUntil: write.publicUntil,
-        twoOfficers: Boolean(write.twoOfficers),
+        approvalsNeeded: approvalsNeeded(write.approvalsNeeded),
       };
     }
-    case "repair.decide":
+    case "repair.decide": {
       if (write.outcome !== 1 && write.outcome !== 2) throw new TypeError("outcome must be 1 or 2");
       if (typeof write.officer !== "string" || write.officer === "") throw new TypeError("officer is required");
-      return {
+      if (typeof write.policyVersion !== "string" || typeof write.ruleId !== "string") throw new TypeError("policyVersion and ruleId are required");
+      if ((write.officer === SYSTEM_OFFICER) !== (write.signed === undefined)) throw new TypeError("an officer's decision carries a signature, a rule's does not");
+      const decision: Extract<ChainWrite, { kind: "repair.decide" }> = {
         kind: write.kind,
         recordId: hex32(write.recordId),
         applicationId: hex32(write.applicationId),
         outcome: write.outcome,
         decisionDigest: hex32(write.decisionDigest),
+        policyVersion: write.policyVersion,
+        ruleId: write.ruleId,
         officer: write.officer,
       };
+      if (write.signed) {
+        const { officerId, nonce, deadline, signedDigest, signature } = write.signed;
+        if (!/^\d{1,78}$/.test(nonce) || !/^\d{1,78}$/.test(deadline)) throw new TypeError("nonce and deadline are decimal uint256 text");
+        decision.signed = { officerId: hex32(officerId), nonce, deadline, signedDigest: hex32(signedDigest), signature: { ...signature, keyId: hex32(signature.keyId) as Hex } };
+      }
+      return decision;
+    }
     case "record.expire":
       return { kind: write.kind, recordId: hex32(write.recordId) };
+    case "officer.register":
+      return { kind: write.kind, keyId: hex32(write.keyId), officerId: hex32(write.officerId), x: hex32(write.x), y: hex32(write.y) };
+    case "officer.revoke":
+      return { kind: write.kind, keyId: hex32(write.keyId) };
     default:
       throw new TypeError(`unknown chain write kind ${(write as { kind: string }).kind}`);
   }
+}
+
+function approvalsNeeded(n: number): 0 | 1 | 2 {
+  if (n !== 0 && n !== 1 && n !== 2) throw new TypeError("approvalsNeeded must be 0, 1 or 2");
+  return n;
 }
 
 /**

@@ -9,6 +9,7 @@ import { subjectRef } from "../ledger/subject-ref.ts";
 import { canonicalJson } from "../../../protocol/ledger/entry.ts";
 import { enqueueChainWrite } from "../chain/outbox.ts";
 import { hex32 as hex } from "../chain/hex.ts";
+import { approvalsNeededOf } from "../../../protocol/repair/approvals.ts";
 import { conflict, notFound, unprocessable } from "../errors.ts";
 import { createSubjectRepository, type SubjectRow } from "../subjects/repository.ts";
 import { addDays, chinaDate, chinaMidnight, compareDates, isCivilDate, type CivilDate } from "./calendar.ts";
@@ -185,7 +186,7 @@ export async function publishRecord(client: Queryable, input: NewRecord, actor: 
       category: CATEGORY[input.kind],
       severity: SEVERITY_CODE[input.severity],
       publicUntil: Math.floor(publicUntil.getTime() / 1000),
-      twoOfficers: mode.decision === "two_officers",
+      approvalsNeeded: approvalsNeededOf(CATEGORY[input.kind], mode.decision),
     });
   }
   return {

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import client from "prom-client";
+import { chainWritesHealth, registerOutboxMetrics } from "../chain/outbox-health.ts";
 
 const statusSchema = {
   type: "object",
@@ -10,6 +11,7 @@ const statusSchema = {
     status: { type: "string" },
     database: { type: "string" },
     chain: { type: "string" },
+    chainWrites: { type: "string" },
   },
   required: ["status"],
 } as const;
@@ -38,6 +40,7 @@ export function createMetrics(): Metrics {
 
 async function healthPlugin(app: FastifyInstance, options: Metrics): Promise<void> {
   const { registry, requestDuration: duration } = options;
+  registerOutboxMetrics(client, registry, app.ctx.db.pool);
   app.addHook("onResponse", async (request, reply) => {
     duration.observe(
       { method: request.method, route: request.routeOptions.url ?? "unknown", status: String(reply.statusCode) },
@@ -53,8 +56,12 @@ async function healthPlugin(app: FastifyInstance, options: Metrics): Promise<voi
       .then(() => "up")
       .catch(() => "down");
     const chain = app.ctx.chain ? ((await app.ctx.chain.isReachable()) ? "up" : "down") : "not_configured";
+    // Writes the chain refused need a person (an officer signs again, an operator looks), not a
+    // traffic cut: the API stays ready (an unready API could not take the new signature) and
+    // says "degraded"; /metrics (onecode_chain_writes_failed) is what alerts.
+    const chainWrites = database === "up" ? await chainWritesHealth(app.ctx.db.pool) : "unknown";
     const ready = database === "up" && chain !== "down";
-    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", database, chain });
+    return reply.status(ready ? 200 : 503).send({ status: ready ? (chainWrites === "refused_writes" ? "degraded" : "ready") : "not_ready", database, chain, chainWrites });
   });
 
   app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {

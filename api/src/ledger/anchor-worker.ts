@@ -108,7 +108,7 @@ export function createAnchorWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
 
   async function send(anchor: Anchor): Promise<string | null> {
     const chain = ctx.chain!;
-    const wallet = chain.signer;
+    const wallet = chain.signers.anchorer;
     const to = chain.creditLedger.target as string;
     const data = chain.creditLedger.interface.encodeFunctionData("anchorBatch", [anchor.fromSeq, anchor.toSeq, chainHex(anchor.root), chainHex(anchor.prevHead)]);
     let gasLimit: bigint;

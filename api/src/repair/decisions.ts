@@ -1,16 +1,18 @@
 // Repair decisions: an officer's decision (one officer, or the four-eyes rule: a proposal and
-// a confirmation by a second officer), the policy's own decisions at filing (秒批 and rule
-// refusals), and what a final decision changes (records, credit status, chain, other
-// platforms). Writers lock the application row, then the enterprise, then the records.
+// a confirmation by a second officer), each signed with the officer's passkey and carried to
+// the chain with its signature (./signed-decisions.ts); the policy's own decisions at filing
+// (秒批 and rule refusals); and what a final decision changes (records, credit status, chain,
+// other platforms). Writers lock the application row, then the subject, then the records.
 import type { Queryable } from "../db/database.ts";
 import type { Operator } from "../auth/operators.ts";
 import { actorOf } from "../auth/operators.ts";
 import { appendEntry } from "../ledger/append.ts";
 import { subjectRef } from "../ledger/subject-ref.ts";
 import { canonicalJson } from "../../../protocol/ledger/entry.ts";
-import { enqueueChainWrite } from "../chain/outbox.ts";
+import type { ChainClient } from "../chain/client.ts";
+import { SYSTEM_OFFICER } from "../chain/outbox.ts";
 import { hex32 as hex } from "../chain/hex.ts";
-import { conflict, unprocessable } from "../errors.ts";
+import { conflict } from "../errors.ts";
 import { chinaDate } from "../credit/calendar.ts";
 import { loadPolicies, sha256 } from "../credit/policies.ts";
 import type { Policy } from "../credit/policy/types.ts";
@@ -18,7 +20,11 @@ import type { Reason } from "../credit/policy/reasons.ts";
 import { createCreditRepository, type RecordRow } from "../credit/repository.ts";
 import { createSubjectRepository, type SubjectRow } from "../subjects/repository.ts";
 import { deadlinesOf, dueAfter } from "./deadlines.ts";
+import type { AssertionPolicy } from "../officers/assertion.ts";
+import { decisionDocument } from "./decision-document.ts";
+import { createDecisionWriteRepository, systemWrites, type DecisionWrite } from "./decision-writes.ts";
 import { createRepairRepository, type ApplicationRow } from "./repository.ts";
+import { approvalsNeededFor, checkDocument, decisionToSign, planDecision, verifySignatures, type Outcome, type SignedDecisionInput } from "./signed-decisions.ts";
 import { applicationView } from "./views.ts";
 
 export const SYSTEM_ACTOR = "system:policy";
@@ -40,59 +46,49 @@ export interface SystemDecision {
   reasons: Reason[];
 }
 
-/** Decides an application just filed, without an officer (the caller holds the locks). */
-export async function decideBySystem(client: Queryable, decision: SystemDecision, now: Date, policies: Policy[]) {
-  const { app, records, enterprise, outcome, reason, policyVersion, ruleId, reasons } = decision;
-  await decideFinal(client, app, records, enterprise, outcome, SYSTEM_ACTOR, "system", reason, policyVersion, ruleId, null, now, policies, reasons);
+/**
+ * Decides an application just filed, without an officer (the caller holds the locks). False
+ * when the chain would not take a rule's approval: the application then waits for officers.
+ */
+export async function decideBySystem(client: Queryable, decision: SystemDecision, now: Date, policies: Policy[]): Promise<boolean> {
+  const { app, records, outcome, reason, policyVersion, ruleId, reasons } = decision;
+  // A rule approves on chain only records published as "a rule may approve" (approvalsNeeded 0);
+  // should the rules in force now say 秒批 for a record published otherwise, officers decide it.
+  if (outcome === "approved" && approvalsNeededFor(records) > 0) return false;
+  const document = canonicalJson(decisionDocument(app, records, outcome, policyVersion, ruleId, reason, SYSTEM_OFFICER, now, reasons));
+  await decideFinal(
+    client,
+    { ...decision, actor: SYSTEM_ACTOR, document, firstOfficer: null, writes: (digest) => systemWrites(app, records, outcome, digest, policyVersion, ruleId) },
+    now,
+    policies,
+  );
+  return true;
 }
 
-function decisionDocument(
-  app: ApplicationRow,
-  records: RecordRow[],
-  outcome: "approved" | "refused",
-  policyVersion: string,
-  ruleId: string,
-  reason: string,
-  officer: string,
-  now: Date,
-  reasons: Reason[] = [],
-) {
-  return {
-    schema: "onecode.repair-decision/1",
-    applicationId: hex(app.chain_id),
-    records: records.map((r) => hex(r.chain_id)),
-    outcome,
-    policyVersion,
-    ruleId,
-    reason,
-    // Present only when there are structured reasons, so earlier documents keep their digests.
-    ...(reasons.length > 0 ? { reasons } : {}),
-    officer,
-    decidedAt: now.toISOString(),
-  };
+/** A final decision, with the document it is taken on and the chain writes that carry it. */
+interface FinalDecision {
+  app: ApplicationRow;
+  records: RecordRow[];
+  enterprise: SubjectRow;
+  outcome: Outcome;
+  actor: string;
+  reason: string;
+  policyVersion: string;
+  ruleId: string;
+  reasons: Reason[];
+  document: string;
+  /** The first officer of four eyes (their proposal's document is this one). */
+  firstOfficer: string | null;
+  /** Built from the digest of `document`. */
+  writes: (digest: Buffer) => DecisionWrite[];
 }
 
 /** The final decision: rows, ledger entry, chain writes, records and credit status, platform sync. */
-async function decideFinal(
-  client: Queryable,
-  app: ApplicationRow,
-  records: RecordRow[],
-  enterprise: SubjectRow,
-  outcome: "approved" | "refused",
-  actor: string,
-  officer: string,
-  reason: string,
-  policyVersion: string,
-  ruleId: string,
-  proposal: { document: string; digest: Buffer; officer: string } | null,
-  now: Date,
-  policies: Policy[],
-  reasons: Reason[] = [],
-) {
+async function decideFinal(client: Queryable, d: FinalDecision, now: Date, policies: Policy[]) {
+  const { app, records, enterprise, outcome, actor, reason, policyVersion, ruleId, reasons, document } = d;
   const repair = createRepairRepository(client);
   const credit = createCreditRepository(client);
-  const document = proposal?.document ?? canonicalJson(decisionDocument(app, records, outcome, policyVersion, ruleId, reason, officer, now, reasons));
-  const digest = proposal?.digest ?? sha256(document);
+  const digest = sha256(document);
   try {
     await repair.insertDecision({ applicationId: app.id, step: "final", outcome, officer: actor, reason, policyVersion, ruleId, reasons, document, digest, at: now });
   } catch (error) {
@@ -126,7 +122,7 @@ async function decideFinal(
       decisionDigest: hex(digest),
       policyVersion,
       ruleId,
-      firstOfficer: proposal?.officer ?? null,
+      firstOfficer: d.firstOfficer,
       creditStatusBefore: creditStatus.before,
       creditStatusAfter: creditStatus.after,
     },
@@ -135,44 +131,43 @@ async function decideFinal(
     at: now,
   });
   // The chain decides only records still in publicity there (an expired one would revert).
-  for (const r of records.filter((x) => x.status === "published")) {
-    await enqueueChainWrite(client, {
-      kind: "repair.decide",
-      recordId: hex(r.chain_id),
-      applicationId: hex(app.chain_id),
-      outcome: outcome === "approved" ? 1 : 2,
-      decisionDigest: hex(digest),
-      officer,
-    });
-  }
+  await createDecisionWriteRepository(client).enqueue(app.id, "final", d.writes(digest), now);
 }
 
-export async function decideApplication(client: Queryable, id: string, outcome: "approved" | "refused", reason: string | undefined, operator: Operator, now: Date) {
+/** Loads and locks what a decision reads: the application, its subject, its records, earlier steps. */
+async function loadForDecision(client: Queryable, id: string, options: { lock: boolean }) {
   const repair = createRepairRepository(client);
-  const app = await repair.application(id, { lock: true });
+  const app = await repair.application(id, options);
+  const enterprise = await createSubjectRepository(client).get(app.subject_id, options);
+  const records = await repair.recordsOf(id, options);
+  const decisions = await repair.decisionsOf(id);
+  return { app, enterprise, records, decisions };
+}
+
+/** GET …/decision-digest: what the officer's passkey must sign for this decision. */
+export async function decisionToSignFor(client: Queryable, chain: ChainClient | null, id: string, outcome: Outcome, reason: string | undefined, operator: Operator, now: Date) {
+  const { app, records, decisions } = await loadForDecision(client, id, { lock: false });
+  const plan = planDecision(app, records, decisions, outcome, reason, actorOf(operator));
+  return decisionToSign(client, chain, plan, reason, operator, now);
+}
+
+/**
+ * An officer's decision, signed with their passkey: refusal, approval by one officer, or either
+ * step of four eyes. The signatures are verified (and the chain's check simulated) before
+ * anything is stored; the chain writes carry them, so the chain checks them again.
+ */
+export async function decideApplication(client: Queryable, chain: ChainClient | null, id: string, input: SignedDecisionInput, operator: Operator, now: Date, policy: AssertionPolicy) {
+  const { app, enterprise, records, decisions } = await loadForDecision(client, id, { lock: true });
   const actor = actorOf(operator);
-  if (app.status === "approved" || app.status === "refused") throw conflict("already_decided", `The application is already ${app.status}`);
-  if (outcome === "refused" && !reason) throw unprocessable("reason_required", "A refusal needs a reason");
-  if (outcome === "approved" && app.status === "submitted") throw conflict("not_accepted", "Accept the application before approving it");
-  const enterprise = await createSubjectRepository(client).get(app.subject_id, { lock: true });
-  const records = await repair.recordsOf(id, { lock: true });
+  const plan = planDecision(app, records, decisions, input.outcome, input.reason, actor);
+  checkDocument(plan, input.document, input.reason, operator, now);
+  const writes = await verifySignatures(client, chain, plan, input, operator, now, policy);
   const policies = await loadPolicies(client);
-  const proposal = (await repair.decisionsOf(id)).find((d) => d.step === "proposal");
-  if (app.status === "awaiting_second" && outcome === "approved" && proposal && proposal.officer === actor) {
-    throw conflict("same_officer", "A second, different officer must confirm this approval (four eyes)", { firstOfficer: proposal.officer });
-  }
-  if (outcome === "approved") {
-    for (const r of records) {
-      if (r.status !== "published") throw conflict("record_not_published", `Record ${r.id} is no longer in publicity (${r.status})`, { recordId: r.id });
-    }
-  }
-  if (outcome === "refused") {
-    await decideFinal(client, app, records, enterprise, "refused", actor, operator.sub, reason!, app.policy_version, app.rule_id, null, now, policies);
-  } else if (app.decision_mode === "two_officers" && app.status === "accepted") {
-    const document = canonicalJson(decisionDocument(app, records, "approved", app.policy_version, app.rule_id, reason ?? "", operator.sub, now));
-    const digest = sha256(document);
+  const repair = createRepairRepository(client);
+  if (plan.step === "proposal") {
+    const digest = sha256(input.document);
     try {
-      await repair.insertDecision({ applicationId: id, step: "proposal", outcome: "approved", officer: actor, reason: reason ?? null, policyVersion: app.policy_version, ruleId: app.rule_id, document, digest, at: now });
+      await repair.insertDecision({ applicationId: id, step: "proposal", outcome: "approved", officer: actor, reason: input.reason ?? null, policyVersion: app.policy_version, ruleId: app.rule_id, document: input.document, digest, at: now });
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict("already_proposed", "An approval is already proposed");
       throw error;
@@ -185,11 +180,29 @@ export async function decideApplication(client: Queryable, id: string, outcome: 
       subjectRef: subjectRef(enterprise.commitment),
       at: now,
     });
-    for (const r of records) {
-      await enqueueChainWrite(client, { kind: "repair.decide", recordId: hex(r.chain_id), applicationId: hex(app.chain_id), outcome: 1, decisionDigest: hex(digest), officer: operator.sub });
-    }
+    // Where the chain needs one officer only (the database's rule asks for two), the proposal
+    // stays off chain and the confirmation decides there: both sides then agree at every step.
+    if (plan.approvalsNeeded === 2 && approvalsNeededFor(records) === 2) await createDecisionWriteRepository(client).enqueue(id, "proposal", writes, now);
   } else {
-    await decideFinal(client, app, records, enterprise, "approved", actor, operator.sub, reason ?? "", app.policy_version, app.rule_id, proposal ?? null, now, policies);
+    await decideFinal(
+      client,
+      {
+        app,
+        records,
+        enterprise,
+        outcome: input.outcome,
+        actor,
+        reason: input.reason ?? "",
+        policyVersion: app.policy_version,
+        ruleId: app.rule_id,
+        reasons: [],
+        document: input.document,
+        firstOfficer: plan.step === "confirmation" ? plan.proposal!.officer : null,
+        writes: () => writes,
+      },
+      now,
+      policies,
+    );
   }
   return applicationView(client, id, now);
 }

@@ -9,7 +9,7 @@ import { actorOf } from "../auth/operators.ts";
 import { notFound } from "../errors.ts";
 import { chinaDate } from "../credit/calendar.ts";
 import { acceptApplication, extendApplication, fileApplication, type NewApplication } from "./applications.ts";
-import { decideApplication } from "./decisions.ts";
+import { decisionRoutes } from "./decision-routes.ts";
 import { createRepairRepository } from "./repository.ts";
 import { applicationView, repairQueue } from "./views.ts";
 import { calendarRoutes } from "./calendar-routes.ts";
@@ -107,24 +107,8 @@ async function repairPlugin(app: FastifyInstance): Promise<void> {
     async (request) => withTransaction(db.pool, (c) => extendApplication(c, request.params.id, request.body.reasonCode, request.operator!, clock.now())),
   );
 
-  app.post<{ Params: { id: string }; Body: { outcome: "approved" | "refused"; reason?: string } }>(
-    "/v1/repair-applications/:id/decide",
-    {
-      preHandler: app.requireRole("repair_officer"),
-      schema: {
-        tags: ["repair"],
-        params: idParams,
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["outcome"],
-          properties: { outcome: { type: "string", enum: ["approved", "refused"] }, reason: { type: "string", minLength: 1, maxLength: 2000 } },
-        },
-      },
-    },
-    async (request) =>
-      withTransaction(db.pool, (c) => decideApplication(c, request.params.id, request.body.outcome, request.body.reason, request.operator!, clock.now())),
-  );
+  // Officers' signed decisions: GET …/decision-digest and POST …/decide (./decision-routes.ts).
+  decisionRoutes(app);
 
   app.get<{ Querystring: { status?: "pending" | "all" } }>(
     "/v1/platform-sync",

@@ -12,6 +12,7 @@ import { worded } from "../credit/reason-words.ts";
 import { loadWorkingCalendar } from "./deadlines.ts";
 import { extensionReason } from "./extension-reasons.ts";
 import { openCases } from "./max-period.ts";
+import { decisionChainStates, decisionChainView } from "./decision-writes.ts";
 import { createRepairRepository, type ApplicationRow } from "./repository.ts";
 
 function dueState(app: ApplicationRow, today: CivilDate, calendar: WorkingCalendar) {
@@ -63,6 +64,8 @@ export async function applicationView(client: Queryable, id: string, now: Date) 
     decidedAt: app.decided_at?.toISOString() ?? null,
     due: dueState(app, chinaDate(now), calendar),
     records: records.map((r) => ({ id: r.id, chainId: hex(r.chain_id), kind: r.kind, severity: r.severity, decisionNo: r.decision_no, status: r.status })),
+    // The decision on chain: pending, confirmed, or chain_failed with the contract's error (./decision-writes.ts).
+    chain: await decisionChainView(client, id),
     decisions: decisions.map((d) => ({
       step: d.step,
       outcome: d.outcome,
@@ -84,6 +87,7 @@ export async function repairQueue(client: Queryable, now: Date) {
   const calendar = await loadWorkingCalendar(client);
   const apps = await repair.openApplications();
   const proposedBy = await repair.proposers(apps.map((a) => a.id));
+  const chainStates = await decisionChainStates(client, apps.map((a) => a.id));
   const items = [];
   for (const a of apps) {
     const records = await repair.recordsOf(a.id);
@@ -102,6 +106,7 @@ export async function repairQueue(client: Queryable, now: Date) {
       decideDue: a.decide_due,
       extended: a.extended_at !== null,
       awaitingSecondOfficer: a.status === "awaiting_second" ? { firstOfficer: proposedBy.get(a.id) ?? null } : null,
+      chainState: chainStates.get(a.id) ?? "none",
       ...dueState(a, today, calendar),
       records: records.map((r) => ({ id: r.id, kind: r.kind, severity: r.severity, decisionNo: r.decision_no })),
     });

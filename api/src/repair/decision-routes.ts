@@ -1,0 +1,78 @@
+// The officers' decision routes of the repair feature: what to sign, and the signed decision
+// (HTTP contract: /work/notes/officer-api.md, section 2); and the decisions as the database
+// holds them, for the audit against the chain. Registered by ./plugin.ts.
+import type { FastifyInstance } from "fastify";
+import { withTransaction } from "../db/database.ts";
+import { decisionSnapshot } from "./decision-audit.ts";
+import { decideApplication, decisionToSignFor } from "./decisions.ts";
+import type { Outcome, SignedDecisionInput } from "./signed-decisions.ts";
+
+const uuid = { type: "string", format: "uuid" } as const;
+const idParams = { type: "object", required: ["id"], properties: { id: uuid } } as const;
+const outcome = { type: "string", enum: ["approved", "refused"] } as const;
+const reason = { type: "string", minLength: 1, maxLength: 2000 } as const;
+const base64url = (maxLength: number) => ({ type: "string", pattern: "^[A-Za-z0-9_-]*$", minLength: 1, maxLength }) as const;
+const decimal = { type: "string", pattern: "^[0-9]{1,78}$" } as const;
+
+const signature = {
+  type: "object",
+  additionalProperties: false,
+  required: ["recordId", "nonce", "deadline", "keyId", "authenticatorData", "clientDataJSON", "signature"],
+  properties: {
+    recordId: uuid,
+    nonce: decimal,
+    deadline: decimal,
+    keyId: { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" },
+    authenticatorData: base64url(2048),
+    clientDataJSON: base64url(4096),
+    signature: base64url(200),
+  },
+} as const;
+
+export function decisionRoutes(app: FastifyInstance): void {
+  const { db, clock, config } = app.ctx;
+  const assertionPolicy = { rpId: config.passkeyRpId, origins: config.passkeyOrigins };
+
+  app.get<{ Params: { id: string }; Querystring: { outcome: Outcome; reason?: string } }>(
+    "/v1/repair-applications/:id/decision-digest",
+    {
+      preHandler: app.requireRole("repair_officer"),
+      schema: {
+        tags: ["repair"],
+        summary: "The decision document and, per record, the EIP-712 typed data and WebAuthn challenge the officer's passkey signs",
+        params: idParams,
+        querystring: { type: "object", additionalProperties: false, required: ["outcome"], properties: { outcome, reason } },
+      },
+    },
+    async (request) => decisionToSignFor(db.pool, app.ctx.chain, request.params.id, request.query.outcome, request.query.reason, request.operator!, clock.now()),
+  );
+
+  app.post<{ Params: { id: string }; Body: SignedDecisionInput }>(
+    "/v1/repair-applications/:id/decide",
+    {
+      preHandler: app.requireRole("repair_officer"),
+      bodyLimit: 256 * 1024,
+      schema: {
+        tags: ["repair"],
+        summary: "Decide with the officer's signed assertions (one per record); the API verifies them and relays them to the ledger",
+        params: idParams,
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["outcome", "document", "signatures"],
+          properties: { outcome, reason, document: { type: "string", minLength: 2, maxLength: 65_536 }, signatures: { type: "array", maxItems: 50, items: signature } },
+        },
+      },
+    },
+    async (request) => withTransaction(db.pool, (c) => decideApplication(c, app.ctx.chain, request.params.id, request.body, request.operator!, clock.now(), assertionPolicy)),
+  );
+
+  app.get(
+    "/v1/audit/decisions",
+    {
+      preHandler: app.requireRole("auditor", "admin"),
+      schema: { tags: ["audit"], summary: "Repair decisions, record states and their chain writes as the database holds them (compare with protocol/audit/decisions.ts)" },
+    },
+    async () => ({ applications: await decisionSnapshot(db.pool) }),
+  );
+}
