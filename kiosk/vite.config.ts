@@ -3,13 +3,14 @@
 //   /verifier/  the officials' code verifier (an installable app: ./verifier/pwa-build.ts
 //               writes its service worker, manifest and icons)
 //   /audit/     the auditors' console
+//   /publicity/ the public credit page (no sign-in; not kiosk/public/, which Vite takes for static files)
 import { resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { defineConfig } from "vite";
 import { verifierPwa } from "./verifier/pwa-build.ts";
 
 const root = import.meta.dirname;
-const pages = ["index.html", "verifier/index.html", "audit/index.html"].filter((p) => existsSync(resolve(root, p)));
+const pages = ["index.html", "verifier/index.html", "audit/index.html", "publicity/index.html"].filter((p) => existsSync(resolve(root, p)));
 
 export default defineConfig({
   root,
