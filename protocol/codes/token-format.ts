@@ -6,7 +6,7 @@
 //   payload raw DEFLATE (RFC 1951) of the JSON claims (as SMART Health Cards do),
 //           because the issuer URL appears twice (iss and the status list uri) and
 //           the QR must stay at version 15 or lower at error correction M.
-//   claims  iss, sub (code id, 32 hex), k (p|e), n (masked display name),
+//   claims  iss, sub (code id, 32 hex), k (p|e), n (display name: a person's masked, an enterprise's as registered),
 //           (n at most 12 characters: tokenDisplayName), cs (credit status g|d|s), iat, exp, jti,
 //           status.status_list {idx, uri} (IETF OAuth Token Status List),
 //           and, for a code bound to the holder's phone, cnf {jwk: {kty EC, crv P-256, x, y}}
@@ -126,15 +126,18 @@ const refuse = (reason: Reason, detail: string): never => {
 export const MAX_TOKEN_NAME = 12;
 
 /**
- * The display name as carried in a token: at most MAX_TOKEN_NAME characters, the
- * middle of a longer (already masked) name elided as "**". Keeps long enterprise
- * names (广东省佛山市禅城区**贸易有限责任公司) within the QR budget; the online
- * verdict shows the full masked name from the database.
+ * The display name as carried in a token: at most MAX_TOKEN_NAME characters, the middle
+ * of a longer name elided as "…" (not "*", which is how a person's name is masked):
+ * 广东省佛山市禅城区示例贸易有限责任公司 → 广东省佛山市…限责任公司. Enterprise names are public and
+ * stored in full, but a full long name does not fit the QR budget (measured at M with a
+ * 39-character issuer URL: a 19-character name takes a server code to version 16 and a
+ * phone-bound code to 20, a 32-character one to 17 and 21; shortened, both stay at 15 and
+ * 19). The online verdict shows the full name from the database.
  */
 export function tokenDisplayName(name: string): string {
   const chars = [...name];
   if (chars.length <= MAX_TOKEN_NAME) return name;
-  return `${chars.slice(0, 5).join("")}**${chars.slice(-5).join("")}`;
+  return `${chars.slice(0, 6).join("")}…${chars.slice(-5).join("")}`;
 }
 
 // ---------------------------------------------------------------- QR text

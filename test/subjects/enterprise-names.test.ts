@@ -61,6 +61,8 @@ describe("display names", () => {
     expect(splitToken((await fetchCode(t, short.id)).token).claims.n).toBe(SHORT_NAME);
     const n = splitToken(code.token).claims.n as string;
     expect(n).toBe(tokenDisplayName(LONG_NAME));
+    // Shortened with "…", never with the "*" that masks a person's name.
+    expect(n).toBe("广东省佛山市…限责任公司");
     expect([...n].length).toBeLessThanOrEqual(MAX_TOKEN_NAME);
     expect(code.qr.version).toBeLessThanOrEqual(15);
     const jwks = (await t.app.inject({ url: "/.well-known/jwks.json" })).json();
