@@ -3,19 +3,22 @@
 //   /verifier/  the officials' code verifier (an installable app: ./verifier/pwa-build.ts
 //               writes its service worker, manifest and icons)
 //   /audit/     the auditors' console
+//   /wallet/    the holder's wallet (an installable app: ./wallet/pwa-build.ts writes its
+//               service worker, manifest and icons)
 //   /publicity/ the public credit page (no sign-in; not kiosk/public/, which Vite takes for static files)
 import { resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { defineConfig } from "vite";
 import { verifierPwa } from "./verifier/pwa-build.ts";
+import { walletPwa } from "./wallet/pwa-build.ts";
 
 const root = import.meta.dirname;
-const pages = ["index.html", "verifier/index.html", "audit/index.html", "publicity/index.html"].filter((p) => existsSync(resolve(root, p)));
+const pages = ["index.html", "verifier/index.html", "audit/index.html", "publicity/index.html", "wallet/index.html"].filter((p) => existsSync(resolve(root, p)));
 
 export default defineConfig({
   root,
   base: "/ui/",
-  plugins: [verifierPwa()],
+  plugins: [verifierPwa(), walletPwa()],
   build: {
     outDir: resolve(root, "dist"),
     emptyOutDir: true,

@@ -8,15 +8,16 @@ import * as common from "./common.ts";
 import * as kiosk from "./kiosk.ts";
 import * as publicPage from "./public.ts";
 import * as verifier from "./verifier.ts";
+import * as wallet from "./wallet.ts";
 
 export type Lang = "zh" | "en";
 
 /** Each front end's words, for the test that no key is defined twice. */
-export const areas = { common, kiosk, verifier, audit, public: publicPage } as const;
+export const areas = { common, kiosk, verifier, audit, public: publicPage, wallet } as const;
 
-export const zh = { ...common.zh, ...kiosk.zh, ...verifier.zh, ...audit.zh, ...publicPage.zh };
+export const zh = { ...common.zh, ...kiosk.zh, ...verifier.zh, ...audit.zh, ...publicPage.zh, ...wallet.zh };
 export type Key = keyof typeof zh;
-export const en: Record<Key, string> = { ...common.en, ...kiosk.en, ...verifier.en, ...audit.en, ...publicPage.en };
+export const en: Record<Key, string> = { ...common.en, ...kiosk.en, ...verifier.en, ...audit.en, ...publicPage.en, ...wallet.en };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { zh, en };
 
