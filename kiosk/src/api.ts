@@ -12,11 +12,15 @@ export class ApiError extends Error {
 }
 
 export interface Applicant {
+  /** The credit subject applied for: the enterprise, or the person themself (capacity self). */
+  subjectId: string;
+  subjectKind: "person" | "enterprise";
+  /** The same as subjectId (the earlier name; the face check reads it). */
   enterpriseId: string;
   enterpriseName: string;
   personId: string;
   personName: string;
-  capacity: "legal_representative" | "authorised_agent";
+  capacity: "legal_representative" | "authorised_agent" | "self";
   authorisation: { reference: string; validUntil: string } | null;
   faceEnrolled: boolean;
 }
@@ -31,10 +35,18 @@ export interface FaceResult {
   assertionExpiresAt?: string;
 }
 
+/** What a citizen reads (rendered by the API from the shared templates), per language. */
+export interface ReasonWords {
+  text: string;
+  basis: string;
+}
+
+/** A reason: the words in both languages; the rule id and policy version for officers (behind "details"). */
 export interface Reason {
   ruleId: string;
+  policyVersion?: string;
   message: string;
-  source?: string;
+  words: { zh: ReasonWords; en: ReasonWords };
   until?: string;
 }
 
@@ -71,8 +83,10 @@ export interface Application {
   decisionMode?: string;
   filedAt: string;
   acceptDue?: string | null;
+  acceptDueProvisional?: boolean;
   decideDue?: string | null;
-  decisions?: { outcome: string; reason: string | null; decidedAt: string }[];
+  decideDueProvisional?: boolean;
+  decisions?: { outcome: string; reason: string | null; reasons?: Reason[]; ruleId?: string; policyVersion?: string; decidedAt: string }[];
   records?: { id: string }[];
 }
 
@@ -112,7 +126,7 @@ export function createApi(base: string, token: () => string | null) {
   return {
     startSession: () => call<{ sessionId: string; nonce: string; expiresAt: string }>("POST", "/v1/kiosk/sessions", {}),
     endSession: (id: string) => call<void>("DELETE", `/v1/kiosk/sessions/${id}`),
-    identify: (id: string, body: { enterprise: string; capacity: string; idNumber?: string }) =>
+    identify: (id: string, body: { enterprise?: string; capacity: string; idNumber?: string }) =>
       call<Applicant>("POST", `/v1/kiosk/sessions/${id}/applicant`, body),
     face: (id: string, body: { personId: string; nonce: string; frames: string[] }) => call<FaceResult>("POST", `/v1/kiosk/sessions/${id}/face`, body),
     records: (subjectId: string) => call<RecordsView>("GET", `/v1/subjects/${subjectId}/records`),

@@ -14,6 +14,14 @@ export function looksLikeCode(text: string): boolean {
   return text.length > 30 || text.includes(".") || /^OC1:\//i.test(text);
 }
 
+/** A person applying for themself (本人办理) gives their own ID number (GB 11643 checked here too). */
+export function readOwnIdNumber(input: string, today = new Date()): { ok: true; idNumber: string } | { ok: false; error: "id_number_required" | "id_number_invalid" } {
+  const id = input.trim();
+  if (!/^[0-9]{17}[0-9Xx]$/.test(id)) return { ok: false, error: "id_number_required" };
+  const checked = checkResidentId(id, today);
+  return checked.ok ? { ok: true, idNumber: checked.value } : { ok: false, error: "id_number_invalid" };
+}
+
 export function readApplicant(input: { enterprise: string; capacity: Capacity; idNumber: string }, today = new Date()): EnterpriseEntry {
   const raw = input.enterprise.trim();
   let enterprise = raw;
@@ -24,9 +32,6 @@ export function readApplicant(input: { enterprise: string; capacity: Capacity; i
     enterprise = uscc.value;
   }
   if (input.capacity !== "authorised_agent") return { ok: true, enterprise, capacity: input.capacity };
-  const id = input.idNumber.trim();
-  if (!/^[0-9]{17}[0-9Xx]$/.test(id)) return { ok: false, error: "id_number_required" };
-  const checked = checkResidentId(id, today);
-  if (!checked.ok) return { ok: false, error: "id_number_invalid" };
-  return { ok: true, enterprise, capacity: input.capacity, idNumber: checked.value };
+  const id = readOwnIdNumber(input.idNumber, today);
+  return id.ok ? { ok: true, enterprise, capacity: input.capacity, idNumber: id.idNumber } : id;
 }

@@ -1,4 +1,5 @@
-// The visit, step by step: start a session, identify the applicant, (face check in
+// The visit, step by step: start a session, identify the applicant (for an enterprise, or a
+// person for themself: 本人办理, by their own ID number, no enterprise step), (face check in
 // face-check.ts), choose records, sign, apply, show the decision and the fresh code, and
 // end. Each step runs through step(): busy while it runs, a plain-words error when it
 // fails, and its result dropped if the screen was wiped meanwhile (./step.ts).
@@ -7,9 +8,9 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { switchLang } from "../i18n/index.ts";
 import { ApiError } from "./api.ts";
 import { stopCamera } from "./camera.ts";
-import { readApplicant } from "./enterprise-input.ts";
+import { readApplicant, readOwnIdNumber } from "./enterprise-input.ts";
 import { openCamera } from "./face-check.ts";
-import { freshFace, initialState, type Kiosk, type State } from "./state.ts";
+import { freshFace, initialState, type Kiosk, type Mode, type State } from "./state.ts";
 import { step } from "./step.ts";
 
 export function changeLanguage(k: Kiosk): void {
@@ -17,7 +18,8 @@ export function changeLanguage(k: Kiosk): void {
   k.render();
 }
 
-export async function begin(k: Kiosk): Promise<void> {
+/** Starts a visit: for an enterprise (the enterprise screen) or for oneself (the ID number screen). */
+export async function begin(k: Kiosk, mode: Mode = "enterprise"): Promise<void> {
   if (!k.config.token) {
     k.state.error = "device";
     k.render();
@@ -29,8 +31,22 @@ export async function begin(k: Kiosk): Promise<void> {
     k.state.notice = null;
     k.state.sessionId = session.sessionId;
     k.state.nonce = session.nonce;
-    k.state.screen = "enterprise";
+    k.state.mode = mode;
+    k.state.activeField = mode === "self" ? "idNumber" : "enterprise";
+    k.state.screen = mode === "self" ? "self" : "enterprise";
   });
+}
+
+/** 本人办理: the person's own ID number; the face check that follows must be their own face. */
+export async function submitSelf(k: Kiosk): Promise<void> {
+  const s = k.state;
+  const entry = readOwnIdNumber(s.idNumber);
+  if (!entry.ok) {
+    s.error = entry.error;
+    k.render();
+    return;
+  }
+  await toFace(k, () => k.api.identify(s.sessionId!, { capacity: "self", idNumber: entry.idNumber }));
 }
 
 export async function submitEnterprise(k: Kiosk): Promise<void> {
@@ -41,17 +57,24 @@ export async function submitEnterprise(k: Kiosk): Promise<void> {
     k.render();
     return;
   }
-  await step(k, async (gen) => {
-    const applicant = await k.api.identify(s.sessionId!, {
+  await toFace(k, () =>
+    k.api.identify(s.sessionId!, {
       enterprise: entry.enterprise,
       capacity: entry.capacity,
       ...(entry.idNumber ? { idNumber: entry.idNumber } : {}),
-    });
+    }),
+  );
+}
+
+/** Identifies the applicant with the server, then the face check (only of an enrolled face). */
+async function toFace(k: Kiosk, identify: () => ReturnType<Kiosk["api"]["identify"]>): Promise<void> {
+  await step(k, async (gen) => {
+    const applicant = await identify();
     if (gen !== k.generation) return;
     if (!applicant.faceEnrolled) throw new ApiError(409, "face_not_enrolled", "");
-    s.applicant = applicant;
-    s.face = freshFace();
-    s.screen = "face";
+    k.state.applicant = applicant;
+    k.state.face = freshFace();
+    k.state.screen = "face";
   });
   if (k.state.screen === "face") void openCamera(k);
 }
@@ -80,7 +103,7 @@ export async function submitApplication(k: Kiosk): Promise<void> {
   const who = s.applicant!;
   await step(k, async (gen) => {
     const application = await k.api.apply({
-      enterpriseId: who.enterpriseId,
+      subjectId: who.subjectId,
       recordIds: [...s.selected],
       applicant: {
         personId: who.personId,
@@ -95,7 +118,7 @@ export async function submitApplication(k: Kiosk): Promise<void> {
     s.application = application;
     s.screen = "decision";
     try {
-      s.code = await k.api.code(who.enterpriseId);
+      s.code = await k.api.code(who.subjectId);
     } catch {
       s.code = null; // the receipt still shows; the code can be fetched at the counter
     }

@@ -7,6 +7,7 @@ import { commitmentScreen } from "./screens/commitment.ts";
 import { enterpriseScreen } from "./screens/enterprise.ts";
 import { faceScreen } from "./screens/face.ts";
 import { recordsScreen } from "./screens/records.ts";
+import { selfScreen } from "./screens/self.ts";
 import { codeScreen, decisionScreen } from "./screens/result.ts";
 import { welcomeScreen } from "./screens/welcome.ts";
 import type { Kiosk, Screen } from "./state.ts";
@@ -15,6 +16,7 @@ import { button, problemText } from "./ui.ts";
 const SCREENS: Record<Screen, (k: Kiosk) => Child[]> = {
   welcome: welcomeScreen,
   enterprise: enterpriseScreen,
+  self: selfScreen,
   face: faceScreen,
   records: recordsScreen,
   commitment: commitmentScreen,
@@ -23,7 +25,7 @@ const SCREENS: Record<Screen, (k: Kiosk) => Child[]> = {
 };
 
 /** The step shown in the top bar ("step 2 of 5"); the welcome screen has none. */
-const STEP: Record<Screen, number> = { welcome: 0, enterprise: 1, face: 2, records: 3, commitment: 4, decision: 5, code: 5 };
+const STEP: Record<Screen, number> = { welcome: 0, enterprise: 1, self: 1, face: 2, records: 3, commitment: 4, decision: 5, code: 5 };
 
 export function renderKiosk(k: Kiosk, app: HTMLElement, idleBar: HTMLElement): void {
   const s = k.state;

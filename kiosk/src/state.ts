@@ -4,9 +4,11 @@ import type { Api, Applicant, Application, Code, RecordsView } from "./api.ts";
 import type { KioskConfig } from "./config.ts";
 import type { SignaturePad } from "./signature.ts";
 
-export type Screen = "welcome" | "enterprise" | "face" | "records" | "commitment" | "decision" | "code";
+export type Screen = "welcome" | "enterprise" | "self" | "face" | "records" | "commitment" | "decision" | "code";
 export type FacePhase = "starting" | "ready" | "capturing" | "checking" | "passed" | "refused" | "locked";
 export type Capacity = "legal_representative" | "authorised_agent";
+/** enterprise: for an enterprise (its legal representative or an agent); self: a person for themself (本人办理). */
+export type Mode = "enterprise" | "self";
 
 /** Frames sent per face check, and the pause between them (the server judges liveness across them). */
 export const FACE_FRAMES = 3;
@@ -29,6 +31,7 @@ export interface State {
   notice: "idle_wiped" | null;
   sessionId: string | null;
   nonce: string | null;
+  mode: Mode;
   enterpriseInput: string;
   capacity: Capacity;
   idNumber: string;
@@ -54,6 +57,7 @@ export function initialState(): State {
     notice: null,
     sessionId: null,
     nonce: null,
+    mode: "enterprise",
     enterpriseInput: "",
     capacity: "legal_representative",
     idNumber: "",

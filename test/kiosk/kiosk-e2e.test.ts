@@ -198,7 +198,7 @@ describe.skipIf(!chromiumAvailable())("the kiosk in Chromium", () => {
     await expect(now.count()).resolves.toBe(1);
     await expect(now.first().getAttribute("data-record")).resolves.toBe(seeded.recordNow);
     await expect(page.locator("[data-test=group-later]").textContent()).resolves.toMatch(/2027-01-\d\d 起可以申请/);
-    await expect(page.locator("[data-test=group-later]").textContent()).resolves.toContain("最短公示期未满");
+    await expect(page.locator("[data-test=group-later]").textContent()).resolves.toContain("最短公示期为3个月");
     await expect(page.locator("[data-test=group-not]").textContent()).resolves.toContain("食品安全严重违法");
     await expect(page.locator("[data-test=record-check]").isChecked()).resolves.toBe(true);
     await shot(page, "05-records", true);

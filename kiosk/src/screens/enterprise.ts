@@ -11,43 +11,37 @@ import { button } from "../ui.ts";
 const KEYS = ["1234567890", "ABCDEFGHJK", "LMNPQRTUWX", "Y"];
 const CAPACITIES: readonly Capacity[] = ["legal_representative", "authorised_agent"];
 
+/** A text field the on-screen keypad types into once focused; Enter runs `submit`. */
+export function textField(k: Kiosk, id: "enterprise" | "idNumber", attrs: Record<string, string>, submit?: () => void): HTMLInputElement {
+  const s = k.state;
+  const input = h("input", {
+    id,
+    class: `field${s.activeField === id ? " active" : ""}`,
+    autocomplete: "off",
+    ...attrs,
+    onfocus: () => {
+      s.activeField = id;
+    },
+    oninput: (e) => {
+      const value = (e.target as HTMLInputElement).value;
+      if (id === "enterprise") s.enterpriseInput = value;
+      else s.idNumber = value;
+      clearError(k);
+    },
+    onkeydown: (e) => {
+      if (submit && (e as KeyboardEvent).key === "Enter") submit();
+    },
+  });
+  input.value = id === "enterprise" ? s.enterpriseInput : s.idNumber;
+  setTimeout(() => (document.getElementById(s.activeField) as HTMLInputElement | null)?.focus(), 0);
+  return input;
+}
+
 export function enterpriseScreen(k: Kiosk): Child[] {
   const s = k.state;
-  const field = (id: "enterprise" | "idNumber", attrs: Record<string, string>, value: string, set: (v: string) => void) => {
-    const input = h("input", {
-      id,
-      class: `field${s.activeField === id ? " active" : ""}`,
-      autocomplete: "off",
-      ...attrs,
-      onfocus: () => {
-        s.activeField = id;
-      },
-      oninput: (e) => {
-        set((e.target as HTMLInputElement).value);
-        clearError(k);
-      },
-      onkeydown: (e) => {
-        if (id === "enterprise" && (e as KeyboardEvent).key === "Enter") void submitEnterprise(k);
-      },
-    });
-    input.value = value;
-    return input;
-  };
-  const enterprise = field("enterprise", { "data-test": "enterprise-input", spellcheck: "false", placeholder: t("kiosk.enterprisePlaceholder") }, s.enterpriseInput, (v) => {
-    s.enterpriseInput = v;
-  });
+  const enterprise = textField(k, "enterprise", { "data-test": "enterprise-input", spellcheck: "false", placeholder: t("kiosk.enterprisePlaceholder") }, () => void submitEnterprise(k));
   const idNumber =
-    s.capacity === "authorised_agent"
-      ? h(
-          "label",
-          { class: "label" },
-          t("kiosk.idNumberLabel"),
-          field("idNumber", { "data-test": "id-input", inputmode: "numeric" }, s.idNumber, (v) => {
-            s.idNumber = v;
-          }),
-        )
-      : null;
-  setTimeout(() => (document.getElementById(s.activeField) as HTMLInputElement | null)?.focus(), 0);
+    s.capacity === "authorised_agent" ? h("label", { class: "label" }, t("kiosk.idNumberLabel"), textField(k, "idNumber", { "data-test": "id-input", inputmode: "numeric" })) : null;
   return [
     h("h2", {}, t("kiosk.enterpriseTitle")),
     h("label", { class: "label", for: "enterprise" }, t("kiosk.enterpriseLabel")),
@@ -82,7 +76,7 @@ function capacityChoice(k: Kiosk, c: Capacity): HTMLElement {
 }
 
 /** The on-screen keypad types into the field last focused; pressing a key keeps the focus there. */
-function keypad(k: Kiosk): HTMLElement {
+export function keypad(k: Kiosk): HTMLElement {
   const press = (key: string) => {
     const s = k.state;
     const value = s.activeField === "enterprise" ? s.enterpriseInput : s.idNumber;

@@ -1,15 +1,15 @@
-// Records: the enterprise's dishonesty records in four groups (repairable now, later with
-// the date, in review, not repairable with the reason); those repairable now can be chosen.
+// Records: the subject's dishonesty records in four groups (repairable now, later with the
+// date, in review, not repairable with the reason); those repairable now can be chosen. The
+// reasons are the API's words in the language shown, the legal basis under each, the rule id
+// only behind "details" (./ui.ts reasonItem).
 import { h, type Child } from "../../lib/dom.ts";
-import { lang, lookup, t } from "../../i18n/index.ts";
-import type { Reason, RecordItem } from "../api.ts";
+import { t } from "../../i18n/index.ts";
+import type { RecordItem } from "../api.ts";
 import { finish, toCommitment } from "../flow.ts";
 import type { Kiosk } from "../state.ts";
-import { button, wordFor } from "../ui.ts";
+import { button, reasonItem, wordFor } from "../ui.ts";
 
 type Group = "now" | "later" | "review" | "not";
-/** The policy's rule ids end in one of these; the kiosk has plain Chinese words for each. */
-const RULES = ["min_period", "obligations_fulfilled", "correction_done", "not_repairable", "max_period"];
 
 export function recordsScreen(k: Kiosk): Child[] {
   const s = k.state;
@@ -18,8 +18,8 @@ export function recordsScreen(k: Kiosk): Child[] {
   const canRepair = r.repairableNow.length > 0;
   return [
     h("h2", {}, t("kiosk.recordsTitle", { name: r.subject.displayName })),
-    nothing ? h("p", { class: "notice" }, t("kiosk.noRecords")) : null,
-    !nothing && !canRepair ? h("p", { class: "notice" }, t("kiosk.groupNone")) : null,
+    nothing ? h("p", { class: "notice" }, t(s.mode === "self" ? "kiosk.noRecordsSelf" : "kiosk.noRecords")) : null,
+    !nothing && !canRepair ? h("p", { class: "notice" }, t(s.mode === "self" ? "kiosk.groupNoneSelf" : "kiosk.groupNone")) : null,
     h(
       "div",
       { class: "groups" },
@@ -49,13 +49,6 @@ function group(k: Kiosk, kind: Group, title: string, items: RecordItem[]): Node 
   );
 }
 
-/** Plain words for a policy reason; the rule id stays visible for the officer at the counter. */
-function reasonText(r: Reason): string {
-  if (lang() === "en") return r.message;
-  const rule = RULES.find((key) => r.ruleId.includes(`.${key}`));
-  return (rule && lookup(`kiosk.rule.${rule}`)) || r.message;
-}
-
 function recordCard(k: Kiosk, rec: RecordItem, kind: Group): Node {
   const reasons = rec.evaluation?.reasons ?? [];
   const body = h(
@@ -65,14 +58,7 @@ function recordCard(k: Kiosk, rec: RecordItem, kind: Group): Node {
     h("div", { class: "record-meta" }, `${t("kiosk.decisionNo")} ${rec.decisionNo} · ${t("kiosk.decisionDate")} ${rec.decisionDate}`),
     h("div", { class: "record-meta" }, `${t("kiosk.decidingUnit")} ${rec.decidingUnit}`),
     kind === "later" && rec.evaluation?.earliestDate ? h("div", { class: "record-when", "data-test": "later-date" }, t("kiosk.laterFrom", { date: rec.evaluation.earliestDate })) : null,
-    kind === "later" || kind === "not"
-      ? h(
-          "ul",
-          { class: "record-reasons" },
-          ...reasons.map((r) => h("li", {}, reasonText(r), h("small", {}, ` ${t("kiosk.rule")}: ${r.ruleId}`))),
-          kind === "not" && rec.notRepairableBasis ? h("li", {}, rec.notRepairableBasis) : null,
-        )
-      : null,
+    kind === "later" || kind === "not" ? h("ul", { class: "record-reasons" }, ...reasons.map(reasonItem)) : null,
     kind === "review" && rec.applicationStatus ? h("div", { class: "record-when" }, wordFor("status", rec.applicationStatus)) : null,
   );
   if (kind !== "now") return h("article", { class: `record record-${kind}`, "data-record": rec.id }, body);
