@@ -289,7 +289,18 @@ describe("repair workflow", () => {
     const handed = (await t.db.pool.query("SELECT status FROM credit_records WHERE id = $1", [unpaid.id])).rows[0];
     expect(handed.status).toBe("published");
     const handedEntry = (await t.db.pool.query("SELECT payload FROM ledger WHERE type = 'record.handed_over' ORDER BY seq DESC LIMIT 1")).rows[0];
-    expect(JSON.parse(handedEntry.payload)).toMatchObject({ recordId: unpaid.chainId, policyVersion: "national-2026", ruleId: "national-2026.max_period.hand_over", lastPublicDay: "2027-04-15" });
+    expect(JSON.parse(handedEntry.payload)).toEqual(expect.objectContaining({
+      recordId: unpaid.chainId,
+      policyVersion: "national-2026",
+      ruleId: "national-2026.max_period.hand_over",
+      lastPublicDay: "2027-04-15",
+      // Codes only: the feed's words (the fine's description) stay out of the immutable ledger.
+      reasons: [
+        { ruleId: "national-2026.max_period.hand_over", code: "max_period_hand_over" },
+        { ruleId: "national-2026.obligations_fulfilled", code: "fine_unpaid_amount" },
+      ],
+    }));
+    expect(handedEntry.payload).not.toContain("罚款");
     const queue = (await t.app.inject({ method: "GET", url: "/v1/repair-queue", headers: officerA })).json();
     const handedCase = queue.maxPeriodCases.find((c: { recordId: string }) => c.recordId === unpaid.id);
     expect(handedCase).toMatchObject({ ruleId: "national-2026.max_period.hand_over", atMaximum: "ends_if_met", decidingUnit: "佛山市禅城区市场监督管理局" });

@@ -23,6 +23,13 @@ import { createSubjectRepository, type SubjectRow } from "../subjects/repository
 import { deadlinesOf, dueAfter } from "./deadlines.ts";
 import { createRepairRepository } from "./repository.ts";
 
+/**
+ * The reasons as a ledger entry names them: rule and text code only. Their parameters quote the
+ * feed (an obligation's description) and the sources; those stay in the erasable rows (the
+ * case, the evaluation), never in the immutable ledger.
+ */
+const ledgerReasons = (reasons: Reason[]) => reasons.map((r) => ({ ruleId: r.ruleId, code: r.code }));
+
 export interface Ending {
   record: RecordRow;
   ruleId: string;
@@ -50,7 +57,7 @@ export async function endPublicity(client: Queryable, subject: SubjectRow, endin
         lastPublicDay,
         policyVersion: r.policy_version,
         ruleId,
-        reasons,
+        reasons: ledgerReasons(reasons),
         creditStatusBefore: creditStatus.before,
         creditStatusAfter: creditStatus.after,
       },
@@ -89,7 +96,7 @@ export async function handOver(client: Queryable, subject: SubjectRow, record: R
       lastPublicDay: outcome.lastDay,
       policyVersion: record.policy_version,
       ruleId: outcome.ruleId,
-      reasons: outcome.reasons,
+      reasons: ledgerReasons(outcome.reasons),
     },
     actor,
     subjectRef: subjectRef(subject.commitment),
