@@ -9,6 +9,8 @@ import type { LightMyRequestResponse } from "fastify";
 import { challengeOf, decisionDigest, type Hex, type RepairDecision } from "../../protocol/repair/decision-digest.ts";
 import { createPasskey, type SoftPasskey } from "../contracts/passkey.ts";
 import type { TestApp } from "./app.ts";
+import { passedFaceCheck } from "./face.ts";
+import { personId, uscc } from "./identifiers.ts";
 import type { TestChain } from "./chain.ts";
 
 type H = { authorization: string };
@@ -93,4 +95,46 @@ export async function decide(t: TestApp, officer: TestOfficer, applicationId: st
 
 export async function postDecision(t: TestApp, officer: TestOfficer, applicationId: string, body: object): Promise<LightMyRequestResponse> {
   return t.app.inject({ method: "POST", url: `/v1/repair-applications/${applicationId}/decide`, headers: officer.headers, payload: body });
+}
+
+/**
+ * A serious-list record (two officers must approve its removal), an application for the
+ * removal filed at the kiosk after a passed face check, and accepted by `officer`. `n` makes the
+ * identifiers unique within a test database.
+ */
+export async function fileSeriousListApplication(t: TestApp, n: number, officer: TestOfficer) {
+  const registrar = await t.auth("registrar", "registrar-1");
+  const agency = await t.auth("credit_agency", "agency-1");
+  const kiosk = await t.auth("kiosk", "kiosk-01");
+  const person = (await t.app.inject({ method: "POST", url: "/v1/persons", headers: registrar, payload: { idNumber: personId(n), name: "陈大文" } })).json();
+  const ent = (await t.app.inject({ method: "POST", url: "/v1/enterprises", headers: registrar, payload: { uscc: uscc(n), name: `佛山市某某${n}号有限公司`, legalRepresentativeId: person.id } })).json();
+  const published = await t.app.inject({
+    method: "POST",
+    url: "/v1/records",
+    headers: agency,
+    payload: {
+      subjectId: ent.id,
+      kind: "serious_list",
+      severity: "serious",
+      decidingUnit: "佛山市禅城区应急管理局",
+      decisionNo: `禅应急严失〔2025〕${n}号`,
+      decisionDate: "2025-09-01",
+      legalBasis: "《安全生产严重失信主体名单管理办法》",
+    },
+  });
+  expect(published.statusCode, published.body).toBe(201);
+  const record = published.json();
+  expect(record.decisionMode).toBe("two_officers");
+  const face = await passedFaceCheck(t.db.pool, { device: "kiosk-01", enterpriseId: ent.id, personId: person.id, now: t.clock.now() });
+  const filed = await t.app.inject({
+    method: "POST",
+    url: "/v1/repair-applications",
+    headers: kiosk,
+    payload: { enterpriseId: ent.id, recordIds: [record.id], applicant: { personId: person.id, capacity: "legal_representative" }, commitment: { version: "cc-2026-04", accepted: true }, faceAssertion: face.assertion },
+  });
+  expect(filed.statusCode, filed.body).toBe(201);
+  const app = filed.json();
+  const accepted = await t.app.inject({ method: "POST", url: `/v1/repair-applications/${app.id}/accept`, headers: officer.headers });
+  expect(accepted.statusCode, accepted.body).toBe(200);
+  return { app, record };
 }

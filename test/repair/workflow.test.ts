@@ -1,24 +1,39 @@
 // The repair workflow through HTTP against the real PostgreSQL server, with a TestClock.
+// Officers decide with their passkeys (test/helpers/officers.ts), so a chain (anvil) is there;
+// the outbox is not drained after the officers' keys are registered: writes stay queued.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { listOutbox } from "../../api/src/chain/outbox.ts";
 import { runCreditScheduler } from "../../api/src/repair/scheduler.ts";
 import { generalPenalty, insertEnterprise, insertPerson } from "../credit/fixtures.ts";
 import { passedFaceCheck } from "../helpers/face.ts";
+import { startTestChain, type TestChain } from "../helpers/chain.ts";
+import { decide, decisionToSign, enrolOfficer, passAdminDelay, postDecision, sign, type TestOfficer } from "../helpers/officers.ts";
+import { createOutboxWorker } from "../../api/src/chain/outbox-worker.ts";
 
 type H = { authorization: string };
 
 describe("repair workflow", () => {
   let t: TestApp;
+  let chain: TestChain;
   let agency: H, kiosk: H, officerA: H, officerB: H;
+  let li: TestOfficer, wang: TestOfficer;
   beforeAll(async () => {
-    t = await buildTestApp({ clock: new TestClock("2026-06-01T02:00:00.000Z") });
+    chain = await startTestChain();
+    t = await buildTestApp({ chain: chain.chain, clock: new TestClock("2026-06-01T02:00:00.000Z") });
     agency = await t.auth("credit_agency", "agency-market");
     kiosk = await t.auth("kiosk", "kiosk-01");
-    officerA = await t.auth("repair_officer", "officer-li");
-    officerB = await t.auth("repair_officer", "officer-wang");
+    const outbox = createOutboxWorker(t.ctx);
+    li = await enrolOfficer(t, "officer-li", { drain: () => outbox.drain(60_000) });
+    wang = await enrolOfficer(t, "officer-wang", { drain: () => outbox.drain(60_000) });
+    await passAdminDelay(chain);
+    officerA = li.headers;
+    officerB = wang.headers;
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    await chain?.stop();
   });
-  afterAll(async () => t?.close());
 
   const at = (iso: string) => t.clock.set(iso);
   async function enterprise() {
@@ -80,8 +95,8 @@ describe("repair workflow", () => {
     expect(view.ended.map((r: { id: string; status: string }) => [r.id, r.status])).toEqual([[rec.id, "repaired"]]);
     const entry = (await t.db.pool.query("SELECT payload FROM ledger WHERE type = 'repair.decided' ORDER BY seq DESC LIMIT 1")).rows[0];
     expect(JSON.parse(entry.payload)).toMatchObject({ outcome: "approved", applicationId: app.chainId, creditStatusBefore: "dishonest", creditStatusAfter: "good", ruleId: "national-2026.decision.automatic" });
-    const decide = (await listOutbox(t.db.pool)).filter((o) => o.kind === "repair.decide" && (o.write as { applicationId: string }).applicationId === app.chainId);
-    expect(decide.map((o) => o.write)).toEqual([expect.objectContaining({ recordId: rec.chainId, outcome: 1, decisionDigest: app.decisions[0].digest })]);
+    const decideWrites = (await listOutbox(t.db.pool)).filter((o) => o.kind === "repair.decide" && (o.write as { applicationId: string }).applicationId === app.chainId);
+    expect(decideWrites.map((o) => o.write)).toEqual([expect.objectContaining({ recordId: rec.chainId, outcome: 1, decisionDigest: app.decisions[0].digest })]);
     const sync = (await t.app.inject({ method: "GET", url: "/v1/platform-sync", headers: agency })).json();
     const item = sync.items.find((i: { recordId: string }) => i.recordId === rec.id);
     expect(item).toMatchObject({ kind: "repair.approved", dueOn: "2026-08-18", overdue: false });
@@ -166,7 +181,8 @@ describe("repair workflow", () => {
     await pay(rec.id, "2026-03-10");
     const filed = (await apply(ent, rep, [rec.id])).json();
     expect(filed).toMatchObject({ status: "submitted", decisionMode: "officer", acceptDue: "2026-10-10", ruleId: "national-2023.decision.serious_officer" });
-    expect((await post(`/v1/repair-applications/${filed.id}/decide`, officerA, { outcome: "approved" })).json().code).toBe("not_accepted");
+    const early = await t.app.inject({ method: "GET", url: `/v1/repair-applications/${filed.id}/decision-digest?outcome=approved`, headers: officerA });
+    expect(early.json().code).toBe("not_accepted");
 
     at("2026-10-12T02:00:00.000Z"); // Monday after the make-up Saturday 10-10: acceptance is overdue
     let queue = (await t.app.inject({ method: "GET", url: "/v1/repair-queue", headers: officerA })).json();
@@ -201,9 +217,10 @@ describe("repair workflow", () => {
     item = (await t.app.inject({ method: "GET", url: "/v1/repair-queue", headers: officerA })).json().items.find((i: { id: string }) => i.id === filed.id);
     expect(item.overdue).toBe(true);
 
+    const [s1, s2] = [await decisionToSign(t, li, filed.id, "approved", "整改到位"), await decisionToSign(t, wang, filed.id, "refused", "材料不符")];
     const [d1, d2] = await Promise.all([
-      post(`/v1/repair-applications/${filed.id}/decide`, officerA, { outcome: "approved", reason: "整改到位" }),
-      post(`/v1/repair-applications/${filed.id}/decide`, officerB, { outcome: "refused", reason: "材料不符" }),
+      postDecision(t, li, filed.id, { outcome: "approved", reason: "整改到位", document: s1.document, signatures: sign(li, s1) }),
+      postDecision(t, wang, filed.id, { outcome: "refused", reason: "材料不符", document: s2.document, signatures: sign(wang, s2) }),
     ]);
     expect([d1.statusCode, d2.statusCode].sort()).toEqual([200, 409]);
     expect((d1.statusCode === 409 ? d1 : d2).json().code).toBe("already_decided");
@@ -221,9 +238,9 @@ describe("repair workflow", () => {
     const filed = (await apply(ent, rep, [rec.id])).json();
     expect(filed).toMatchObject({ status: "submitted", decisionMode: "two_officers", ruleId: "national-2026.decision.serious_list_two_officers" });
     await post(`/v1/repair-applications/${filed.id}/accept`, officerA);
-    const first = await post(`/v1/repair-applications/${filed.id}/decide`, officerA, { outcome: "approved", reason: "已整改" });
+    const first = await decide(t, li, filed.id, "approved", "已整改");
     expect(first.json()).toMatchObject({ status: "awaiting_second" });
-    const again = await post(`/v1/repair-applications/${filed.id}/decide`, officerA, { outcome: "approved", reason: "再次确认" });
+    const again = await t.app.inject({ method: "GET", url: `/v1/repair-applications/${filed.id}/decision-digest?outcome=approved&reason=${encodeURIComponent("再次确认")}`, headers: officerA });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: "same_officer", firstOfficer: "repair_officer:officer-li" });
     // Still on the list, still public, still listed for a second officer.
@@ -232,7 +249,7 @@ describe("repair workflow", () => {
     const q = (await t.app.inject({ method: "GET", url: "/v1/repair-queue", headers: officerB })).json();
     expect(q.items.find((i: { id: string }) => i.id === filed.id)).toMatchObject({ status: "awaiting_second", awaitingSecondOfficer: { firstOfficer: "repair_officer:officer-li" } });
 
-    const second = await post(`/v1/repair-applications/${filed.id}/decide`, officerB, { outcome: "approved", reason: "复核同意" });
+    const second = await decide(t, wang, filed.id, "approved", "复核同意");
     expect(second.statusCode, second.body).toBe(200);
     expect(second.json()).toMatchObject({ status: "approved" });
     expect(await status(ent)).toBe("good");

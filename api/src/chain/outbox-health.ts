@@ -1,5 +1,5 @@
 // What the outbox tells operators: writes the chain refused (status failed, with the contract's
-// error name) and writes still waiting. /readyz names refused writes, /metrics counts them by
+// error name) that nobody has answered yet, and writes still waiting. /readyz names refused writes, /metrics counts them by
 // kind, so an alert fires; the application a refused decision belongs to shows `chain_failed`.
 import type client from "prom-client";
 import type { Queryable } from "../db/database.ts";
@@ -11,9 +11,17 @@ export interface OutboxCounts {
 }
 
 export async function outboxCounts(db: Queryable): Promise<OutboxCounts> {
+  // A refused decision write signed again, or a refused key write queued again, is resolved:
+  // only the refusals nobody has answered yet count.
   const r = await db.query<{ kind: string; failed: number; open: number }>(
-    `SELECT kind, count(*) FILTER (WHERE status = 'failed')::int AS failed, count(*) FILTER (WHERE status IN ('pending', 'sent'))::int AS open
-       FROM chain_outbox WHERE status IN ('failed', 'pending', 'sent') GROUP BY kind`,
+    `SELECT kind,
+            count(*) FILTER (WHERE status = 'failed'
+              AND NOT EXISTS (SELECT 1 FROM repair_decision_writes w JOIN repair_decision_writes later
+                                ON later.application_id = w.application_id AND later.step = w.step AND later.record_id = w.record_id AND later.id > w.id
+                               WHERE w.outbox_id = o.id)
+              AND NOT (kind IN ('officer.register', 'officer.revoke') AND NOT EXISTS (SELECT 1 FROM officer_keys k WHERE k.outbox_id = o.id)))::int AS failed,
+            count(*) FILTER (WHERE status IN ('pending', 'sent'))::int AS open
+       FROM chain_outbox o WHERE status IN ('failed', 'pending', 'sent') GROUP BY kind`,
   );
   const failed: Record<string, number> = Object.fromEntries(CHAIN_WRITE_KINDS.map((k) => [k, 0]));
   let open = 0;

@@ -166,6 +166,18 @@ export function encodeWrite(chain: ChainClient, write: ChainWrite): { to: string
   return encode(chain, [write]);
 }
 
+/**
+ * A second officer's confirmation must complete the first officer's approval of the same
+ * application: sent without it, the chain would take it as a new first approval while the
+ * database says approved. Returns why it is not sent, or null.
+ */
+async function confirmationAlone(chain: ChainClient, write: ChainWrite): Promise<string | null> {
+  if (write.kind !== "repair.decide" || write.step !== "confirmation") return null;
+  const pending = (await chain.creditLedger.getFunction("pendingApproval")(write.recordId)) as { applicationId: string };
+  if (pending.applicationId.toLowerCase() === write.applicationId) return null;
+  return `not sent: the first officer's approval of application ${write.applicationId} is not pending on chain, so this confirmation would stand alone`;
+}
+
 /** Whether the chain already shows the effect of `write` (so sending it again would be a double). */
 export async function appliedOnChain(chain: ChainClient, write: ChainWrite): Promise<boolean> {
   switch (write.kind) {
@@ -364,6 +376,12 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
       } else fresh.push(row);
     }
     if (fresh.length === 0) return [];
+    const alone = fresh.length === 1 ? await confirmationAlone(chain, fresh[0]!.write) : null;
+    if (alone) {
+      await markFailed(fresh[0]!, alone);
+      result.failed++;
+      return [];
+    }
     const wallet = signerOf(chain, fresh[0]!.write);
     const { to, data } = encode(chain, fresh.map((r) => r.write));
     try {

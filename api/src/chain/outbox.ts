@@ -46,6 +46,8 @@ export type ChainWrite =
       officer: string;
       /** The officer's signature; absent exactly for "system". */
       signed?: SignedDecision;
+      /** The four-eyes step: a confirmation is sent only onto the first officer's pending approval. */
+      step?: "proposal" | "confirmation";
     }
   | { kind: "record.expire"; recordId: Bytes32 }
   | { kind: "officer.register"; keyId: Bytes32; officerId: Bytes32; x: Bytes32; y: Bytes32 }
@@ -120,7 +122,9 @@ export function normalizeChainWrite(write: ChainWrite): ChainWrite {
         policyVersion: write.policyVersion,
         ruleId: write.ruleId,
         officer: write.officer,
+        ...(write.step ? { step: write.step } : {}),
       };
+      if (write.step !== undefined && write.step !== "proposal" && write.step !== "confirmation") throw new TypeError("step must be proposal or confirmation");
       if (write.signed) {
         const { officerId, nonce, deadline, signedDigest, signature } = write.signed;
         if (!/^\d{1,78}$/.test(nonce) || !/^\d{1,78}$/.test(deadline)) throw new TypeError("nonce and deadline are decimal uint256 text");

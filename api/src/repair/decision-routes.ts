@@ -4,7 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import { withTransaction } from "../db/database.ts";
 import { decisionSnapshot } from "./decision-audit.ts";
-import { decideApplication, decisionToSignFor } from "./decisions.ts";
+import { decideApplication, decisionToSignFor, resignApplication } from "./decisions.ts";
 import type { Outcome, SignedDecisionInput } from "./signed-decisions.ts";
 
 const uuid = { type: "string", format: "uuid" } as const;
@@ -29,11 +29,18 @@ const signature = {
   },
 } as const;
 
+const decideBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["outcome", "document", "signatures"],
+  properties: { outcome, reason, document: { type: "string", minLength: 2, maxLength: 65_536 }, signatures: { type: "array", maxItems: 50, items: signature } },
+} as const;
+
 export function decisionRoutes(app: FastifyInstance): void {
   const { db, clock, config } = app.ctx;
   const assertionPolicy = { rpId: config.passkeyRpId, origins: config.passkeyOrigins };
 
-  app.get<{ Params: { id: string }; Querystring: { outcome: Outcome; reason?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { outcome: Outcome; reason?: string; resign?: boolean } }>(
     "/v1/repair-applications/:id/decision-digest",
     {
       preHandler: app.requireRole("repair_officer"),
@@ -41,10 +48,11 @@ export function decisionRoutes(app: FastifyInstance): void {
         tags: ["repair"],
         summary: "The decision document and, per record, the EIP-712 typed data and WebAuthn challenge the officer's passkey signs",
         params: idParams,
-        querystring: { type: "object", additionalProperties: false, required: ["outcome"], properties: { outcome, reason } },
+        querystring: { type: "object", additionalProperties: false, required: ["outcome"], properties: { outcome, reason, resign: { type: "boolean" } } },
       },
     },
-    async (request) => decisionToSignFor(db.pool, app.ctx.chain, request.params.id, request.query.outcome, request.query.reason, request.operator!, clock.now()),
+    async (request) =>
+      decisionToSignFor(db.pool, app.ctx.chain, request.params.id, request.query.outcome, request.query.reason, request.operator!, clock.now(), request.query.resign === true),
   );
 
   app.post<{ Params: { id: string }; Body: SignedDecisionInput }>(
@@ -56,15 +64,20 @@ export function decisionRoutes(app: FastifyInstance): void {
         tags: ["repair"],
         summary: "Decide with the officer's signed assertions (one per record); the API verifies them and relays them to the ledger",
         params: idParams,
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["outcome", "document", "signatures"],
-          properties: { outcome, reason, document: { type: "string", minLength: 2, maxLength: 65_536 }, signatures: { type: "array", maxItems: 50, items: signature } },
-        },
+        body: decideBody,
       },
     },
     async (request) => withTransaction(db.pool, (c) => decideApplication(c, app.ctx.chain, request.params.id, request.body, request.operator!, clock.now(), assertionPolicy)),
+  );
+
+  app.post<{ Params: { id: string }; Body: SignedDecisionInput }>(
+    "/v1/repair-applications/:id/chain-resign",
+    {
+      preHandler: app.requireRole("repair_officer"),
+      bodyLimit: 256 * 1024,
+      schema: { tags: ["repair"], summary: "Sign again the chain writes of your decision that the ledger refused (same document)", params: idParams, body: decideBody },
+    },
+    async (request) => withTransaction(db.pool, (c) => resignApplication(c, app.ctx.chain, request.params.id, request.body, request.operator!, clock.now(), assertionPolicy)),
   );
 
   app.get(

@@ -100,13 +100,12 @@ export function createDecisionWriteRepository(db: Queryable) {
       return r.rows.sort((a, b) => a.id - b.id);
     },
 
-    /** Whether a decision write on one of these records still waits in the outbox (a simulation would run ahead of it). */
-    async openOn(recordIds: readonly string[]): Promise<boolean> {
-      const r = await db.query(
-        `SELECT 1 FROM repair_decision_writes w JOIN chain_outbox o ON o.id = w.outbox_id
-          WHERE w.record_id = ANY($1::uuid[]) AND o.status IN ('pending', 'sent') LIMIT 1`,
-        [recordIds],
-      );
+    /**
+     * Whether a write on one of these records (0x chain ids) still waits in the outbox, its
+     * publication or an earlier decision step: a simulation now would run ahead of it.
+     */
+    async openOn(recordChainIds: readonly string[]): Promise<boolean> {
+      const r = await db.query("SELECT 1 FROM chain_outbox WHERE status IN ('pending', 'sent') AND payload->>'recordId' = ANY($1::text[]) LIMIT 1", [recordChainIds]);
       return (r.rowCount ?? 0) > 0;
     },
 

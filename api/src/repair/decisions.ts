@@ -12,7 +12,7 @@ import { canonicalJson } from "../../../protocol/ledger/entry.ts";
 import type { ChainClient } from "../chain/client.ts";
 import { SYSTEM_OFFICER } from "../chain/outbox.ts";
 import { hex32 as hex } from "../chain/hex.ts";
-import { conflict } from "../errors.ts";
+import { conflict, unprocessable } from "../errors.ts";
 import { chinaDate } from "../credit/calendar.ts";
 import { loadPolicies, sha256 } from "../credit/policies.ts";
 import type { Policy } from "../credit/policy/types.ts";
@@ -24,7 +24,7 @@ import type { AssertionPolicy } from "../officers/assertion.ts";
 import { decisionDocument } from "./decision-document.ts";
 import { createDecisionWriteRepository, systemWrites, type DecisionWrite } from "./decision-writes.ts";
 import { createRepairRepository, type ApplicationRow } from "./repository.ts";
-import { approvalsNeededFor, checkDocument, decisionToSign, planDecision, verifySignatures, type Outcome, type SignedDecisionInput } from "./signed-decisions.ts";
+import { approvalsNeededFor, checkDocument, decisionToSign, planDecision, resignPlan, verifySignatures, type Outcome, type SignedDecisionInput } from "./signed-decisions.ts";
 import { applicationView } from "./views.ts";
 
 export const SYSTEM_ACTOR = "system:policy";
@@ -144,9 +144,14 @@ async function loadForDecision(client: Queryable, id: string, options: { lock: b
   return { app, enterprise, records, decisions };
 }
 
-/** GET …/decision-digest: what the officer's passkey must sign for this decision. */
-export async function decisionToSignFor(client: Queryable, chain: ChainClient | null, id: string, outcome: Outcome, reason: string | undefined, operator: Operator, now: Date) {
+/** GET …/decision-digest: what the officer's passkey must sign for this decision (resign: for the writes the ledger refused). */
+export async function decisionToSignFor(client: Queryable, chain: ChainClient | null, id: string, outcome: Outcome, reason: string | undefined, operator: Operator, now: Date, resign = false) {
   const { app, records, decisions } = await loadForDecision(client, id, { lock: false });
+  if (resign) {
+    const plan = await resignPlan(client, app, records, decisions, operator);
+    if (plan.outcome !== outcome) throw unprocessable("document_mismatch", `The decision was ${plan.outcome}`, { field: "outcome" });
+    return decisionToSign(client, chain, plan, reason, operator, now);
+  }
   const plan = planDecision(app, records, decisions, outcome, reason, actorOf(operator));
   return decisionToSign(client, chain, plan, reason, operator, now);
 }
@@ -204,5 +209,26 @@ export async function decideApplication(client: Queryable, chain: ChainClient | 
       policies,
     );
   }
+  return applicationView(client, id, now);
+}
+
+/**
+ * POST …/chain-resign: the officer signs again the writes the ledger refused (the decision
+ * itself stands); a ledger entry says so. HTTP contract: officer-api.md, section 3.
+ */
+export async function resignApplication(client: Queryable, chain: ChainClient | null, id: string, input: SignedDecisionInput, operator: Operator, now: Date, policy: AssertionPolicy) {
+  const { app, enterprise, records, decisions } = await loadForDecision(client, id, { lock: true });
+  const plan = await resignPlan(client, app, records, decisions, operator);
+  if (input.outcome !== plan.stored.outcome) throw unprocessable("document_mismatch", `The decision was ${plan.stored.outcome}`, { field: "outcome" });
+  if (input.document !== plan.stored.document) throw unprocessable("document_mismatch", "Sign the stored decision document unchanged", { field: "document" });
+  const writes = await verifySignatures(client, chain, plan, input, operator, now, policy);
+  await createDecisionWriteRepository(client).enqueue(id, plan.dbStep, writes, now);
+  await appendEntry(client, {
+    type: "repair.decision_resigned",
+    payload: { applicationId: hex(app.chain_id), subject: hex(enterprise.commitment), records: plan.chainRecords.map((r) => hex(r.chain_id)), step: plan.dbStep, decisionDigest: hex(plan.stored.digest) },
+    actor: actorOf(operator),
+    subjectRef: subjectRef(enterprise.commitment),
+    at: now,
+  });
   return applicationView(client, id, now);
 }

@@ -64,6 +64,8 @@ export interface DecisionPlan {
   proposal: DecisionRow | undefined;
   /** What the chain requires of these records (the strictest). */
   approvalsNeeded: ApprovalsNeeded;
+  /** The document to sign when it is not new: the proposal's (a confirmation), the stored one (a re-sign). */
+  fixedDocument?: string;
 }
 
 /** The most a deadline may lie ahead (an outbox backlog must not outlive it; a stolen signature should). */
@@ -99,7 +101,7 @@ export function planDecision(app: ApplicationRow, records: RecordRow[], decision
   if (step === "confirmation" && proposal && proposal.officer === actor) {
     throw conflict("same_officer", "A second, different officer must confirm this approval (four eyes)", { firstOfficer: proposal.officer });
   }
-  return { app, records, chainRecords: records.filter((r) => r.status === "published"), step, outcome, proposal, approvalsNeeded };
+  return { app, records, chainRecords: records.filter((r) => r.status === "published"), step, outcome, proposal, approvalsNeeded, fixedDocument: step === "confirmation" ? proposal?.document : undefined };
 }
 
 function decisionOf(plan: DecisionPlan, record: RecordRow, documentDigest: Buffer, nonce: bigint, deadline: bigint): RepairDecision {
@@ -130,7 +132,7 @@ async function usableKeys(client: Queryable, chain: ChainClient, operator: strin
 /** GET …/decision-digest: the document and, per record, the typed data and challenge to sign. */
 export async function decisionToSign(client: Queryable, chain: ChainClient | null, plan: DecisionPlan, reason: string | undefined, operator: Operator, now: Date) {
   if (!chain) throw unavailable("chain_not_configured", "Officers' decisions are signed for the ledger: no chain is configured");
-  const document = plan.step === "confirmation" ? plan.proposal!.document : canonicalJson(decisionDocument(plan.app, plan.records, plan.outcome, plan.app.policy_version, plan.app.rule_id, reason ?? "", operator.sub, now));
+  const document = plan.fixedDocument ?? canonicalJson(decisionDocument(plan.app, plan.records, plan.outcome, plan.app.policy_version, plan.app.rule_id, reason ?? "", operator.sub, now));
   const documentDigest = sha256(document);
   const chainNow = await chainTime(chain, now);
   const keys = plan.chainRecords.length > 0 ? await usableKeys(client, chain, operator.sub, chainNow) : [];
@@ -218,6 +220,10 @@ export async function verifySignatures(
   } catch (error) {
     if (!isOutage(error)) throw error;
   }
+  if (plan.step === "confirmation") {
+    const refused = (await writes.current([plan.app.id])).find((w) => w.step === "proposal" && w.status === "failed");
+    if (refused) throw conflict("proposal_not_on_chain", `The ledger refused the first officer's approval (${refused.error ?? "no reason"}): they sign it again first`, { chainError: refused.error });
+  }
   const out: DecisionWrite[] = [];
   for (const record of plan.chainRecords) {
     const posted = bySignature.get(record.id);
@@ -249,6 +255,7 @@ export async function verifySignatures(
         ruleId: decision.ruleId,
         officer: operator.sub,
         signed: { officerId: hex(key.officer_id), nonce: nonce.toString(), deadline: deadline.toString(), signedDigest: digest, signature },
+        ...(plan.step === "final" ? {} : { step: plan.step }),
       },
       signed: {
         officerId: key.officer_id,
@@ -258,8 +265,11 @@ export async function verifySignatures(
       },
     });
   }
-  if (chainNow !== null && !(await writes.openOn(plan.chainRecords.map((r) => r.id)))) {
-    for (const w of out) await simulate(chain, w);
+  if (chainNow !== null && !(await writes.openOn(plan.chainRecords.map((r) => hex(r.chain_id))))) {
+    for (const w of out) {
+      if (plan.step === "confirmation" && plan.approvalsNeeded === 2) await checkPending(chain, w);
+      await simulate(chain, w);
+    }
   }
   return out;
 }
@@ -277,6 +287,37 @@ async function checkKeyActive(chain: ChainClient, key: OfficerKeyRow, chainNow: 
   if (chainNow < onChain.validFrom) {
     throw conflict("officer_key_not_active", `This key can sign from ${new Date(onChain.validFrom * 1000).toISOString()} (the admin delay)`, { keyStatus: "waiting_delay" });
   }
+}
+
+/** A confirmation completes the first officer's pending approval, or it would stand alone on chain. */
+async function checkPending(chain: ChainClient, w: DecisionWrite): Promise<void> {
+  try {
+    const pending = (await chain.creditLedger.getFunction("pendingApproval")(w.write.recordId)) as { applicationId: string };
+    if (pending.applicationId.toLowerCase() !== w.write.applicationId) {
+      throw conflict("proposal_not_on_chain", "The first officer's approval is not pending on the ledger: it was refused, withdrawn or expired", { recordId: w.recordId });
+    }
+  } catch (error) {
+    if (!isOutage(error)) throw error;
+  }
+}
+
+/**
+ * Signing again the chain writes of a decision the ledger refused (e.g. the signature expired
+ * in an outbox backlog): only the officer who took that step, only the records whose write
+ * failed, over the stored document. The database decision does not change.
+ */
+export async function resignPlan(client: Queryable, app: ApplicationRow, records: RecordRow[], decisions: DecisionRow[], operator: Operator): Promise<DecisionPlan & { dbStep: "proposal" | "final"; stored: DecisionRow }> {
+  const failed = (await createDecisionWriteRepository(client).current([app.id])).filter((w) => w.status === "failed");
+  if (failed.length === 0) throw conflict("nothing_to_resign", "No chain write of this application was refused");
+  const dbStep = failed.some((w) => w.step === "proposal") ? "proposal" : "final";
+  const mine = failed.filter((w) => w.step === dbStep);
+  if (mine.some((w) => w.officer !== operator.sub)) throw forbidden("not_your_decision", "Only the officer who took this step signs it again");
+  const stored = decisions.find((d) => d.step === dbStep)!;
+  const proposal = decisions.find((d) => d.step === "proposal");
+  const step: Step = dbStep === "proposal" ? "proposal" : proposal ? "confirmation" : "final";
+  const chainRecords = records.filter((r) => mine.some((w) => w.record_id === r.id));
+  const approvalsNeeded = Math.max(approvalsNeededFor(records), app.decision_mode === "two_officers" ? 2 : 0) as ApprovalsNeeded;
+  return { app, records, chainRecords, step, outcome: stored.outcome, proposal, approvalsNeeded, dbStep, stored, fixedDocument: stored.document };
 }
 
 /** The chain's own check, run before anything is stored: a refusal here is a refusal of the request. */
