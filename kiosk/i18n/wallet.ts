@@ -100,6 +100,7 @@ export const zh = {
   "wallet.kiosk.bindFor": "{name} · 持码人 {holder}",
   "wallet.kiosk.bindBack": "返回",
   "wallet.kiosk.bindOwn": "改为绑定我本人的个人码",
+  "wallet.kiosk.codeHint": "想在手机上随时出示这个码？点“把码放进手机”扫码绑定，不用拍照。",
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -201,4 +202,5 @@ export const en: Record<keyof typeof zh, string> = {
   "wallet.kiosk.bindFor": "{name} · holder {holder}",
   "wallet.kiosk.bindBack": "Back",
   "wallet.kiosk.bindOwn": "Bind my own personal code instead",
+  "wallet.kiosk.codeHint": "Want to show this code on your phone any time? Tap “Put the code on my phone” and scan; no photo needed.",
 };

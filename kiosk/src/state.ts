@@ -3,8 +3,9 @@
 import type { Api, Applicant, Application, Code, RecordsView } from "./api.ts";
 import type { KioskConfig } from "./config.ts";
 import type { SignaturePad } from "./signature.ts";
+import type { BindOffer } from "./screens/bind.ts";
 
-export type Screen = "welcome" | "enterprise" | "self" | "face" | "records" | "commitment" | "decision" | "code";
+export type Screen = "welcome" | "enterprise" | "self" | "face" | "records" | "commitment" | "decision" | "code" | "bind";
 export type FacePhase = "starting" | "ready" | "capturing" | "checking" | "passed" | "refused" | "locked";
 export type Capacity = "legal_representative" | "authorised_agent";
 /** enterprise: for an enterprise (its legal representative or an agent); self: a person for themself (本人办理). */
@@ -45,6 +46,8 @@ export interface State {
   accepted: boolean;
   application: Application | null;
   code: Code | null;
+  /** The one-time binding QR shown on the bind screen (./screens/bind.ts). */
+  binding: BindOffer | null;
 }
 
 export const freshFace = (attemptsLeft: number | null = null): FaceState => ({ phase: "starting", captured: 0, reason: null, attemptsLeft, scores: null });
@@ -71,6 +74,7 @@ export function initialState(): State {
     accepted: false,
     application: null,
     code: null,
+    binding: null,
   };
 }
 

@@ -6,6 +6,7 @@ import { h, type Child } from "../../lib/dom.ts";
 import { t } from "../../i18n/index.ts";
 import type { Application } from "../api.ts";
 import { finish, showCode } from "../flow.ts";
+import { bindButton } from "./bind.ts";
 import type { Kiosk } from "../state.ts";
 import { button, formatTime, problemText, reasonItem, wordFor } from "../ui.ts";
 
@@ -60,7 +61,8 @@ export function codeScreen(k: Kiosk): Child[] {
         c ? h("img", { class: "qr", src: c.qr.png, alt: t("kiosk.codeTitle"), "data-test": "qr" }) : h("p", { class: "error" }, problemText("unknown")),
         h("p", { class: "qr-name" }, who.enterpriseName),
         c ? h("p", { class: "hint" }, t("kiosk.codeExpires", { time: formatTime(c.expiresAt) })) : null,
-        h("p", { class: "hint" }, t(self ? "kiosk.codeHintSelf" : "kiosk.codeHint")),
+        // Not a photo of a code that expires within a minute: the code goes onto the phone (./bind.ts).
+        h("p", { class: "hint" }, t("wallet.kiosk.codeHint")),
       ),
       h(
         "div",
@@ -82,6 +84,7 @@ export function codeScreen(k: Kiosk): Child[] {
       "div",
       { class: "actions" },
       button(s.busy, t("kiosk.print"), () => window.print(), { kind: "secondary" }),
+      bindButton(k),
       button(s.busy, t("kiosk.done"), () => void finish(k), { kind: "primary big", test: "done" }),
     ),
   ];
