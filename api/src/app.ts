@@ -10,6 +10,7 @@
 //   onecode-repair    needs auth, ledger, subjects, credit, face (who may file)
 //   onecode-officers  needs auth                           officers' passkeys on the ledger
 //   onecode-audit     needs auth, ledger
+//   onecode-operators needs auth, ledger                   accounts, sign-in, look-up, access log
 //   onecode-wallet    needs auth, ledger, codes, face, subjects, credit   (holders' phones)
 //   onecode-public    needs credit                           (no sign-in, rate-limited)
 //   onecode-web
@@ -31,6 +32,7 @@ import creditPlugin from "./credit/plugin.ts";
 import repairPlugin from "./repair/plugin.ts";
 import officersPlugin from "./officers/plugin.ts";
 import auditPlugin from "./audit/plugin.ts";
+import operatorsPlugin from "./operators/plugin.ts";
 import walletPlugin from "./wallet/plugin.ts";
 import publicPlugin from "./public/plugin.ts";
 import webPlugin from "./web/plugin.ts";
@@ -70,7 +72,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
-  await app.register(authPlugin, { secret: ctx.config.operatorTokenSecret });
+  await app.register(authPlugin, { secret: ctx.config.operatorTokenSecret, settings: boot.auth });
   await app.register(healthPlugin, boot.health);
 
   await app.register(ledgerPlugin);
@@ -81,6 +83,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(repairPlugin);
   await app.register(officersPlugin);
   await app.register(auditPlugin);
+  await app.register(operatorsPlugin);
   await app.register(walletPlugin);
   await app.register(publicPlugin);
   await app.register(webPlugin, boot.web);

@@ -6,6 +6,7 @@
 // and the test helper run them, then hand the result to buildApp; a plugin only decorates
 // and adds routes.
 import type { AppContext } from "./context.ts";
+import { authSettings, type AuthSettings } from "./auth/settings.ts";
 import { ensureCreditData } from "./credit/policies.ts";
 import { openCodeKeys } from "./codes/plugin.ts";
 import type { CodeKeySet } from "./codes/keys.ts";
@@ -15,6 +16,7 @@ import { createMetrics, type Metrics } from "./health/plugin.ts";
 import { findUiDist } from "./web/plugin.ts";
 
 export interface Boot {
+  auth: AuthSettings;
   codes: { keys: CodeKeySet };
   face: { settings: FaceSettings; engine: () => Promise<FaceEngine> };
   health: Metrics;
@@ -29,6 +31,7 @@ export interface BootOptions {
 export async function prepareApp(ctx: AppContext, options: BootOptions = {}): Promise<Boot> {
   await ensureCreditData(ctx.db.pool);
   return {
+    auth: authSettings(ctx.config),
     codes: { keys: openCodeKeys(ctx.config, ctx.clock) },
     face: { settings: faceSettings(ctx.config), engine: options.faceEngine ?? sharedFaceEngine },
     health: createMetrics(),
