@@ -145,7 +145,8 @@ async function codesPlugin(app: FastifyInstance, options: CodesPluginOptions): P
     "/.well-known/jwks.json",
     { schema: { tags: ["codes"], summary: "Public keys that verify codes and status lists" } },
     async (_request, reply) => {
-      void reply.header("cache-control", "public, max-age=300");
+      // Short: after an emergency revocation (compromised_at) no shared cache may keep the old set long.
+      void reply.header("cache-control", "public, max-age=60, must-revalidate");
       return keys.jwks();
     },
   );
