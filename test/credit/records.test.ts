@@ -31,7 +31,7 @@ describe("credit records", () => {
     expect(entry.actor).toBe("credit_agency:agency-market");
     expect(JSON.parse(entry.payload)).toMatchObject({ recordId: rec.chainId, digest: rec.digest, policyVersion: "national-2026" });
     const outbox = (await listOutbox(t.db.pool)).filter((o) => o.kind === "record.publish");
-    expect(outbox.at(-1)!.write).toMatchObject({ recordId: rec.chainId, digest: rec.digest, category: 1, severity: 2, twoOfficers: false, publicUntil: Date.parse(rec.publicUntil) / 1000 });
+    expect(outbox.at(-1)!.write).toMatchObject({ recordId: rec.chainId, digest: rec.digest, category: 1, severity: 2, approvalsNeeded: 0, publicUntil: Date.parse(rec.publicUntil) / 1000 });
     // The digest is the SHA-256 of the stored canonical document.
     const doc = (await t.db.pool.query("SELECT document, encode(digest, 'hex') AS d, encode(sha256(convert_to(document, 'UTF8')), 'hex') AS again FROM credit_records WHERE id = $1", [rec.id])).rows[0];
     expect(doc.again).toBe(doc.d);
@@ -117,7 +117,7 @@ describe("credit records", () => {
     });
     expect(list.json()).toMatchObject({ decisionMode: "two_officers", creditStatus: "serious" });
     const outbox = (await listOutbox(t.db.pool)).filter((o) => o.kind === "record.publish");
-    expect(outbox.at(-1)!.write).toMatchObject({ category: 2, severity: 3, twoOfficers: true });
+    expect(outbox.at(-1)!.write).toMatchObject({ category: 2, severity: 3, approvalsNeeded: 2 });
   });
 
   it("takes a bulk feed as NDJSON and as a JSON array, with one result per line", async () => {
