@@ -10,6 +10,7 @@ import { authSettings, type AuthSettings } from "./auth/settings.ts";
 import { ensureCreditData } from "./credit/policies.ts";
 import { openCodeKeys } from "./codes/plugin.ts";
 import type { CodeKeySet } from "./codes/keys.ts";
+import { randomDirection, type DrawChallenge } from "./face/challenge.ts";
 import { sharedFaceEngine, type FaceEngine } from "./face/engine.ts";
 import { faceSettings, type FaceSettings } from "./face/settings.ts";
 import { createMetrics, type Metrics } from "./health/plugin.ts";
@@ -18,7 +19,7 @@ import { findUiDist } from "./web/plugin.ts";
 export interface Boot {
   auth: AuthSettings;
   codes: { keys: CodeKeySet };
-  face: { settings: FaceSettings; engine: () => Promise<FaceEngine> };
+  face: { settings: FaceSettings; engine: () => Promise<FaceEngine>; drawChallenge: DrawChallenge };
   health: Metrics;
   web: { root: string | null };
 }
@@ -26,6 +27,13 @@ export interface Boot {
 export interface BootOptions {
   /** The face engine loader; default: the process-wide engine, loaded on first use. */
   faceEngine?: () => Promise<FaceEngine>;
+  /**
+   * TEST ONLY: fixes the face challenge's direction, so that a canned video (which cannot react)
+   * can answer it. Reachable only here, from code that calls prepareApp itself (buildTestApp);
+   * server.ts and scripts/start.ts never pass it, and no configuration, environment variable or
+   * request field leads to it (test/face/challenge-seam.test.ts checks that). Default: random.
+   */
+  testOnlyFaceChallenge?: DrawChallenge;
 }
 
 export async function prepareApp(ctx: AppContext, options: BootOptions = {}): Promise<Boot> {
@@ -33,7 +41,7 @@ export async function prepareApp(ctx: AppContext, options: BootOptions = {}): Pr
   return {
     auth: authSettings(ctx.config),
     codes: { keys: openCodeKeys(ctx.config, ctx.clock) },
-    face: { settings: faceSettings(ctx.config), engine: options.faceEngine ?? sharedFaceEngine },
+    face: { settings: faceSettings(ctx.config), engine: options.faceEngine ?? sharedFaceEngine, drawChallenge: options.testOnlyFaceChallenge ?? randomDirection },
     health: createMetrics(),
     web: { root: findUiDist() },
   };

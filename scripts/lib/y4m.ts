@@ -1,13 +1,16 @@
-// YUV4MPEG2 (.y4m) writer, pure TypeScript: turns a still image into a short video for Chromium's
+// YUV4MPEG2 (.y4m) writer, pure TypeScript: turns a still image, or a sequence of frames (the
+// shared live video's frames, ../shared/faces/video/live-frames), into a video for Chromium's
 // fake camera (`--use-fake-device-for-media-stream --use-file-for-fake-video-capture=FILE.y4m`).
 //
 //   node scripts/lib/y4m.ts IN.(jpg|png) OUT.y4m [--frames 10] [--fps 10] [--size 640x480]
+//   node scripts/lib/y4m.ts FOLDER OUT.y4m [--fps 10] [--size 640x480]     (its *.jpg / *.png in name order)
 //
 // Output: 4:2:0, full-range BT.601 (JFIF) YCbCr, tagged C420jpeg (or C420 with colorspace "420").
 // Chromium loops the file, so a few frames are enough. The image is scaled to fit the frame
 // (aspect kept, grey borders), or with `fit: "centre"` placed at its own size (a QR code on a
 // white frame, as a phone screen shows it); width and height are made even, as 4:2:0 needs.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { decodeImage, type ImageInput } from "../../api/src/face/image.ts";
 
 export interface Y4mOptions {
@@ -138,6 +141,35 @@ export function imageToY4m(image: ImageInput, options: Y4mOptions = {}): Uint8Ar
   return out;
 }
 
+/**
+ * Builds a .y4m video from a sequence of frames (JPEG/PNG bytes or RGBA), one video frame each,
+ * every frame fitted into width x height (default: the first frame's size). Chromium loops it.
+ */
+export function framesToY4m(images: readonly ImageInput[], options: Omit<Y4mOptions, "frames" | "jitter"> = {}): Uint8Array {
+  if (images.length === 0) throw new Error("y4m: no frames");
+  const decoded = images.map((i) => decodeImage(i));
+  const fps = options.fps ?? 10;
+  if (!Number.isInteger(fps) || fps < 1) throw new Error("y4m: fps must be a positive integer");
+  const width = (options.width ?? decoded[0]!.width) & ~1;
+  const height = (options.height ?? decoded[0]!.height) & ~1;
+  if (width < 2 || height < 2) throw new Error("y4m: image too small");
+  const background = options.background ?? 128;
+  const cs = options.colorspace ?? "420jpeg";
+  const header = new TextEncoder().encode(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C${cs}\n`);
+  const frameTag = new TextEncoder().encode("FRAME\n");
+  const frameSize = width * height + 2 * (width >> 1) * (height >> 1);
+  const out = new Uint8Array(header.length + decoded.length * (frameTag.length + frameSize));
+  out.set(header, 0);
+  let pos = header.length;
+  for (const img of decoded) {
+    out.set(frameTag, pos);
+    pos += frameTag.length;
+    out.set(rgbaToI420(fitInto(img, width, height, (options.fit ?? "scale") === "scale", background)), pos);
+    pos += frameSize;
+  }
+  return out;
+}
+
 /** Reads an image file and writes a .y4m file. Returns the output size in bytes. */
 export function writeY4m(imagePath: string, outPath: string, options: Y4mOptions = {}): number {
   const bytes = imageToY4m(new Uint8Array(readFileSync(imagePath)), options);
@@ -169,7 +201,7 @@ export function parseY4m(bytes: Uint8Array): { width: number; height: number; fp
 if (import.meta.main) {
   const [input, output, ...rest] = process.argv.slice(2);
   if (!input || !output) {
-    console.error("usage: node scripts/lib/y4m.ts IN.(jpg|png) OUT.y4m [--frames 10] [--fps 10] [--size 640x480]");
+    console.error("usage: node scripts/lib/y4m.ts (IN.(jpg|png) | FOLDER) OUT.y4m [--frames 10] [--fps 10] [--size 640x480]");
     process.exit(2);
   }
   const opt = (name: string) => {
@@ -177,6 +209,16 @@ if (import.meta.main) {
     return i >= 0 ? rest[i + 1] : undefined;
   };
   const size = opt("--size")?.split("x").map(Number);
+  if (statSync(input).isDirectory()) {
+    const names = readdirSync(input).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+    const bytes = framesToY4m(
+      names.map((f) => new Uint8Array(readFileSync(join(input, f)))),
+      { fps: opt("--fps") ? Number(opt("--fps")) : undefined, width: size?.[0], height: size?.[1] },
+    );
+    writeFileSync(output, bytes);
+    console.log(`${output}: ${names.length} frames, ${bytes.length} bytes`);
+    process.exit(0);
+  }
   const n = writeY4m(input, output, {
     frames: opt("--frames") ? Number(opt("--frames")) : undefined,
     fps: opt("--fps") ? Number(opt("--fps")) : undefined,

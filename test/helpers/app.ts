@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../api/src/app.ts";
-import { prepareApp } from "../../api/src/boot.ts";
+import { prepareApp, type BootOptions } from "../../api/src/boot.ts";
 import type { Config } from "../../api/src/config.ts";
 import type { AppContext, Clock } from "../../api/src/context.ts";
 import type { ChainClient } from "../../api/src/chain/client.ts";
@@ -70,13 +70,20 @@ export interface TestApp {
 }
 
 export async function buildTestApp(
-  options: { embedded?: boolean; clock?: TestClock; chain?: ChainClient | null; config?: Partial<Config> } = {},
+  options: {
+    embedded?: boolean;
+    clock?: TestClock;
+    chain?: ChainClient | null;
+    config?: Partial<Config>;
+    /** boot options (a face engine loader; the face challenge fixed for a canned video) */
+    boot?: BootOptions;
+  } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase({ embedded: options.embedded });
   const config = testConfig(options.config);
   const clock = options.clock ?? new TestClock();
   const ctx: AppContext = { config, db, clock, chain: options.chain ?? null };
-  const boot = await prepareApp(ctx);
+  const boot = await prepareApp(ctx, options.boot);
   const app = await buildApp(ctx, { logger: false, boot });
   await app.ready();
   return {

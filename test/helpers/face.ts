@@ -29,10 +29,11 @@ export async function passedFaceCheck(
     personId: input.personId,
     verdict: "passed",
     reason: null,
-    similarity: 0.9,
+    challenge: "right",
+    distance: 0.4,
     antispoof: 0.8,
     liveness: 0.9,
-    frames: 3,
+    frames: 12,
     at: input.now,
   });
   const { assertion } = await issueAssertion(db, {

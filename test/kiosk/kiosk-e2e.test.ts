@@ -1,6 +1,9 @@
-// The kiosk end to end in Chromium: a real browser with a fake camera playing a .y4m made from a
-// face photo, the kiosk page built by Vite, the API on a real port with real PostgreSQL and the
-// real face engine. Screenshots of every step go to .test-output/kiosk-screens/ (gitignored).
+// The kiosk end to end in Chromium: a real browser with a fake camera playing a .y4m made from the
+// shared live video of a real person (../shared/faces: he turns his head, as the challenge asks)
+// or from his enrolled photo held still, the kiosk page built by Vite, the API on a real port with
+// real PostgreSQL and the real face engine. The challenge is fixed to "turn right" (what the
+// video shows) through the test-only boot option; test/face/fake-camera.ts starts the attempt as
+// the video's loop begins. Screenshots of every step go to .test-output/kiosk-screens/ (gitignored).
 //
 // The page is built into a temporary folder and served to the browser by request interception
 // (same origin as the API, so the page and the API share one origin as they do under /ui/): other
@@ -13,10 +16,11 @@ import type { Browser, Page } from "playwright-core";
 import { PNG } from "pngjs";
 import { build } from "vite";
 import { decodeQr } from "../../kiosk/lib/scan.ts";
-import { imageToY4m } from "../../scripts/lib/y4m.ts";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
-import { b64, faceA, faceB, idNumber, uscc } from "./seed.ts";
+import { faceBytes, OTHER_PEOPLE, REFERENCE_PHOTO } from "../face/data.ts";
+import { liveCameraVideo, startWhenLoopBegins, stillCameraVideo } from "../face/fake-camera.ts";
+import { idNumber, uscc } from "./seed.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const SCREENS = join(ROOT, ".test-output", "kiosk-screens");
@@ -61,10 +65,12 @@ async function publishRecord(input: Record<string, unknown>, paidOn?: string): P
   return id;
 }
 
-/** A browser whose camera shows `face`. */
-async function browserWithCamera(name: string, face: ReturnType<typeof faceA>): Promise<Browser> {
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+
+/** A browser whose camera shows the live person ("live") or his enrolled photo held still ("still"). */
+async function browserWithCamera(name: "live" | "still"): Promise<Browser> {
   const file = join(work, `${name}.y4m`);
-  if (!existsSync(file)) writeFileSync(file, imageToY4m(face, { width: 640, height: 480, frames: 10, fps: 10, jitter: 3 }));
+  if (!existsSync(file)) writeFileSync(file, name === "live" ? liveCameraVideo() : stillCameraVideo());
   const browser = await launchBrowser({ fakeVideo: file });
   browsers.push(browser);
   return browser;
@@ -123,7 +129,7 @@ beforeAll(async () => {
     logLevel: "warn",
     build: { outDir: uiDir, emptyOutDir: true, target: "es2022", rollupOptions: { input: { kiosk: join(ROOT, "kiosk", "index.html") } } },
   });
-  t = await buildTestApp();
+  t = await buildTestApp({ boot: { testOnlyFaceChallenge: () => "right" } });
   await t.app.listen({ port: 0, host: "127.0.0.1" });
   const address = t.app.server.address() as { port: number };
   base = `http://127.0.0.1:${address.port}`;
@@ -132,10 +138,10 @@ beforeAll(async () => {
   agency = await t.auth("credit_agency");
 
   // Enrolment through the API, reference photos included (the face feature's enrolment hook).
-  const alice = await api("POST", "/v1/persons", registrar, { idNumber: idNumber(31), name: "李晓梅", referencePhoto: b64(faceA()) });
+  const alice = await api("POST", "/v1/persons", registrar, { idNumber: idNumber(31), name: "李晓梅", referencePhoto: b64(faceBytes(REFERENCE_PHOTO)) });
   expect(alice.status, JSON.stringify(alice.body)).toBe(201);
   seeded.alice = alice.body.id as string;
-  const bob = await api("POST", "/v1/persons", registrar, { idNumber: idNumber(32), name: "王建国", referencePhoto: b64(faceB()) });
+  const bob = await api("POST", "/v1/persons", registrar, { idNumber: idNumber(32), name: "王建国", referencePhoto: b64(faceBytes(OTHER_PEOPLE[0])) });
   seeded.bob = bob.body.id as string;
   const ent = await api("POST", "/v1/enterprises", registrar, { uscc: seeded.uscc, name: "佛山市禅城区晓梅商贸有限公司", legalRepresentativeId: seeded.alice });
   expect(ent.status, JSON.stringify(ent.body)).toBe(201);
@@ -167,7 +173,7 @@ describe.skipIf(!chromiumAvailable())("the kiosk in Chromium", () => {
   let repairBody: Record<string, unknown> | null = null;
 
   it("(a) the enrolled legal representative repairs a record and leaves with a fresh code", async () => {
-    const browser = await browserWithCamera("alice", faceA());
+    const browser = await browserWithCamera("live");
     const page = await openKiosk(browser);
     page.on("request", (request) => {
       if (request.url().endsWith("/v1/repair-applications") && request.method() === "POST") repairBody = request.postDataJSON();
@@ -189,8 +195,10 @@ describe.skipIf(!chromiumAvailable())("the kiosk in Chromium", () => {
     await page.waitForSelector("[data-test=face-start]", { timeout: 30_000 });
     await expect(page.textContent(".face-who")).resolves.toContain("李*梅");
     await shot(page, "03-face-ready", true);
-    await page.click("[data-test=face-start]");
-    await page.waitForSelector(".face-status.phase-capturing");
+    await startWhenLoopBegins(page);
+    await page.waitForSelector("[data-test=face-challenge][data-action=turn_right][data-phase=turn]", { timeout: 10_000 });
+    await expect(page.textContent("[data-test=face-challenge]")).resolves.toContain("请慢慢向右转头");
+    await expect(page.locator("[data-test=face-cue]").count()).resolves.toBe(1);
     await shot(page, "04-face-capturing");
     await screen(page, "records", 60_000);
 
@@ -267,31 +275,56 @@ describe.skipIf(!chromiumAvailable())("the kiosk in Chromium", () => {
     expect(apps.rows[0].n).toBe(1);
   });
 
-  it("(b) another person's face is refused, in plain words, and nothing is shown", async () => {
-    const browser = await browserWithCamera("bob", faceB());
+  it("(b) the enrolled photo held to the camera is refused on screen; an unavailable service and a lost connection say so, with a retry", async () => {
+    const browser = await browserWithCamera("still");
     const page = await openKiosk(browser);
     await enterEnterprise(page, seeded.uscc);
     await page.click("[data-test=enterprise-next]");
     await page.waitForSelector("[data-test=face-start]", { timeout: 30_000 });
+    const reason = async () => {
+      await page.waitForSelector("[data-test=face-reason]", { timeout: 60_000 });
+      return { code: await page.getAttribute("[data-test=face-reason]", "data-reason"), text: await page.textContent("[data-test=face-reason]") };
+    };
+    // the face engine cannot run: the service is unavailable (the API's 503), never a skipped check
+    await page.route("**/face/challenge", (route) =>
+      route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ status: 503, code: "face_engine_unavailable", detail: "down" }) }),
+    );
     await page.click("[data-test=face-start]");
-    await page.waitForSelector("[data-test=face-reason]", { timeout: 60_000 });
-    await expect(page.getAttribute("[data-test=face-reason]", "data-reason")).resolves.toBe("not_same_person");
-    await expect(page.textContent("[data-test=face-reason]")).resolves.toContain("与登记的照片不一致");
+    expect(await reason()).toMatchObject({ code: "face_engine_unavailable", text: expect.stringContaining("人脸核验服务暂时不可用") });
     await expect(page.locator("[data-test=face-retry]").count()).resolves.toBe(1);
+    await shot(page, "09a-face-unavailable");
+    await page.unroute("**/face/challenge");
+    // the frames never reach the server: the screen says the connection was lost, not "refused"
+    await page.route("**/sessions/*/face", (route) => route.abort("internetdisconnected"));
+    await page.click("[data-test=face-retry]");
+    await page.waitForSelector("[data-test=face-challenge]", { timeout: 10_000 });
+    await page.waitForSelector("[data-test=face-reason][data-reason=network]", { timeout: 60_000 });
+    expect(await reason()).toMatchObject({ text: expect.stringContaining("网络连接中断") });
+    await expect(page.locator("[data-test=face-retry]").count()).resolves.toBe(1);
+    await shot(page, "09b-face-network");
+    await page.unroute("**/sessions/*/face");
+    // retried with the same challenge: the still photo is refused as one, in plain words, without scores
+    await page.click("[data-test=face-retry]");
+    await page.waitForSelector("[data-test=face-reason][data-reason=static_capture]", { timeout: 60_000 });
+    expect(await reason()).toMatchObject({ text: expect.stringContaining("不要使用照片") });
+    await expect(page.locator("[data-test=face-retry]").count()).resolves.toBe(1);
+    await expect(page.locator(".scores").count()).resolves.toBe(0);
+    await expect(page.textContent("body")).resolves.not.toMatch(/0\.\d{2}/);
     await shot(page, "09-face-refused", true);
     expect(await page.evaluate(() => document.body.dataset.screen)).toBe("face");
-    const attempts = await t.db.pool.query(`SELECT verdict, reason FROM face_attempts WHERE person_id = $1 ORDER BY id DESC LIMIT 1`, [seeded.alice]);
-    expect(attempts.rows[0]).toMatchObject({ verdict: "refused", reason: "not_same_person" });
+    const attempts = await t.db.pool.query(`SELECT verdict, reason FROM face_attempts WHERE person_id = $1 ORDER BY id DESC`, [seeded.alice]);
+    expect(attempts.rows[0]).toMatchObject({ verdict: "refused", reason: "static_capture" });
+    expect(attempts.rows.filter((r) => r.verdict === "refused")).toHaveLength(1); // the lost attempt was never one
     const issued = await t.db.pool.query(`SELECT count(*)::int AS n FROM face_assertions a JOIN face_attempts f ON f.id = a.attempt_id WHERE f.verdict = 'refused'`);
     expect(issued.rows[0].n).toBe(0);
     await page.context().close();
-  }, 120_000);
+  }, 180_000);
 
   it("(d) the idle timer wipes the screen and ends the session (enterprise identified by its scanned code)", async () => {
     const code = await api("GET", `/v1/subjects/${seeded.enterprise}/code`, { authorization: `Bearer ${kioskToken}` });
     const scanned = code.body.qrText as string; // what a QR scanner types into the focused field
     expect(scanned).toMatch(/^OC1:\/\d+$/);
-    const browser = await browserWithCamera("alice", faceA());
+    const browser = await browserWithCamera("still");
     const page = await openKiosk(browser, "?idle=3");
     let sessionId = "";
     page.on("response", async (response) => {

@@ -1,35 +1,46 @@
-// Face engine: @vladmandic/human on the tfjs WASM backend, in Node, no native code, no network.
+// Face engine, in Node on the tfjs WASM backend (no native code, no network), two models on ONE
+// tfjs instance:
+//   - @vladmandic/human: face detector (blazeface) and 468-point mesh, which give the head angles
+//     the challenge is judged on and the eye and mouth centres; its passive anti-spoof and
+//     liveness models as extra signals. Human's own descriptor (faceres) is NOT used: on the
+//     project's test photos it could not tell people apart (issue 13; scratch research).
+//   - @vladmandic/face-api's recognition net (a dlib ResNet, 128 numbers, compared by euclidean
+//     distance) on a 150 px dlib-style chip cut from Human's mesh, levelled, and mirrored: the
+//     descriptor is the mean of the chip's and its mirror's.
 //
-// Loading: Human's Node-WASM build loads models through tfjs `GraphModel` + fetch, and Node's fetch
-// does not read file:// URLs. We register a tfjs IO router for `file://` URLs that reads the model
-// JSON and weight shards from disk (the same thing tfjs-node does), so no HTTP server and no global
-// fetch override are needed. The WASM binaries are read from @tensorflow/tfjs-backend-wasm/dist.
+// Loading: both packages load models through tfjs, and Node's fetch does not read file:// URLs; a
+// tfjs IO router for file:// reads the model JSON and weight shards from disk. The WASM binaries
+// come from @tensorflow/tfjs-backend-wasm/dist.
 //
 // Safety: Human caches detector results between calls ("skip frames") to speed up video. On a
-// server each call may come from a different person, so every cache is disabled here.
+// server each call may come from a different person, so every cache is disabled here, and every
+// call passes the settings it depends on (Human merges a call's settings into its own for good).
 import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Config, FaceResult, Human as HumanType } from "@vladmandic/human";
-import { decodeImage, type ImageInput } from "./image.ts";
+import { decodeImage, type DecodedImage, type ImageInput } from "./image.ts";
+import { CHIP_SIZE, dlibChip, mirrorChip, type Point } from "./mesh.ts";
 
 const require = createRequire(import.meta.url);
+
+/** The recognition model, as written in new references (a reference of another model is refused). */
+export const FACE_MODEL = "faceapi-resnet128-meshchip-v1";
 
 export interface FaceConfig {
   /** folder with Human's model files (blazeface.json, ...); default: the npm package's models/ */
   modelDir?: string;
+  /** folder with face-api's model files (face_recognition_model*); default: the npm package's model/ */
+  recognitionModelDir?: string;
   /** folder with tfjs-backend-wasm's *.wasm files; default: the npm package's dist/ */
   wasmDir?: string;
   /** most faces the detector reports; >1 so that "several faces" can be refused. Default 5. */
   maxFaces?: number;
-  /** detector confidence below which a candidate box is not a face. Default 0.5 (see below). */
+  /** detector confidence below which a candidate box is not a face. Default 0.5. */
   minDetectConfidence?: number;
-  /** smallest face box, in pixels, that counts. Default 48: a face smaller than that on a kiosk
-   * camera is a person in the background, and its descriptor is unreliable. */
+  /** smallest face box, in pixels, that counts (a face smaller than that is someone in the background). Default 48. */
   minFaceSize?: number;
-  /** align the face (roll) with the mesh before the descriptor and the scores; default true (see below) */
-  rotation?: boolean;
   /** run a warm-up pass after loading (default true) */
   warmup?: boolean;
 }
@@ -42,29 +53,38 @@ export interface FaceBox {
   score: number;
 }
 
-export interface Analysis {
+/** Head angles of the main face, in degrees. yaw > 0: the nose towards the image's left. */
+export interface HeadAngles {
+  yaw: number;
+  pitch: number;
+  roll: number;
+}
+
+export interface Detection {
   /** number of faces found (after the confidence and size filters) */
   faces: number;
   /** boxes of all faces, largest first, in input pixels */
   boxes: FaceBox[];
-  /** overall score of the main (largest) face, 0..1; 0 without a face */
+  /** detector score of the main (largest) face, 0..1; 0 without a face */
   score: number;
-  /** anti-spoof "real" confidence of the main face, 0..1 (1 = real); null without a face */
+  /** the main face's 468 mesh points (pixels); null without a face */
+  mesh: Point[] | null;
+  angles: HeadAngles | null;
+  /** passive anti-spoof "real" and liveness scores, 0..1; null without a face or when not asked for */
   antispoof: number | null;
-  /** liveness confidence of the main face, 0..1 (1 = live); null without a face */
   liveness: number | null;
-  /** 1024-number face descriptor (faceres) of the main face; null without a face */
-  descriptor: number[] | null;
   width: number;
   height: number;
-  /** inference time for this image, ms (decode excluded) */
+  /** inference time for this image, ms */
   ms: number;
 }
 
 export interface FaceEngine {
-  analyze(image: ImageInput): Promise<Analysis>;
-  /** Human's own normalized similarity of two descriptors, 0..1 */
-  similarity(a: number[], b: number[]): number;
+  /** Faces, mesh and head angles; `passive` also runs the anti-spoof and liveness models. */
+  detect(image: ImageInput, options?: { passive?: boolean }): Promise<Detection>;
+  /** The 128-number descriptor of the face with this mesh in this image. */
+  describe(image: DecodedImage, mesh: readonly Point[]): Promise<number[]>;
+  readonly model: string;
   /** time to load the backend and the models, ms (warm-up excluded) */
   readonly modelLoadMs: number;
   readonly warmupMs: number;
@@ -75,6 +95,15 @@ export interface FaceEngine {
 
 type HumanModule = typeof import("@vladmandic/human");
 type Tf = HumanType["tf"];
+interface Tensor {
+  dispose(): void;
+}
+interface RecognitionNet {
+  loadFromDisk(dir: string): Promise<void>;
+  computeFaceDescriptor(input: Tensor | Tensor[]): Promise<Float32Array | Float32Array[]>;
+  isLoaded: boolean;
+  dispose(): void;
+}
 
 let routerRegistered = false;
 
@@ -94,8 +123,7 @@ function registerFileRouter(tf: Tf): void {
           for (const group of manifest) {
             for (const p of group.paths) parts.push(await readFile(join(dirname(jsonPath), p)));
           }
-          const total = parts.reduce((n, p) => n + p.byteLength, 0);
-          const all = new Uint8Array(total);
+          const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
           let off = 0;
           for (const p of parts) {
             all.set(p, off);
@@ -108,31 +136,21 @@ function registerFileRouter(tf: Tf): void {
   });
 }
 
-// Human's package "exports" expose only its main entry (dist/human.node.js, the tfjs-node build):
-// locate the package from it, then load the WASM build and the models by absolute path.
-function humanDistDir(): string {
-  return dirname(require.resolve("@vladmandic/human"));
-}
+// The packages' "exports" expose only their main entries (tfjs-node builds): locate each package
+// from it, then load the WASM builds and the models by absolute path.
+const humanDistDir = () => dirname(require.resolve("@vladmandic/human"));
+const faceApiDistDir = () => dirname(require.resolve("@vladmandic/face-api"));
+const defaultWasmDir = () => dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
 
-function defaultModelDir(): string {
-  return join(humanDistDir(), "..", "models");
-}
-
-function defaultWasmDir(): string {
-  return dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
-}
-
-const REQUIRED_MODELS = ["blazeface", "facemesh", "faceres", "antispoof", "liveness"] as const;
+const REQUIRED_MODELS = ["blazeface", "facemesh", "antispoof", "liveness"] as const;
+const DEG = 180 / Math.PI;
 
 export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEngine> {
   const t0 = performance.now();
   const H = require(join(humanDistDir(), "human.node-wasm.js")) as HumanModule;
-  const modelDir = config.modelDir ?? defaultModelDir();
+  const modelDir = config.modelDir ?? join(humanDistDir(), "..", "models");
+  const recognitionDir = config.recognitionModelDir ?? join(faceApiDistDir(), "..", "model");
   const wasmDir = config.wasmDir ?? defaultWasmDir();
-  const maxFaces = config.maxFaces ?? 5;
-  // 0.5: Human's default for blazeface is 0.2, tuned for recall in video; a kiosk sees one person
-  // close to the camera, and false boxes (textures, posters) would wrongly give "several_faces".
-  const minDetectConfidence = config.minDetectConfidence ?? 0.5;
   const minFaceSize = config.minFaceSize ?? 48;
   const off = { enabled: false };
   const noSkip = { skipFrames: 0, skipTime: 0 };
@@ -159,11 +177,10 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
       detector: {
         enabled: true,
         modelPath: "blazeface.json",
-        // Rotation correction: a kiosk user tilts the head; without it the descriptor of a tilted face
-        // drops (measured on face-api sample1/sample3, same woman: see verify.ts).
-        rotation: config.rotation ?? true,
-        maxDetected: maxFaces,
-        minConfidence: minDetectConfidence,
+        rotation: true, // a tilted head still gets a mesh
+        maxDetected: config.maxFaces ?? 5,
+        // Human's default 0.2 is tuned for recall in video; false boxes (posters) would give "several faces"
+        minConfidence: config.minDetectConfidence ?? 0.5,
         minSize: minFaceSize,
         return: false,
         ...noSkip,
@@ -173,7 +190,7 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
       iris: off,
       emotion: off,
       gear: off,
-      description: { enabled: true, modelPath: "faceres.json", ...noSkip },
+      description: off,
       antispoof: { enabled: true, modelPath: "antispoof.json", ...noSkip },
       liveness: { enabled: true, modelPath: "liveness.json", ...noSkip },
     } as Config["face"],
@@ -187,6 +204,11 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
   const models = human.models.models as unknown as Record<string, unknown>;
   const missing = REQUIRED_MODELS.filter((m) => !models[m]);
   if (missing.length) throw new Error(`face engine: models failed to load from ${modelDir}: ${missing.join(", ")}`);
+  // face-api's WASM build uses the same @tensorflow/tfjs-core, so the backend Human set up.
+  const faceapi = require(join(faceApiDistDir(), "face-api.node-wasm.js")) as { nets: { faceRecognitionNet: RecognitionNet } };
+  const recognition = faceapi.nets.faceRecognitionNet;
+  await recognition.loadFromDisk(recognitionDir);
+  if (!recognition.isLoaded) throw new Error(`face engine: recognition model failed to load from ${recognitionDir}`);
   const modelLoadMs = performance.now() - t0;
 
   // Serialize inference: one Human instance is not re-entrant, and on two cores parallel
@@ -198,7 +220,7 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
     return run;
   };
 
-  async function analyzeDecoded(img: { data: Uint8Array; width: number; height: number }): Promise<Analysis> {
+  async function detectDecoded(img: DecodedImage, passive: boolean): Promise<Detection> {
     const t = performance.now();
     const { width, height } = img;
     const rgb = new Float32Array(width * height * 3);
@@ -211,72 +233,80 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
     const tensor = tf.tensor4d(rgb, [1, height, width, 3], "float32");
     let faces: FaceResult[];
     try {
-      const result = await human.detect(tensor as never);
+      const perCall = { face: { antispoof: { enabled: passive }, liveness: { enabled: passive } } } as Partial<Config>;
+      const result = await human.detect(tensor as never, perCall);
       if ((result as { error?: string }).error) throw new Error(`face engine: ${(result as { error?: string }).error}`);
       faces = result.face;
     } finally {
       tf.dispose(tensor);
     }
-    const kept = faces
-      .filter((f) => f.box[2] >= minFaceSize && f.box[3] >= minFaceSize)
-      .sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3]);
+    const kept = faces.filter((f) => f.box[2] >= minFaceSize && f.box[3] >= minFaceSize).sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3]);
     const main = kept[0];
-    const descriptor = main?.embedding && main.embedding.length > 0 ? Array.from(main.embedding) : null;
+    const angle = main?.rotation?.angle;
     return {
       faces: kept.length,
       boxes: kept.map((f) => ({ x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3], score: f.score })),
       score: main?.score ?? 0,
-      // Human omits `real` / `live` when the model returns 0 (`c&&(y0.real=c)`), so an absent
-      // score on a detected face means 0 (spoof / not live), never "unknown".
-      antispoof: main ? (main.real ?? 0) : null,
-      liveness: main ? (main.live ?? 0) : null,
-      descriptor,
+      mesh: main && main.mesh.length >= 468 ? main.mesh.map((p) => [p[0], p[1]] as Point) : null,
+      angles: angle ? { yaw: angle.yaw * DEG, pitch: angle.pitch * DEG, roll: angle.roll * DEG } : null,
+      // Human omits `real` / `live` when the model returns 0, so an absent score on a detected
+      // face means 0 (spoof / not live), never "unknown".
+      antispoof: main && passive ? (main.real ?? 0) : null,
+      liveness: main && passive ? (main.live ?? 0) : null,
       width,
       height,
       ms: performance.now() - t,
     };
   }
 
-  const analyze = async (image: ImageInput): Promise<Analysis> => {
-    const img = decodeImage(image); // decode outside the queue: a bad upload never waits for the model
-    return serial(() => analyzeDecoded(img));
-  };
-
-  // Warm-up: run every loaded model once on zeros (compiles the WASM kernels), then one
-  // full pass through the pipeline on a blank frame.
-  const w0 = performance.now();
-  if (config.warmup !== false) {
-    for (const name of REQUIRED_MODELS) {
-      const m = models[name] as { inputs?: { shape?: number[] }[]; execute(t: unknown): unknown } | null;
-      const shape = (m?.inputs?.[0]?.shape ?? [1, 64, 64, 3]).map((v, i) => (v === -1 || v == null ? (i === 0 ? 1 : 64) : v));
-      const z = tf.zeros(shape);
-      try {
-        const out = m!.execute(z);
-        tf.dispose(out as never);
-      } finally {
-        tf.dispose(z);
-      }
+  /** Descriptors of chips run as one batch (two chips in one batch: ~8 % faster than one by one). */
+  async function descriptorsOf(chips: Float32Array[]): Promise<Float32Array[]> {
+    const ts = chips.map((chip) => tf.tensor3d(chip, [CHIP_SIZE, CHIP_SIZE, 3], "float32"));
+    try {
+      const d = await recognition.computeFaceDescriptor((ts.length === 1 ? ts[0] : ts) as unknown as Tensor);
+      return Array.isArray(d) ? d : [d];
+    } finally {
+      tf.dispose(ts);
     }
-    await analyze({ data: new Uint8Array(320 * 240 * 4).fill(128), width: 320, height: 240 });
   }
-  const warmupMs = performance.now() - w0;
 
-  return {
-    analyze,
-    similarity: (a, b) => human.match.similarity(a, b),
+  const engine: FaceEngine = {
+    // decode outside the queue: a bad upload never waits for the model
+    detect: async (image, options = {}) => {
+      const img = decodeImage(image);
+      return serial(() => detectDecoded(img, options.passive ?? true));
+    },
+    describe: (image, mesh) =>
+      serial(async () => {
+        const chip = dlibChip(image, mesh);
+        const [a, b] = await descriptorsOf([chip, mirrorChip(chip)]);
+        return Array.from(a!, (v, i) => (v + b![i]!) / 2);
+      }),
+    model: FACE_MODEL,
     modelLoadMs,
-    warmupMs,
+    warmupMs: 0,
     backend: tf.getBackend(),
-    version: human.version,
+    version: `human ${human.version}, face-api recognition net`,
     async close() {
       await queue;
       for (const m of Object.values(models)) (m as { dispose?: () => void } | null)?.dispose?.();
+      recognition.dispose();
     },
   };
+
+  // Warm-up: one full pass on a blank frame and one descriptor (compiles the WASM kernels).
+  const w0 = performance.now();
+  if (config.warmup !== false) {
+    const blank = { width: 320, height: 240, data: new Uint8Array(320 * 240 * 4).fill(128) };
+    await engine.detect(blank);
+    const grey = new Float32Array(CHIP_SIZE * CHIP_SIZE * 3).fill(128);
+    await serial(() => descriptorsOf([grey, grey]));
+  }
+  return { ...engine, warmupMs: performance.now() - w0 };
 }
 
 // One engine per process, loaded on first use: the models take seconds and hundreds of MB,
-// and every app in the process (tests build many) can share it, since analyze() keeps no
+// and every app in the process (tests build many) can share it, since the engine keeps no
 // state between calls. The boot step hands this loader to the face plugin (api/src/boot.ts).
 let sharedEngine: Promise<FaceEngine> | null = null;
 

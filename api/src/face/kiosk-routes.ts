@@ -1,7 +1,8 @@
 // Kiosk routes of the face feature (role kiosk: the device):
 //   POST   /v1/kiosk/sessions                    → { sessionId, nonce, expiresAt }
 //   POST   /v1/kiosk/sessions/:id/applicant      enterprise (USCC or scanned code) + who applies
-//   POST   /v1/kiosk/sessions/:id/face           { personId, nonce, frames[3..5] } → scores, verdict, assertion
+//   POST   /v1/kiosk/sessions/:id/face/challenge { personId } → { nonce, challenge: turn left or right, frames, intervalMs }
+//   POST   /v1/kiosk/sessions/:id/face           { personId, nonce, frames[10..15] } → verdict, reason, assertion
 //   DELETE /v1/kiosk/sessions/:id                ends the session (idle timer, finish)
 import type { FastifyInstance } from "fastify";
 import { actorOf } from "../auth/operators.ts";
@@ -9,18 +10,28 @@ import { withTransaction } from "../db/database.ts";
 import type { FaceEngine } from "./engine.ts";
 import { identifyApplicant } from "./applicant.ts";
 import type { Capacity } from "./assertion.ts";
-import { checkFace, createSession, endSession, openSession } from "./session.ts";
+import { checkFace, requestChallenge, type FaceCheckDeps } from "./attempt.ts";
+import type { DrawChallenge } from "./challenge.ts";
+import { createSession, endSession, openSession } from "./session.ts";
 import type { FaceSettings } from "./settings.ts";
 import { errors, idParams, security } from "./schemas.ts";
 
+const REFUSALS = "no_face, several_faces, static_capture, challenge_not_performed, challenge_expired, not_same_person, spoof_suspected, not_live";
 
-/** One frame: base64 JPEG or PNG (a data: URL prefix is accepted); 1.5 MB of base64 at most. */
-const frameSchema = { type: "string", minLength: 100, maxLength: 1_600_000 } as const;
-
-export function kioskRoutes(app: FastifyInstance, face: { settings: FaceSettings; engine: () => Promise<FaceEngine> }): void {
+export function kioskRoutes(app: FastifyInstance, face: { settings: FaceSettings; engine: () => Promise<FaceEngine>; drawChallenge: DrawChallenge }): void {
   const { ctx } = app;
   const { settings } = face;
   const kiosk = app.requireRole("kiosk");
+  const deps = (): FaceCheckDeps => ({
+    pool: ctx.db.pool,
+    config: ctx.config,
+    settings,
+    engine: face.engine,
+    drawChallenge: face.drawChallenge,
+    now: () => ctx.clock.now(),
+  });
+  /** One frame: base64 JPEG or PNG (a data: URL prefix is accepted). */
+  const frameSchema = { type: "string", minLength: 100, maxLength: settings.maxFrameBase64 } as const;
 
   app.post(
     "/v1/kiosk/sessions",
@@ -104,17 +115,80 @@ export function kioskRoutes(app: FastifyInstance, face: { settings: FaceSettings
     },
   );
 
+  app.post<{ Params: { id: string }; Body: { personId: string } }>(
+    "/v1/kiosk/sessions/:id/face/challenge",
+    {
+      preHandler: kiosk,
+      schema: {
+        tags: ["kiosk"],
+        summary: "The challenge for the next face attempt: which way to turn the head, how many frames, how far apart",
+        description:
+          "Drawn by the server at random for the session's current nonce; asking again returns the same challenge until an attempt is recorded. " +
+          "The frames must arrive before expiresAt. 503 face_engine_unavailable when the face engine cannot run (the kiosk must not go on); " +
+          "429 too_many_attempts with retryAfterSeconds (null: the session is locked, start again or go to the counter).",
+        security,
+        params: idParams,
+        body: {
+          type: "object",
+          properties: { personId: { type: "string", format: "uuid" } },
+          required: ["personId"],
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              nonce: { type: "string" },
+              attemptsLeft: { type: "integer" },
+              challenge: {
+                type: "object",
+                properties: {
+                  action: { type: "string", enum: ["turn_left", "turn_right"] },
+                  frames: { type: "integer" },
+                  intervalMs: { type: "integer" },
+                  expiresAt: { type: "string", format: "date-time" },
+                },
+                required: ["action", "frames", "intervalMs", "expiresAt"],
+              },
+            },
+            required: ["nonce", "attemptsLeft", "challenge"],
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const r = await requestChallenge(deps(), {
+        sessionId: request.params.id,
+        device: request.operator!.sub,
+        personId: request.body.personId,
+        actor: actorOf(request.operator!),
+      });
+      return {
+        nonce: r.nonce,
+        attemptsLeft: r.attemptsLeft,
+        challenge: {
+          action: r.challenge.direction === "left" ? "turn_left" : "turn_right",
+          frames: r.challenge.frames,
+          intervalMs: r.challenge.intervalMs,
+          expiresAt: r.challenge.expiresAt.toISOString(),
+        },
+      };
+    },
+  );
+
   app.post<{ Params: { id: string }; Body: { personId: string; nonce: string; frames: string[] } }>(
     "/v1/kiosk/sessions/:id/face",
     {
       preHandler: kiosk,
-      bodyLimit: settings.maxFrames * 1_600_000 + 4096,
+      bodyLimit: settings.maxFrames * (settings.maxFrameBase64 + 64) + 4096,
       schema: {
         tags: ["kiosk"],
-        summary: "Face check: 3-5 camera frames, checked on the server against the enrolled reference",
+        summary: `Face check: ${settings.minFrames}-${settings.maxFrames} camera frames answering the challenge, checked on the server against the enrolled reference`,
         description:
-          "Refusal reasons: no_face, several_faces, spoof_suspected, not_live, not_same_person (200 with verdict refused); too_many_attempts (429). " +
-          "A pass returns a single-use assertion that the repair application must carry. The nonce changes after every attempt.",
+          `Refusal reasons (200 with verdict refused): ${REFUSALS}. Errors: challenge_required, nonce_stale (409); frame_invalid, frame_too_large, ` +
+          "frame_size_mismatch (422); attempt_too_large (413); too_many_attempts (429, retryAfterSeconds); face_engine_unavailable (503). " +
+          "A pass returns a single-use assertion that the repair application must carry. The nonce, and with it the challenge, changes after every attempt. No scores are returned.",
         security,
         params: idParams,
         body: {
@@ -133,45 +207,31 @@ export function kioskRoutes(app: FastifyInstance, face: { settings: FaceSettings
             properties: {
               verdict: { type: "string", enum: ["passed", "refused"] },
               reason: { type: "string" },
-              scores: {
-                type: "object",
-                properties: { similarity: { type: "number" }, antispoof: { type: "number" }, liveness: { type: "number" } },
-                required: ["similarity", "antispoof", "liveness"],
-              },
-              thresholds: {
-                type: "object",
-                properties: { similarity: { type: "number" }, antispoof: { type: "number" }, liveness: { type: "number" } },
-              },
               frames: { type: "integer" },
               attemptsLeft: { type: "integer" },
               nonce: { type: "string" },
               assertion: { type: "string" },
               assertionExpiresAt: { type: "string", format: "date-time" },
             },
-            required: ["verdict", "scores", "attemptsLeft", "nonce"],
+            required: ["verdict", "attemptsLeft", "nonce"],
           },
           ...errors,
         },
       },
     },
     async (request) => {
-      const result = await checkFace(
-        { pool: ctx.db.pool, config: ctx.config, settings, engine: face.engine, now: () => ctx.clock.now() },
-        {
-          sessionId: request.params.id,
-          device: request.operator!.sub,
-          personId: request.body.personId,
-          nonce: request.body.nonce,
-          frames: request.body.frames,
-          actor: actorOf(request.operator!),
-        },
-      );
+      const result = await checkFace(deps(), {
+        sessionId: request.params.id,
+        device: request.operator!.sub,
+        personId: request.body.personId,
+        nonce: request.body.nonce,
+        frames: request.body.frames,
+        actor: actorOf(request.operator!),
+      });
       request.log.info({ verdict: result.verdict, reason: result.reason }, "face check");
       return {
         verdict: result.verdict,
         ...(result.reason ? { reason: result.reason } : {}),
-        scores: { similarity: result.similarity, antispoof: result.antispoof, liveness: result.liveness },
-        thresholds: { similarity: settings.minSimilarity, antispoof: settings.minAntispoof, liveness: settings.minLiveness },
         frames: result.frames,
         attemptsLeft: result.attemptsLeft,
         nonce: result.nonce,

@@ -9,6 +9,7 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type { Queryable } from "../db/database.ts";
 import { verifyApplicantAssertion, type ApplicantAssertionInput, type ApplicantCheck } from "./applicant-check.ts";
+import type { DrawChallenge } from "./challenge.ts";
 import type { FaceEngine } from "./engine.ts";
 import { kioskRoutes } from "./kiosk-routes.ts";
 import { analyseReferencePhoto, engineOrUnavailable, storeReferencePhoto, type AnalysedReference, type ReferencePhoto } from "./reference-photo.ts";
@@ -19,7 +20,7 @@ export interface FaceFeature {
   readonly settings: Readonly<FaceSettings>;
   /** Refuses (403) unless this operator may file a repair application for this applicant; see ./applicant-check.ts. */
   verifyApplicantAssertion(client: Queryable, input: ApplicantAssertionInput): Promise<ApplicantCheck>;
-  /** Exactly one face in the photo (422 otherwise); run it before the transaction that stores it. */
+  /** One face, large, frontal and sharp enough (422 saying why otherwise); run it before the transaction that stores it. */
   analyseReferencePhoto(photo: ReferencePhoto): Promise<AnalysedReference>;
   /** Encrypts and stores (or replaces) the person's reference, with its ledger entry, in the caller's transaction. */
   storeReferencePhoto(
@@ -32,6 +33,8 @@ export interface FacePluginOptions {
   settings: FaceSettings;
   /** Loads (once) the face engine; the boot step passes the process-wide one. */
   engine: () => Promise<FaceEngine>;
+  /** Draws each challenge's direction: random in production; fixed only by a test's boot options (api/src/boot.ts). */
+  drawChallenge: DrawChallenge;
 }
 
 declare module "fastify" {
@@ -51,7 +54,7 @@ async function facePlugin(app: FastifyInstance, options: FacePluginOptions): Pro
     storeReferencePhoto: (client, input) => storeReferencePhoto(client, { ...input, key: config.faceKey, kid: settings.referenceKid }),
   };
   app.decorate("face", face);
-  kioskRoutes(app, { settings, engine });
+  kioskRoutes(app, { settings, engine, drawChallenge: options.drawChallenge });
   registrarRoutes(app);
 }
 

@@ -10,8 +10,8 @@ import { notFound, unavailable, unprocessable } from "../errors.ts";
 import { appendEntry } from "../ledger/append.ts";
 import { subjectRef } from "../ledger/subject-ref.ts";
 import { createSubjectRepository } from "../subjects/repository.ts";
-import type { FaceEngine } from "./engine.ts";
-import { decodeImage, ImageDecodeError, type ImageInput } from "./image.ts";
+import { FACE_MODEL, type FaceEngine } from "./engine.ts";
+import { decodeImage, ImageDecodeError, MAX_PIXELS, type ImageInput } from "./image.ts";
 import { encryptReference, EnrolmentError, referenceDescriptor } from "./reference.ts";
 import { createFaceRepository } from "./repository.ts";
 
@@ -40,21 +40,21 @@ export async function engineOrUnavailable(engine: () => Promise<FaceEngine>): Pr
 }
 
 /**
- * Runs the face engine on the reference photo: exactly one face. Throws 422 ProblemErrors with
- * codes photo_invalid, photo_no_face, photo_several_faces; 503 face_engine_unavailable.
+ * Runs the face engine on the reference photo: one face, large, frontal and sharp enough
+ * (./reference.ts REFERENCE_QUALITY). Throws 422 ProblemErrors whose detail tells the registrar
+ * why: photo_invalid, photo_too_large, photo_no_face, photo_several_faces, photo_face_too_small,
+ * photo_not_frontal, photo_blurred; 503 face_engine_unavailable.
  */
 export async function analyseReferencePhoto(engine: () => Promise<FaceEngine>, photo: ReferencePhoto): Promise<AnalysedReference> {
   try {
     const image = decodeImage(photoBytes(photo)); // garbage is refused before the model loads
     return { descriptor: await referenceDescriptor(await engineOrUnavailable(engine), image) };
   } catch (error) {
-    if (error instanceof ImageDecodeError) throw unprocessable("photo_invalid", "The reference photo is not a readable JPEG or PNG image");
-    if (error instanceof EnrolmentError) {
-      throw unprocessable(
-        error.reason === "no_face" ? "photo_no_face" : "photo_several_faces",
-        error.reason === "no_face" ? "No face was found in the reference photo" : "The reference photo shows more than one face",
-      );
+    if (error instanceof ImageDecodeError) {
+      if (error.reason === "too_large") throw unprocessable("photo_too_large", `The reference photo is larger than ${MAX_PIXELS} pixels`);
+      throw unprocessable("photo_invalid", "The reference photo is not a readable JPEG or PNG image");
     }
+    if (error instanceof EnrolmentError) throw unprocessable(`photo_${error.reason}`, error.message);
     throw error;
   }
 }
@@ -70,12 +70,19 @@ export async function storeReferencePhoto(
 ): Promise<{ replaced: boolean; kid: string }> {
   const person = await createSubjectRepository(client).find(input.personId);
   if (!person || person.kind !== "person") throw notFound("person_not_found", "No such person");
-  const jwe = await encryptReference(input.reference.descriptor, input.key, { kid: input.kid, subject: input.personId });
-  const replaced = await createFaceRepository(client).upsertReference({ personId: input.personId, reference: jwe, kid: input.kid, at: input.now, actor: input.actor });
+  const jwe = await encryptReference(input.reference.descriptor, input.key, { kid: input.kid, subject: input.personId, model: FACE_MODEL });
+  const replaced = await createFaceRepository(client).upsertReference({
+    personId: input.personId,
+    reference: jwe,
+    kid: input.kid,
+    model: FACE_MODEL,
+    at: input.now,
+    actor: input.actor,
+  });
   // The entry says that a reference exists, never what it is.
   await appendEntry(client, {
     type: "face.reference_enrolled",
-    payload: { kid: input.kid, replaced },
+    payload: { kid: input.kid, model: FACE_MODEL, replaced },
     actor: input.actor,
     subjectRef: subjectRef(person.commitment),
     at: input.now,

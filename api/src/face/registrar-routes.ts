@@ -9,7 +9,6 @@ import { withTransaction } from "../db/database.ts";
 import { badRequest, notFound } from "../errors.ts";
 import { createSubjectRepository } from "../subjects/repository.ts";
 import { authorisationView, grantAuthorisation, revokeAuthorisation } from "./authorisations.ts";
-import { decodeImage, ImageDecodeError } from "./image.ts";
 import { createFaceRepository } from "./repository.ts";
 import { errors, idParams, security } from "./schemas.ts";
 
@@ -43,6 +42,9 @@ export function registrarRoutes(app: FastifyInstance): void {
       schema: {
         tags: ["face"],
         summary: "Enrol (or replace) a person's reference face from a photo; stored encrypted, never returned",
+        description:
+          "The photo must show one face, facing the camera, sharp, at least 150 px large. Refusals (422) say why: photo_invalid, photo_too_large, " +
+          "photo_no_face, photo_several_faces, photo_face_too_small, photo_not_frontal, photo_blurred.",
         security,
         params: idParams,
         body: {
@@ -68,12 +70,7 @@ export function registrarRoutes(app: FastifyInstance): void {
       const b64 = request.body.photo.replace(/^data:image\/(?:jpeg|png);base64,/, "");
       if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(b64)) throw badRequest("photo_invalid", "The photo is not base64");
       const bytes = new Uint8Array(Buffer.from(b64, "base64"));
-      try {
-        decodeImage(bytes); // refuse garbage before the model loads
-      } catch (error) {
-        if (error instanceof ImageDecodeError) throw badRequest("photo_invalid", "The photo is not a readable JPEG or PNG image");
-        throw error;
-      }
+      // decoded (size checked first) before the model loads; refusals say why (./reference-photo.ts)
       const reference = await face.analyseReferencePhoto(bytes);
       const now = ctx.clock.now();
       const { replaced, kid } = await withTransaction(ctx.db.pool, (client) =>

@@ -1,8 +1,9 @@
-// SQL of the face feature (api/migrations/006_face.sql): kiosk sessions, face attempts,
-// encrypted references, single-use assertions and agents' authorisations. Call with the
-// pool, or with the client of the transaction the caller is in. Never logs a row: the
-// references are biometric data.
+// SQL of the face feature (api/migrations/006_face.sql, 010_face_liveness.sql): kiosk sessions
+// with their challenges, face attempts, encrypted references, single-use assertions and agents'
+// authorisations. Call with the pool, or with the client of the transaction the caller is in.
+// Never logs a row: the references are biometric data.
 import type { Queryable } from "../db/database.ts";
+import type { Direction } from "./challenge.ts";
 
 /** self: a person applying for themself (the session's enterprise_id then holds their own subject id). */
 export type Capacity = "legal_representative" | "authorised_agent" | "self";
@@ -18,6 +19,11 @@ export interface SessionRow {
   created_at: Date;
   expires_at: Date;
   ended_at: Date | null;
+  /** the challenge drawn for challenge_nonce (one per nonce) */
+  challenge: Direction | null;
+  challenge_nonce: string | null;
+  challenge_issued_at: Date | null;
+  challenge_expires_at: Date | null;
 }
 
 export interface AssertionRow {
@@ -52,9 +58,12 @@ export interface NewAttempt {
   personId: string;
   verdict: "passed" | "refused";
   reason: string | null;
-  similarity: number;
-  antispoof: number;
-  liveness: number;
+  /** the challenge the attempt answered */
+  challenge: Direction | null;
+  /** median descriptor distance to the reference; null when the attempt stopped before identity */
+  distance: number | null;
+  antispoof: number | null;
+  liveness: number | null;
   frames: number;
   at: Date;
 }
@@ -116,6 +125,13 @@ export function createFaceRepository(db: Queryable) {
       await db.query("UPDATE kiosk_sessions SET nonce = $2 WHERE id = $1", [sessionId, nonce]);
     },
 
+    async setChallenge(sessionId: string, c: { direction: Direction; nonce: string; issuedAt: Date; expiresAt: Date }): Promise<void> {
+      await db.query(
+        "UPDATE kiosk_sessions SET challenge = $2, challenge_nonce = $3, challenge_issued_at = $4, challenge_expires_at = $5 WHERE id = $1",
+        [sessionId, c.direction, c.nonce, c.issuedAt, c.expiresAt],
+      );
+    },
+
     // Face attempts
 
     /** Refused attempts in this session, and of this person (on any kiosk) since `since`. */
@@ -130,11 +146,24 @@ export function createFaceRepository(db: Queryable) {
       return rows[0] ?? { session: 0, person: 0 };
     },
 
+    /**
+     * When the person's lockout ends: the time the `limit`-th most recent refusal within the
+     * window leaves it (then fewer than `limit` remain). Null when fewer than `limit` refusals.
+     */
+    async personUnlockAt(input: { personId: string; since: Date; limit: number; windowSeconds: number }): Promise<Date | null> {
+      const { rows } = await db.query<{ created_at: Date }>(
+        `SELECT created_at FROM face_attempts WHERE person_id = $1 AND verdict = 'refused' AND created_at > $2
+          ORDER BY created_at DESC OFFSET $3 LIMIT 1`,
+        [input.personId, input.since, input.limit - 1],
+      );
+      return rows[0] ? new Date(rows[0].created_at.getTime() + input.windowSeconds * 1000) : null;
+    },
+
     async insertAttempt(a: NewAttempt): Promise<number> {
       const { rows } = await db.query<{ id: number }>(
-        `INSERT INTO face_attempts (session_id, person_id, verdict, reason, similarity, antispoof, liveness, frames, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [a.sessionId, a.personId, a.verdict, a.reason, a.similarity, a.antispoof, a.liveness, a.frames, a.at],
+        `INSERT INTO face_attempts (session_id, person_id, verdict, reason, challenge, distance, antispoof, liveness, frames, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+        [a.sessionId, a.personId, a.verdict, a.reason, a.challenge, a.distance, a.antispoof, a.liveness, a.frames, a.at],
       );
       return rows[0]!.id;
     },
@@ -152,13 +181,13 @@ export function createFaceRepository(db: Queryable) {
     },
 
     /** Stores or replaces the person's reference; true when one was replaced. */
-    async upsertReference(input: { personId: string; reference: string; kid: string; at: Date; actor: string }): Promise<boolean> {
+    async upsertReference(input: { personId: string; reference: string; kid: string; model: string; at: Date; actor: string }): Promise<boolean> {
       const { rows } = await db.query<{ replaced: boolean }>(
-        `INSERT INTO face_references (person_id, reference, kid, enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (person_id) DO UPDATE SET reference = EXCLUDED.reference, kid = EXCLUDED.kid,
+        `INSERT INTO face_references (person_id, reference, kid, model, enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (person_id) DO UPDATE SET reference = EXCLUDED.reference, kid = EXCLUDED.kid, model = EXCLUDED.model,
            enrolled_at = EXCLUDED.enrolled_at, enrolled_by = EXCLUDED.enrolled_by
          RETURNING (xmax <> 0) AS replaced`,
-        [input.personId, input.reference, input.kid, input.at, input.actor],
+        [input.personId, input.reference, input.kid, input.model, input.at, input.actor],
       );
       return rows[0]!.replaced;
     },
