@@ -13,7 +13,7 @@ import { verifierPwa } from "./verifier/pwa-build.ts";
 import { walletPwa } from "./wallet/pwa-build.ts";
 
 const root = import.meta.dirname;
-const pages = ["index.html", "verifier/index.html", "audit/index.html", "publicity/index.html", "wallet/index.html"].filter((p) => existsSync(resolve(root, p)));
+const pages = ["index.html", "verifier/index.html", "audit/index.html", "publicity/index.html", "wallet/index.html", "backoffice/index.html"].filter((p) => existsSync(resolve(root, p)));
 
 export default defineConfig({
   root,

@@ -4,6 +4,7 @@
 // text is empty, that both languages use the same {placeholders}, and that no two files
 // define the same key.
 import * as audit from "./audit.ts";
+import * as backoffice from "./backoffice.ts";
 import * as common from "./common.ts";
 import * as kiosk from "./kiosk.ts";
 import * as publicPage from "./public.ts";
@@ -13,11 +14,11 @@ import * as wallet from "./wallet.ts";
 export type Lang = "zh" | "en";
 
 /** Each front end's words, for the test that no key is defined twice. */
-export const areas = { common, kiosk, verifier, audit, public: publicPage, wallet } as const;
+export const areas = { common, kiosk, verifier, audit, public: publicPage, wallet, backoffice } as const;
 
-export const zh = { ...common.zh, ...kiosk.zh, ...verifier.zh, ...audit.zh, ...publicPage.zh, ...wallet.zh };
+export const zh = { ...common.zh, ...kiosk.zh, ...verifier.zh, ...audit.zh, ...publicPage.zh, ...wallet.zh, ...backoffice.zh };
 export type Key = keyof typeof zh;
-export const en: Record<Key, string> = { ...common.en, ...kiosk.en, ...verifier.en, ...audit.en, ...publicPage.en, ...wallet.en };
+export const en: Record<Key, string> = { ...common.en, ...kiosk.en, ...verifier.en, ...audit.en, ...publicPage.en, ...wallet.en, ...backoffice.en };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { zh, en };
 
