@@ -1,6 +1,7 @@
 // `npm run audit -- --rpc URL (--deployment FILE | --ledger ADDR [--registry ADDR] [--from-block N])
 //                  (--api URL --token T | --entries FILE.ndjson [--codes FILE.ndjson]) [--json]
-//                  [--max-anchor-delay 10m] [--publish] [--now ISO] [--no-codes] [--progress]`
+//                  [--max-anchor-delay 10m] [--publish] [--now ISO] [--no-codes] [--progress]
+//                  [--ledger-keys FILE|URL | --no-signatures]`
 // An independent audit: reads the anchors and the code registry from the chain, the
 // codes table and the entries from the API's exports (GET /v1/audit/codes, GET
 // /v1/ledger/export) or from files, and re-derives everything (protocol/audit/auditor.ts).
@@ -8,6 +9,9 @@
 // before: the chain lags the database, and the entries cover the codes' snapshot.
 // When exporting to files, export the codes before the entries for the same reason.
 // --no-codes checks neither the code registry nor the codes table.
+// The ledger signatures are verified under the published ledger keys: --ledger-keys (a file or
+// URL holding GET /v1/ledger/keys; pin it for an API you do not trust), by default the API's
+// own /v1/ledger/keys with --api; with --entries and no keys they are not checked.
 // Exit 0 clean, 1 findings, 2 usage or I/O error.
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -15,11 +19,13 @@ import { parseArgs } from "node:util";
 import { auditLedger, type AuditCodeRow, type AuditEntry, type AuditReport, type CodeSnapshot } from "../protocol/audit/auditor.ts";
 import { addCodeStates, httpRpc, readChainView } from "../protocol/audit/chain-reader.ts";
 import { codesFromNdjson, entriesFromNdjson } from "../protocol/audit/ndjson.ts";
+import { ledgerSignatureVerifier, type LedgerPublicKey, type LedgerSignatureVerifier } from "../protocol/audit/ledger-signatures.ts";
 import { nodeHasher } from "./lib/node-hasher.ts";
 
 const USAGE = `usage: npm run audit -- --rpc URL (--deployment FILE | --ledger ADDR [--registry ADDR] [--from-block N])
                         (--api URL --token TOKEN | --entries FILE.ndjson [--codes FILE.ndjson])
-                        [--json] [--max-anchor-delay 10m] [--publish] [--now ISO] [--no-codes] [--progress]`;
+                        [--json] [--max-anchor-delay 10m] [--publish] [--now ISO] [--no-codes] [--progress]
+                        [--ledger-keys FILE|URL | --no-signatures]`;
 
 class UsageError extends Error {}
 
@@ -60,6 +66,9 @@ export function formatReport(report: AuditReport): string {
   lines.push(`  chain head     ${report.chain.head} (recomputed ${report.chain.headRecomputed})`);
   lines.push(`  code registry  ${report.codes.checked ? `${report.codes.chainEvents} events vs ${report.codes.entries} code entries` : "not checked"}`);
   lines.push(`  codes table    ${report.codes.rows !== undefined ? `${report.codes.rows} rows (as of seq ${report.codes.rowsAsOfSeq})` : "not checked"}`);
+  lines.push(
+    `  signatures     ${report.signatures.checked ? `${report.signatures.signed} verified, entries covered through seq ${report.signatures.coveredThrough}` : `not checked (${report.signatures.signed} present)`}`,
+  );
   lines.push(`  time           ${report.seconds.toFixed(2)} s`);
   if (report.findings.length > 0) {
     lines.push("");
@@ -77,6 +86,20 @@ async function codesFromApi(api: string, token: string): Promise<CodeSnapshot & 
   const response = await fetch(new URL("/v1/audit/codes", api), { headers: { authorization: `Bearer ${token}` } });
   if (!response.ok || !response.body) throw new Error(`GET /v1/audit/codes: HTTP ${response.status} ${await response.text().catch(() => "")}`);
   return codesFromNdjson(response.body as unknown as AsyncIterable<Uint8Array>);
+}
+
+/** The published ledger keys (the JSON of GET /v1/ledger/keys) from a file or a URL. */
+async function ledgerKeysFrom(source: string): Promise<LedgerSignatureVerifier> {
+  const text = /^https?:\/\//.test(source)
+    ? await fetch(source).then(async (r) => {
+        if (!r.ok) throw new Error(`GET ${source}: HTTP ${r.status}`);
+        return r.text();
+      })
+    : await readFile(source, "utf8");
+  const body = JSON.parse(text) as { keys?: { kid?: unknown; x?: unknown; crv?: unknown }[] };
+  const keys: LedgerPublicKey[] = (body.keys ?? []).filter((k) => k.crv === "Ed25519" && typeof k.kid === "string" && typeof k.x === "string") as LedgerPublicKey[];
+  if (keys.length === 0) throw new Error(`${source} holds no Ed25519 ledger key`);
+  return ledgerSignatureVerifier(keys);
 }
 
 async function* fromApi(api: string, token: string): AsyncGenerator<AuditEntry> {
@@ -106,6 +129,8 @@ export async function main(argv: string[]): Promise<number> {
         now: { type: "string" },
         "no-codes": { type: "boolean", default: false },
         progress: { type: "boolean" },
+        "ledger-keys": { type: "string" },
+        "no-signatures": { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
       strict: true,
@@ -121,6 +146,7 @@ export async function main(argv: string[]): Promise<number> {
     if (values.codes && !values.entries) throw new UsageError("--codes goes with --entries (over --api the codes are fetched)");
     if (values.codes && values["no-codes"]) throw new UsageError("--codes and --no-codes contradict each other");
     if (values.publish && !values.api) throw new UsageError("--publish needs --api");
+    if (values["ledger-keys"] && values["no-signatures"]) throw new UsageError("--ledger-keys and --no-signatures contradict each other");
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return 2;
@@ -144,9 +170,11 @@ export async function main(argv: string[]): Promise<number> {
     else if (values.api && !values["no-codes"]) codes = await codesFromApi(values.api, values.token!);
     // codeOf also for the subjects the rows name (a tampered row may name one no event does).
     if (codes && addresses.codeRegistry) await addCodeStates(rpc, chain, addresses.codeRegistry, codes.rows.map((r) => r.subject));
+    const keySource = values["no-signatures"] ? undefined : (values["ledger-keys"] ?? (values.api ? new URL("/v1/ledger/keys", values.api).toString() : undefined));
+    const signatures = keySource ? await ledgerKeysFrom(keySource) : undefined;
     const entries = values.entries ? entriesFromNdjson(createReadStream(values.entries)) : fromApi(values.api!, values.token!);
     const bar = progressBar(chain.nextSeq > 1 ? chain.nextSeq - 1 : null, values.progress ?? (process.stderr.isTTY === true && !values.json));
-    const report = await auditLedger(entries, chain, { now, maxAnchorDelayMs, hasher: nodeHasher, onProgress: (n) => bar.update(n), codes });
+    const report = await auditLedger(entries, chain, { now, maxAnchorDelayMs, hasher: nodeHasher, onProgress: (n) => bar.update(n), codes, signatures });
     bar.update(report.entries, true);
     bar.done();
     const out = { ...report, block: chain.block, rpc: values.rpc, creditLedger: addresses.creditLedger, codeRegistry: addresses.codeRegistry ?? null };

@@ -7,12 +7,13 @@
 // re-run resumes. Rejected lines go to FILE.rejects.ndjson with their reasons.
 import { createHash } from "node:crypto";
 import { appendFileSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { loadConfig } from "../api/src/config.ts";
+import { resolve } from "node:path";
+import { ConfigError, loadConfig } from "../api/src/config.ts";
 import { openDatabase } from "../api/src/db/database.ts";
+import { FolderLockedError } from "../api/src/db/lock.ts";
 import { migrate } from "../api/src/db/migrate.ts";
 import { enrolBatch, type BatchRow } from "../api/src/subjects/enrol-batch.ts";
-import { environmentWithSecrets } from "./lib/secrets.ts";
+import { commandEnvironment, SetupError } from "./lib/data-dir.ts";
 import type pg from "pg";
 
 type Row = BatchRow;
@@ -155,7 +156,7 @@ function progressBar(start: number) {
   };
 }
 
-export async function main(args: string[]): Promise<void> {
+export async function main(args: string[]): Promise<number> {
   const file = args.find((a) => !a.startsWith("--"));
   const flag = (name: string) => {
     const i = args.indexOf(`--${name}`);
@@ -163,13 +164,27 @@ export async function main(args: string[]): Promise<void> {
   };
   if (!file) {
     console.error("usage: npm run import -- FILE.csv|FILE.ndjson [--batch 500] [--actor registrar:NAME]");
-    process.exit(2);
+    return 2;
   }
-  const dataDir = resolve(process.env.DATA_DIR ?? ".data");
-  const env = environmentWithSecrets(join(dataDir, "secrets.env"));
-  env.DATA_DIR = dataDir;
-  const config = loadConfig(env);
-  const db = await openDatabase(config, 2);
+  let db: Awaited<ReturnType<typeof openDatabase>>;
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    const { env } = commandEnvironment("npm run import", ["SUBJECT_COMMITMENT_KEY", "OPERATOR_TOKEN_SECRET", "FACE_REFERENCE_KEY", "LEDGER_SIGNING_KEY"]);
+    config = loadConfig(env);
+    // The embedded database admits one process: while `npm start` runs on the same folder this
+    // refuses, naming the running instance (api/src/db/lock.ts), and nothing is written.
+    db = await openDatabase(config, 2);
+  } catch (error) {
+    if (error instanceof SetupError || error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    if (error instanceof FolderLockedError) {
+      console.error(`npm run import: nothing imported. ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
   try {
     await migrate(db.pool);
     const result = await importFile(db.pool, resolve(file), {
@@ -184,9 +199,10 @@ export async function main(args: string[]): Promise<void> {
         (result.resumedFrom > 0 ? ` (resumed after line ${result.resumedFrom})` : "") +
         (result.rejected > 0 ? `; reasons in ${result.rejectsFile}` : ""),
     );
+    return 0;
   } finally {
     await db.close();
   }
 }
 
-if (import.meta.main) await main(process.argv.slice(2));
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,10 @@
 // Configuration: every variable is read and checked once, at boot. A missing or
 // malformed value stops the start with a message that names the variable.
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { isAbsolute, join, resolve } from "node:path";
 import { fromHex } from "../../protocol/bytes.ts";
+import { ledgerKeys, type LedgerKeys } from "./ledger/signing.ts";
 
 export interface Config {
   host: string;
@@ -29,6 +32,12 @@ export interface Config {
   operatorTokenSecret: Uint8Array;
   /** Key that encrypts face reference descriptors at rest (A256GCM, 32 bytes). */
   faceKey: Uint8Array;
+  /** The ledger key (Ed25519) that signs every append, and the retired public keys still accepted. */
+  ledgerKeys: LedgerKeys;
+  /** Addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For is believed; empty: none. */
+  trustProxy: string[];
+  /** Client addresses exempt from the rate limits (api/src/edge.ts): monitoring, load tests. */
+  rateLimitAllow: string[];
   /** Folder holding the code-signing key set (JWK files). */
   codeKeysDir: string;
   /** Public issuer URL put in code tokens and the status list reference. */
@@ -79,6 +88,43 @@ function key32(env: Env, name: string): Uint8Array {
   if (!raw) throw new ConfigError(`${name} is required (32 bytes as 64 hex characters)`);
   if (!/^[0-9a-fA-F]{64}$/.test(raw)) throw new ConfigError(`${name} must be 64 hex characters (32 bytes)`);
   return fromHex(raw);
+}
+
+/** LEDGER_SIGNING_KEY (64 hex: the Ed25519 seed) or LEDGER_SIGNING_KEY_FILE (a file holding it); LEDGER_RETIRED_KEYS: public keys, 64 hex, comma-separated. */
+function ledgerKeySet(env: Env, cwd: string): LedgerKeys {
+  let seed = env.LEDGER_SIGNING_KEY;
+  if (!seed && env.LEDGER_SIGNING_KEY_FILE) {
+    try {
+      seed = readFileSync(path(cwd, env.LEDGER_SIGNING_KEY_FILE), "utf8").trim();
+    } catch (error) {
+      throw new ConfigError(`LEDGER_SIGNING_KEY_FILE cannot be read: ${(error as Error).message}`);
+    }
+  }
+  if (!seed) throw new ConfigError("LEDGER_SIGNING_KEY (or LEDGER_SIGNING_KEY_FILE) is required (the Ed25519 seed, 32 bytes as 64 hex characters)");
+  if (!/^[0-9a-fA-F]{64}$/.test(seed)) throw new ConfigError("LEDGER_SIGNING_KEY must be 64 hex characters (the 32-byte Ed25519 seed)");
+  const retired = (env.LEDGER_RETIRED_KEYS ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+  for (const key of retired) {
+    if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new ConfigError("LEDGER_RETIRED_KEYS must be a comma-separated list of 64-hex Ed25519 public keys");
+  }
+  return ledgerKeys(fromHex(seed), retired.map(fromHex));
+}
+
+/** TRUST_PROXY: comma-separated addresses or CIDR ranges (10.0.0.0/8, ::1); unset: no proxy is trusted. */
+function proxies(env: Env): string[] {
+  return addresses(env, "TRUST_PROXY", true);
+}
+
+function addresses(env: Env, name: string, ranges: boolean): string[] {
+  const list = (env[name] ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  for (const entry of list) {
+    const [address, bits, more] = entry.split("/");
+    const family = isIP(address ?? "");
+    const prefixOk = bits === undefined || (ranges && /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!family || more !== undefined || !prefixOk) {
+      throw new ConfigError(`${name} must be a comma-separated list of IP addresses${ranges ? " or CIDR ranges" : ""}, got "${entry}"`);
+    }
+  }
+  return list;
 }
 
 function privateKey(env: Env, name: string): string | null {
@@ -169,6 +215,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     subjectKey: key32(env, "SUBJECT_COMMITMENT_KEY"),
     operatorTokenSecret: key32(env, "OPERATOR_TOKEN_SECRET"),
     faceKey: key32(env, "FACE_REFERENCE_KEY"),
+    ledgerKeys: ledgerKeySet(env, cwd),
+    trustProxy: proxies(env),
+    rateLimitAllow: addresses(env, "RATE_LIMIT_ALLOW", false),
     codeKeysDir: path(cwd, str(env, "CODE_KEYS_DIR", join(dataDir, "code-keys"))),
     publicUrl: url(env, "PUBLIC_URL", ["http:", "https:"]) ?? `http://${host}:${port}`,
     codeTtlSeconds: int(env, "CODE_TTL_SECONDS", 60, 10, 3600),

@@ -1,7 +1,9 @@
 // Errors are values with stable codes at the edge: every refusal leaves the API
 // as application/problem+json (RFC 9457) with a `code` clients can branch on.
 // Inside, code throws ProblemError (expected refusals) or any Error (bugs, outages).
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 
 export class ProblemError extends Error {
   readonly status: number;
@@ -69,10 +71,38 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   void reply
     .status(status)
     .type("application/problem+json")
-    .send({ type: "about:blank", title: "Bad request", status, code, detail: error.message, instance: request.url.split("?")[0] });
+    .send({ type: "about:blank", title: titleOf(status), status, code, detail: error.message, instance: request.url.split("?")[0] });
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+function titleOf(status: number): string {
+  return STATUS_CODES[status] ?? "Bad request";
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (headers over the size limit:
+ * 431; a request that times out: 408; a malformed request: 400), written to the socket as
+ * problems too. Fastify's server option `clientErrorHandler`.
+ */
+export function clientErrors(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, code, detail] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "headers_too_large", "The request's headers are larger than this server accepts"]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "request_timeout", "The request took too long to arrive"]
+        : [400, "malformed_request", "The request is not valid HTTP"];
+  const body = JSON.stringify({ type: "about:blank", title: titleOf(status), status, code, detail });
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${titleOf(status)}\r\nConnection: close\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  } else {
+    socket.destroy(error);
+  }
+}
+
+/** The error and not-found handlers; `notFoundLimit` (api/src/edge.ts) rate-limits 404s per client. */
+export function registerErrorHandling(app: FastifyInstance, notFoundLimit?: preHandlerAsyncHookHandler): void {
   app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
     let status: number;
     let body: Record<string, unknown>;
@@ -96,7 +126,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       // Fastify's own client errors (body too large, bad content type, malformed JSON).
       status = (error as FastifyError).statusCode!;
       const code = ((error as FastifyError).code ?? "bad_request").toLowerCase().replace(/^fst_err_/, "");
-      body = { type: "about:blank", title: "Bad request", status, code, detail: error.message };
+      body = { type: "about:blank", title: titleOf(status), status, code, detail: error.message };
     } else {
       status = 500;
       body = { type: "about:blank", title: "Internal error", status, code: "internal_error", detail: "An unexpected error occurred." };
@@ -106,7 +136,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     void reply.status(status).type("application/problem+json").send(body);
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(notFoundLimit ? { preHandler: notFoundLimit } : {}, (request, reply) => {
     void reply.status(404).type("application/problem+json").send({
       type: "about:blank",
       title: "Not found",

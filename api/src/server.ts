@@ -32,6 +32,8 @@ export async function startServer(config: Config, database?: Database, options: 
   const boot = await prepareApp(ctx);
   const app = await buildApp(ctx, { boot });
   const url = await app.listen({ host: config.host, port: config.port });
+  // Another command refused on the embedded folder names this URL (api/src/db/lock.ts).
+  db.lock?.update({ url });
   const workers =
     options.workers === false
       ? null

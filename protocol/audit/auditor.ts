@@ -12,6 +12,7 @@
 //   report.ts          the types: entries, chain view, codes snapshot, options, findings, report
 //   anchors.ts         the anchors alone (numbering, head chain, contract counters) and each root
 //   localise.ts        pass 2: tamper localisation (how a tamper is localised is explained there)
+//   signatures.ts      the API's ledger signatures: each verified, every entry covered
 //   code-registry.ts   the code registry's events and codeOf against the code entries
 //   code-rows.ts       the codes table against the ledger and the chain (explained there)
 //   row-store.ts       compact per-row storage, the findings collector, pass 2's result type
@@ -27,6 +28,7 @@ import { checkCodes } from "./code-registry.ts";
 import { cleanReconstruction, localise } from "./localise.ts";
 import { DEFAULT_MAX_ANCHOR_DELAY_MS, type AnchorSummary, type AuditEntry, type AuditOptions, type AuditReport, type ChainView } from "./report.ts";
 import { type CodeEntry, Findings, RowStore } from "./row-store.ts";
+import { checkSignatures, type SignedEntry } from "./signatures.ts";
 
 export * from "./report.ts";
 export { payloadText, withSeq } from "./canonical-text.ts";
@@ -53,6 +55,7 @@ export async function auditLedger(
   const store = new RowStore();
   const suspects = new Map<number, AuditEntry>();
   const codeEntries: CodeEntry[] = [];
+  const signed: SignedEntry[] = [];
   let prevHash: Uint8Array = GENESIS_HASH;
   let prevSeq = 0;
   const progress = options.onProgress;
@@ -64,6 +67,7 @@ export async function auditLedger(
     store.push(e.seq, e.hash, e.prevHash, time);
     if (!intact || !linked || e.seq !== prevSeq + 1) suspects.set(i, e);
     if (e.type.startsWith("code.")) codeEntries.push({ index: i, seq: e.seq, type: e.type, time, canonical: e.canonical });
+    if (e.signature) signed.push({ seq: e.seq, hash: e.hash, signature: e.signature });
     prevHash = e.hash;
     prevSeq = e.seq;
     if (progress && (i + 1) % 10_000 === 0) progress(i + 1);
@@ -104,12 +108,15 @@ export async function auditLedger(
     });
   }
 
+  // ---- the API's signatures: each one verified, every entry covered by one.
+  const lastSeq = n > 0 ? store.seqs[n - 1]! : 0;
+  const coveredThrough = options.signatures ? await checkSignatures(signed, lastSeq, n, options.signatures, findings) : 0;
+
   // ---- the code registry against the code entries.
   if (chain.codeEvents) checkCodes(codeEntries, rec, chain, now, maxDelay, findings);
   // ---- the codes table against the code entries and the code registry.
   let rowStats: { rows: number; asOfSeq: number } | undefined;
   if (options.codes) {
-    const lastSeq = n > 0 ? store.seqs[n - 1]! : 0;
     rowStats = await checkCodeRows(options.codes, codeEntries, rec, lastSeq, chain, now, maxDelay, findings);
   }
 
@@ -130,7 +137,7 @@ export async function auditLedger(
     ok: list.length === 0,
     findings: list,
     entries: n,
-    lastSeq: n > 0 ? store.seqs[n - 1]! : 0,
+    lastSeq,
     anchoredThrough,
     unanchored,
     anchors: summaries,
@@ -141,6 +148,7 @@ export async function auditLedger(
       checked: chain.codeEvents !== undefined,
       ...(rowStats ? { rows: rowStats.rows, rowsAsOfSeq: rowStats.asOfSeq } : {}),
     },
+    signatures: { checked: options.signatures !== undefined, signed: signed.length, coveredThrough },
     startedAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
   };

@@ -1,6 +1,8 @@
 // The auditors' export format (GET /v1/ledger/export, `npm run audit -- --entries FILE`):
 // one JSON object per line,
 //   {"hash":"<64 hex>","prevHash":"<64 hex>","entry":<canonical entry>}
+// or, for the last entry of each append (the signed one, ./ledger-signatures.ts),
+//   {"hash":"<64 hex>","prevHash":"<64 hex>","signature":"<detached JWS>","entry":<canonical entry>}
 // where <canonical entry> is, byte for byte, the text the entry hash covers
 // (protocol/ledger/entry.ts). The auditor hashes that slice of the line as it is, so a
 // line is never re-serialised; a line laid out differently (re-indented by some tool)
@@ -16,44 +18,69 @@ import { canonicalEntry, canonicalJson, type LedgerEntry } from "../ledger/entry
 import type { AuditCodeRow, AuditEntry, CodeSnapshot } from "./report.ts";
 import { fromHex, toHex } from "../bytes.ts";
 
-/** One exported entry: exactly the stored entry (protocol/ledger/entry.ts). */
-export type ExportRow = LedgerEntry;
+/** One exported entry: exactly the stored entry (protocol/ledger/entry.ts) and its ledger signature, if any. */
+export type ExportRow = LedgerEntry & { signature?: string | null };
 
 const HASH_AT = '{"hash":"'.length;
 const PREV_AT = HASH_AT + 64 + '","prevHash":"'.length;
-const ENTRY_AT = PREV_AT + 64 + '","entry":'.length;
+const AFTER_PREV = PREV_AT + 64;
+const ENTRY_KEY = '","entry":';
+const SIGNATURE_KEY = '","signature":"';
+// A signature is base64url and dots only: it never holds a quote.
+const SIGNATURE_TEXT = /^[A-Za-z0-9_.-]+$/;
 
 export function exportLine(row: ExportRow): string {
-  return `{"hash":"${toHex(row.hash)}","prevHash":"${toHex(row.prevHash)}","entry":${canonicalEntry(row)}}`;
+  const signature = row.signature ? `","signature":"${row.signature}` : "";
+  return `{"hash":"${toHex(row.hash)}","prevHash":"${toHex(row.prevHash)}${signature}","entry":${canonicalEntry(row)}}`;
 }
 
 interface ParsedLine {
   hash: string;
   prevHash: string;
+  signature?: unknown;
   entry: { seq: number; type: string; payload: unknown; subjectRef: string | null; actor: string; createdAt: string };
+}
+
+/** Where the entry starts in a line of the usual layout, and its signature; null when the line is laid out otherwise. */
+function fixedLayout(line: string): { entryAt: number; signature: string | null } | null {
+  if (!line.startsWith('{"hash":"') || !line.startsWith('","prevHash":"', HASH_AT + 64) || !line.endsWith("}}")) return null;
+  if (line.startsWith(ENTRY_KEY + "{", AFTER_PREV)) return { entryAt: AFTER_PREV + ENTRY_KEY.length, signature: null };
+  if (!line.startsWith(SIGNATURE_KEY, AFTER_PREV)) return null;
+  const from = AFTER_PREV + SIGNATURE_KEY.length;
+  const end = line.indexOf('"', from);
+  if (end < 0 || !line.startsWith(ENTRY_KEY + "{", end)) return null;
+  const signature = line.slice(from, end);
+  return SIGNATURE_TEXT.test(signature) ? { entryAt: end + ENTRY_KEY.length, signature } : null;
 }
 
 /** One export line as an audit entry; throws on a line that is not one. */
 export function parseExportLine(line: string): AuditEntry {
-  const fixed =
-    line.startsWith('{"hash":"') &&
-    line.startsWith('","prevHash":"', HASH_AT + 64) &&
-    line.startsWith('","entry":{', PREV_AT + 64) &&
-    line.endsWith("}}");
+  const fixed = fixedLayout(line);
   if (fixed) {
     // The usual layout: the entry is already the canonical text that was hashed.
-    const canonical = line.slice(ENTRY_AT, -1);
+    const canonical = line.slice(fixed.entryAt, -1);
     const e = checkFields(JSON.parse(canonical) as ParsedLine["entry"]);
-    return auditEntry(e, line.slice(HASH_AT, HASH_AT + 64), line.slice(PREV_AT, PREV_AT + 64), canonical);
+    return auditEntry(e, line.slice(HASH_AT, HASH_AT + 64), line.slice(PREV_AT, PREV_AT + 64), canonical, fixed.signature);
   }
   const obj = JSON.parse(line) as ParsedLine;
   if (!obj || typeof obj !== "object" || typeof obj.hash !== "string" || typeof obj.prevHash !== "string") throw new TypeError("not an export line");
+  if (obj.signature !== undefined && obj.signature !== null && typeof obj.signature !== "string") throw new TypeError("signature is not a string");
   const e = checkFields(obj.entry);
-  return auditEntry(e, obj.hash, obj.prevHash, canonicalEntry({ ...e, payload: canonicalJson(e.payload) }));
+  return auditEntry(e, obj.hash, obj.prevHash, canonicalEntry({ ...e, payload: canonicalJson(e.payload) }), (obj.signature as string | null | undefined) ?? null);
 }
 
-function auditEntry(e: ParsedLine["entry"], hash: string, prevHash: string, canonical: string): AuditEntry {
-  return { seq: e.seq, type: e.type, subjectRef: e.subjectRef, actor: e.actor, createdAt: e.createdAt, hash: fromHex(hash), prevHash: fromHex(prevHash), canonical };
+function auditEntry(e: ParsedLine["entry"], hash: string, prevHash: string, canonical: string, signature: string | null): AuditEntry {
+  return {
+    seq: e.seq,
+    type: e.type,
+    subjectRef: e.subjectRef,
+    actor: e.actor,
+    createdAt: e.createdAt,
+    hash: fromHex(hash),
+    prevHash: fromHex(prevHash),
+    canonical,
+    signature,
+  };
 }
 
 function checkFields(e: ParsedLine["entry"] | undefined): ParsedLine["entry"] {

@@ -2,6 +2,7 @@
 // codes snapshot, its options, and the report with its findings. Types only (and the
 // default anchoring delay), so the command line, the console and the readers share them.
 import type { Hasher } from "../ledger/merkle.ts";
+import type { LedgerSignatureVerifier } from "./ledger-signatures.ts";
 
 export type FindingKind =
   | "edited"
@@ -15,7 +16,11 @@ export type FindingKind =
   | "anchor_mismatch"
   | "code_row_mismatch"
   | "code_row_missing"
-  | "code_row_without_entry";
+  | "code_row_without_entry"
+  /** Entries after the last valid ledger signature: not written by the API (seq: the first of them). */
+  | "unsigned"
+  /** A ledger signature that does not verify under the published keys (seq: the entry that carries it). */
+  | "bad_signature";
 
 export interface Finding {
   /** Ledger sequence number concerned (as stored; for missing entries the anchored one), or null. */
@@ -40,6 +45,8 @@ export interface AuditEntry {
   hash: Uint8Array;
   /** Exactly the text that was hashed: canonicalEntry(...) of protocol/ledger/entry.ts. */
   canonical: string;
+  /** The API's ledger signature over `hash` (the last entry of each append), or null. */
+  signature?: string | null;
 }
 
 export interface ChainAnchor {
@@ -121,6 +128,11 @@ export interface AuditOptions {
   maxFindingsPerKind?: number;
   /** The codes table, checked against the code entries and the code registry. */
   codes?: CodeSnapshot;
+  /**
+   * The published ledger keys (GET /v1/ledger/keys, ledgerSignatureVerifier): every signature
+   * is verified and every entry must be covered by one. Undefined: signatures are not checked.
+   */
+  signatures?: LedgerSignatureVerifier;
 }
 
 export interface AnchorSummary {
@@ -157,6 +169,13 @@ export interface AuditReport {
     rows?: number;
     /** The ledger seq the code rows were read at. */
     rowsAsOfSeq?: number;
+  };
+  signatures: {
+    checked: boolean;
+    /** Entries that carry a signature. */
+    signed: number;
+    /** The last seq covered by a valid signature (0: none); every entry up to it is vouched for. */
+    coveredThrough: number;
   };
   startedAt: string;
   seconds: number;

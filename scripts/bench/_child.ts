@@ -12,6 +12,8 @@ export interface StackKeys {
   SUBJECT_COMMITMENT_KEY: string;
   OPERATOR_TOKEN_SECRET: string;
   FACE_REFERENCE_KEY: string;
+  /** The ledger key: the bench database in this process signs with it too (createBenchDatabase ledgerSeed). */
+  LEDGER_SIGNING_KEY: string;
 }
 
 export function randomKeys(): StackKeys {
@@ -19,6 +21,7 @@ export function randomKeys(): StackKeys {
     SUBJECT_COMMITMENT_KEY: randomBytes(32).toString("hex"),
     OPERATOR_TOKEN_SECRET: randomBytes(32).toString("hex"),
     FACE_REFERENCE_KEY: randomBytes(32).toString("hex"),
+    LEDGER_SIGNING_KEY: randomBytes(32).toString("hex"),
   };
 }
 

@@ -51,7 +51,7 @@ export async function startFaultStack(options: {
   const chain = await startBenchChain(options.chain);
   let db: BenchDatabase;
   try {
-    db = await createBenchDatabase({ serverUrl: options.serverUrl, prefix: `onecode_fault_${options.name}`, poolSize: options.poolSize });
+    db = await createBenchDatabase({ serverUrl: options.serverUrl, prefix: `onecode_fault_${options.name}`, poolSize: options.poolSize, ledgerSeed: keys.LEDGER_SIGNING_KEY });
   } catch (error) {
     await chain.stop();
     throw error;

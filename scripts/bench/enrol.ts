@@ -64,7 +64,7 @@ export async function main(args: string[]): Promise<void> {
   const generateSeconds = (performance.now() - t) / 1000;
   log(`  generated ${generated.persons} persons, ${generated.enterprises} enterprises in ${generateSeconds.toFixed(1)} s`);
 
-  const db = await createBenchDatabase({ prefix: "onecode_bench_enrol", poolSize: 4 });
+  const db = await createBenchDatabase({ prefix: "onecode_bench_enrol", poolSize: 4, ledgerSeed: keys.LEDGER_SIGNING_KEY });
   // The chain mines a block every second, as a QBFT network with a 1-s block period does,
   // with room for the outbox worker's 16 transactions of a round in one block. Mining a
   // block per transaction (--block-time 0) costs anvil a copy of its whole state per block:

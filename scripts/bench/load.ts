@@ -33,7 +33,7 @@ export async function main(args: string[]): Promise<void> {
 
   const keys = randomKeys();
   const secret = Buffer.from(keys.OPERATOR_TOKEN_SECRET, "hex");
-  const db = await createBenchDatabase({ prefix: "onecode_bench_load", poolSize: 4 });
+  const db = await createBenchDatabase({ prefix: "onecode_bench_load", poolSize: 4, ledgerSeed: keys.LEDGER_SIGNING_KEY });
   const chain = await startBenchChain({ persist: false });
   const dataDir = mkdtempSync(join(tmpdir(), "onecode-bench-load-"));
   let api: Awaited<ReturnType<typeof startApiProcess>> | null = null;

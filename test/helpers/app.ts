@@ -11,6 +11,7 @@ import type { Config } from "../../api/src/config.ts";
 import type { AppContext, Clock } from "../../api/src/context.ts";
 import type { ChainClient } from "../../api/src/chain/client.ts";
 import { mintOperatorToken, type Role } from "../../api/src/auth/operators.ts";
+import { ledgerKeys } from "../../api/src/ledger/signing.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -28,6 +29,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     subjectKey: randomBytes(32),
     operatorTokenSecret: randomBytes(32),
     faceKey: randomBytes(32),
+    ledgerKeys: ledgerKeys(randomBytes(32)),
+    trustProxy: [],
+    rateLimitAllow: [],
     codeKeysDir: join(dataDir, "code-keys"),
     publicUrl: "http://onecode.test",
     codeTtlSeconds: 60,
@@ -80,7 +84,8 @@ export async function buildTestApp(
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase({ embedded: options.embedded });
-  const config = testConfig(options.config);
+  // One ledger key for the database handle (it signs appends) and the config (as the API has it).
+  const config = testConfig({ ledgerKeys: db.ledgerKeys!, ...options.config });
   const clock = options.clock ?? new TestClock();
   const ctx: AppContext = { config, db, clock, chain: options.chain ?? null };
   const boot = await prepareApp(ctx, options.boot);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { openDatabase, type Database } from "../../api/src/db/database.ts";
 import { migrate } from "../../api/src/db/migrate.ts";
+import { ledgerKeys, type LedgerKeys } from "../../api/src/ledger/signing.ts";
 
 export const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -24,11 +25,13 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-export async function createTestDatabase(options: { embedded?: boolean; migrate?: boolean } = {}): Promise<TestDatabase> {
+/** A fresh database; its handle signs ledger appends with `ledgerKeys` (default: a new random key). */
+export async function createTestDatabase(options: { embedded?: boolean; migrate?: boolean; ledgerKeys?: LedgerKeys } = {}): Promise<TestDatabase> {
   const embedded = options.embedded ?? process.env.TEST_DB === "embedded";
+  const keys = options.ledgerKeys ?? ledgerKeys(randomBytes(32));
   if (embedded) {
     const dir = mkdtempSync(join(tmpdir(), "onecode-pglite-"));
-    const db = await openDatabase({ databaseUrl: null, dataDir: dir });
+    const db = await openDatabase({ databaseUrl: null, dataDir: dir, ledgerKeys: keys });
     if (options.migrate !== false) await migrate(db.pool);
     return {
       ...db,
@@ -46,7 +49,7 @@ export async function createTestDatabase(options: { embedded?: boolean; migrate?
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = withDatabase(SERVER_URL, name);
-  const db = await openDatabase({ databaseUrl: url, dataDir: tmpdir() });
+  const db = await openDatabase({ databaseUrl: url, dataDir: tmpdir(), ledgerKeys: keys });
   if (options.migrate !== false) await migrate(db.pool);
   return {
     ...db,

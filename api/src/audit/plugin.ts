@@ -23,6 +23,7 @@ import { toHex } from "../../../protocol/bytes.ts";
 import { canonicalEntry } from "../../../protocol/ledger/entry.ts";
 import { codeExportLine, codeHeaderLine, exportLine, type ExportRow } from "../../../protocol/audit/ndjson.ts";
 import { createAuditRepository, type EntrySearch } from "./repository.ts";
+import { auditReportBody } from "./report-schema.ts";
 
 const entrySchema = {
   type: "object",
@@ -35,6 +36,7 @@ const entrySchema = {
     createdAt: { type: "string" },
     prevHash: { type: "string" },
     hash: { type: "string" },
+    signature: { type: ["string", "null"] },
     canonical: { type: "string" },
   },
   required: ["seq", "type", "payload", "actor", "createdAt", "prevHash", "hash", "canonical"],
@@ -50,6 +52,7 @@ function entryJson(row: ExportRow) {
     createdAt: row.createdAt,
     prevHash: toHex(row.prevHash),
     hash: toHex(row.hash),
+    signature: row.signature ?? null,
     canonical: canonicalEntry(row),
   };
 }
@@ -329,15 +332,13 @@ async function auditPlugin(app: FastifyInstance): Promise<void> {
         tags: ["audit"],
         summary: "Publish an audit report (from `npm run audit -- --publish`)",
         security: [{ bearer: [] }],
-        body: {
-          type: "object",
-          properties: { ok: { type: "boolean" }, findings: { type: "array" }, entries: { type: "integer", minimum: 0 } },
-          required: ["ok", "findings", "entries"],
-        },
+        // Closed and typed field by field (./report-schema.ts): what auditors are shown.
+        body: auditReportBody,
       },
     },
     async (request, reply) => {
       const body = request.body as { ok: boolean; findings: unknown[]; entries: number } & Record<string, unknown>;
+      // Who published is the token's subject, never a field of the body.
       const publishedBy = request.operator?.sub ?? "unknown";
       const publishedAt = app.ctx.clock.now().toISOString();
       const report = { ...body, publishedBy, publishedAt };

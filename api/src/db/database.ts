@@ -1,10 +1,18 @@
 // One PostgreSQL code path for both modes: a server named by DATABASE_URL, or an
 // embedded PGlite served on a local socket (pglite-socket) so `pg` talks to it
-// exactly as it talks to a server.
+// exactly as it talks to a server. The embedded folder is locked for this process
+// (./lock.ts): a second process on it is refused with a message naming the first.
+//
+// Opened with `ledgerKeys`, every connection of the pool carries the API's ledger key,
+// and appends to the ledger are signed with it (api/src/ledger/append.ts): the key is
+// the writer's, so it goes with the handle the writer writes through.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import type { Config } from "../config.ts";
+import type { LedgerKeys } from "../ledger/signing.ts";
+import type { LedgerSigner } from "../ledger/append.ts";
+import { lockFolder, type FolderLock } from "./lock.ts";
 
 // int8 (bigint) columns come back as JS numbers: sequence numbers stay far below 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
@@ -14,17 +22,36 @@ export interface Database {
   /** "server" or "embedded"; embedded PGlite serves one connection, so transactions serialize. */
   mode: "server" | "embedded";
   url: string;
+  /** The ledger keys appends are signed with and signatures are checked against; null: this handle cannot append. */
+  ledgerKeys: LedgerKeys | null;
+  /** Embedded: the lock of the data folder (its URL is added once the API listens). */
+  lock: FolderLock | null;
   close(): Promise<void>;
+}
+
+export interface DatabaseOptions extends Pick<Config, "databaseUrl" | "dataDir"> {
+  ledgerKeys?: LedgerKeys | null;
 }
 
 export interface EmbeddedServer {
   url: string;
+  lock: FolderLock;
   stop(): Promise<void>;
 }
 
-/** Starts PGlite with its data in `dir` and serves it on a loopback port. */
-export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedServer> {
+/** Starts PGlite with its data in `dir` and serves it on a loopback port; throws FolderLockedError while another process has `dir`. */
+export async function startEmbeddedPostgres(dir: string, dataDir = join(dir, "..")): Promise<EmbeddedServer> {
   mkdirSync(dir, { recursive: true });
+  const lock = lockFolder(dir, dataDir);
+  try {
+    return await serveEmbedded(dir, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function serveEmbedded(dir: string, lock: FolderLock): Promise<EmbeddedServer> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
   const db = await PGlite.create(dir);
@@ -38,9 +65,14 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedServer
   const port = Number(server.getServerConn().split(":").pop());
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    lock,
     async stop() {
-      await server.stop();
-      await db.close();
+      try {
+        await server.stop();
+        await db.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }
@@ -56,19 +88,31 @@ function survivesServerRestarts(pool: pg.Pool): void {
   pool.on("connect", (client) => client.on("error", () => {}));
 }
 
-export async function openDatabase(config: Pick<Config, "databaseUrl" | "dataDir">, poolSize = 10): Promise<Database> {
+/** The pool's connection class: every connection carries the ledger signer (or none). */
+function connectionClass(keys: LedgerKeys | null): typeof pg.Client {
+  const ledgerSigner: LedgerSigner | null = keys ? { keys, lastSigned: null } : null;
+  return class LedgerConnection extends pg.Client {
+    readonly ledgerSigner = ledgerSigner;
+  };
+}
+
+export async function openDatabase(config: DatabaseOptions, poolSize = 10): Promise<Database> {
+  const ledgerKeys = config.ledgerKeys ?? null;
+  const Client = connectionClass(ledgerKeys);
   if (config.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: poolSize, connectionTimeoutMillis: 5000 });
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: poolSize, connectionTimeoutMillis: 5000, Client });
     survivesServerRestarts(pool);
-    return { pool, mode: "server", url: config.databaseUrl, close: () => pool.end() };
+    return { pool, mode: "server", url: config.databaseUrl, ledgerKeys, lock: null, close: () => pool.end() };
   }
-  const embedded = await startEmbeddedPostgres(join(config.dataDir, "pg"));
-  const pool = new pg.Pool({ connectionString: embedded.url, max: 1, connectionTimeoutMillis: 30_000 });
+  const embedded = await startEmbeddedPostgres(join(config.dataDir, "pg"), config.dataDir);
+  const pool = new pg.Pool({ connectionString: embedded.url, max: 1, connectionTimeoutMillis: 30_000, Client });
   survivesServerRestarts(pool);
   return {
     pool,
     mode: "embedded",
     url: embedded.url,
+    ledgerKeys,
+    lock: embedded.lock,
     async close() {
       await pool.end();
       await embedded.stop();

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import client from "prom-client";
 import { chainWritesHealth, registerOutboxMetrics } from "../chain/outbox-health.ts";
+import { ledgerIntegrity } from "../ledger/coverage.ts";
 
 const statusSchema = {
   type: "object",
@@ -12,6 +13,7 @@ const statusSchema = {
     database: { type: "string" },
     chain: { type: "string" },
     chainWrites: { type: "string" },
+    ledger: { type: "string" },
   },
   required: ["status"],
 } as const;
@@ -60,8 +62,10 @@ async function healthPlugin(app: FastifyInstance, options: Metrics): Promise<voi
     // traffic cut: the API stays ready (an unready API could not take the new signature) and
     // says "degraded"; /metrics (onecode_chain_writes_failed) is what alerts.
     const chainWrites = database === "up" ? await chainWritesHealth(app.ctx.db.pool) : "unknown";
-    const ready = database === "up" && chain !== "down";
-    return reply.status(ready ? 200 : 503).send({ status: ready ? (chainWrites === "refused_writes" ? "degraded" : "ready") : "not_ready", database, chain, chainWrites });
+    // Entries the anchoring worker refused (not appended by the API): the ledger needs an operator.
+    const ledger = database === "up" ? await ledgerIntegrity(app.ctx.db.pool).then((l) => (l.alerts.length > 0 ? "refused_entries" : "ok"), () => "unknown") : "unknown";
+    const ready = database === "up" && chain !== "down" && ledger !== "refused_entries";
+    return reply.status(ready ? 200 : 503).send({ status: ready ? (chainWrites === "refused_writes" ? "degraded" : "ready") : "not_ready", database, chain, chainWrites, ledger });
   });
 
   app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {

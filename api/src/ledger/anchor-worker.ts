@@ -3,6 +3,8 @@
 // CreditLedger.anchorBatch and confirms it. One anchor is in flight at a time, so
 // anchors on chain are gap-free; a crash or an outage is resolved from the chain's own
 // state (nextSeq, head, the BatchAnchored event), so each anchor lands exactly once.
+// It seals only entries that a valid ledger signature covers (./coverage.ts): what a
+// database intruder appended is raised (ledger_alerts, logged) and never anchored.
 import type { TransactionReceipt } from "ethers";
 import type { AppContext } from "../context.ts";
 import { withTransaction } from "../db/database.ts";
@@ -12,6 +14,7 @@ import { isOutage } from "../chain/outbox-worker.ts";
 import { describeRevert, errorMessage, isRevert } from "../chain/sender.ts";
 import { chainHex } from "../chain/hex.ts";
 import { lastAnchor, sealNextBatch, type Anchor } from "./anchor.ts";
+import { raiseLedgerAlert, resolveLedgerAlerts } from "./coverage.ts";
 
 export interface AnchorWorkerOptions {
   receiptTimeoutMs?: number;
@@ -141,7 +144,17 @@ export function createAnchorWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
         if (!(await resolve(last))) return confirmed;
         confirmed++;
       }
-      const next = await withTransaction(pool, (client) => sealNextBatch(client, ctx.config.anchorMaxBatch));
+      const keys = ctx.db.ledgerKeys;
+      if (!keys) throw new Error("the anchoring worker needs the ledger keys (openDatabase with ledgerKeys) to check what it anchors");
+      const next = await withTransaction(pool, async (client) => {
+        const sealed = await sealNextBatch(client, ctx.config.anchorMaxBatch, keys);
+        if (sealed.problem) {
+          if (await raiseLedgerAlert(client, sealed.problem)) log("ledger entries refused for anchoring: needs an operator", { ...sealed.problem });
+        } else if (!sealed.anchor) {
+          await resolveLedgerAlerts(client);
+        }
+        return sealed.anchor;
+      });
       if (!next) return confirmed;
       if (!(await resolve(next))) return confirmed;
       confirmed++;

@@ -5,6 +5,8 @@
 import type { Queryable } from "../db/database.ts";
 import { merkleRoot } from "../../../protocol/ledger/merkle.ts";
 import { anchorHead, ZERO_HEAD } from "../../../protocol/ledger/anchor-head.ts";
+import { signedRange, type LedgerProblem } from "./coverage.ts";
+import type { LedgerKeys } from "./signing.ts";
 
 /** Root of a batch: RFC 6962 tree whose leaves are the entries' hashes. */
 export function batchRoot(entryHashes: readonly Uint8Array[]): Buffer {
@@ -96,19 +98,20 @@ export async function entryHashes(client: Queryable, fromSeq: number, toSeq: num
 }
 
 /**
- * Seals the next batch: the entries after the last anchor (at most `maxBatch`), as a
- * pending anchor row. Returns null when there is nothing new. Call in a transaction.
+ * Seals the next batch: the entries after the last anchor (at most `maxBatch`) that a valid
+ * ledger signature covers (./coverage.ts), as a pending anchor row. `anchor` is null when there
+ * is nothing to seal; `problem` names what stopped the batch short (an entry not written by the
+ * API), and is never sealed. Call in a transaction.
  */
-export async function sealNextBatch(client: Queryable, maxBatch: number): Promise<Anchor | null> {
+export async function sealNextBatch(client: Queryable, maxBatch: number, keys: LedgerKeys): Promise<{ anchor: Anchor | null; problem: LedgerProblem | null }> {
   await client.query("LOCK TABLE anchors IN SHARE ROW EXCLUSIVE MODE");
   const last = await lastAnchor(client);
-  if (last && last.status !== "confirmed") return null;
+  if (last && last.status !== "confirmed") return { anchor: null, problem: null };
   const fromSeq = (last?.toSeq ?? 0) + 1;
-  const result = await client.query<{ seq: number; hash: Buffer }>("SELECT seq, hash FROM ledger WHERE seq >= $1 ORDER BY seq LIMIT $2", [fromSeq, maxBatch]);
-  if (result.rows.length === 0) return null;
-  const toSeq = result.rows[result.rows.length - 1]!.seq;
-  if (result.rows[0]!.seq !== fromSeq || toSeq - fromSeq + 1 !== result.rows.length) throw new Error(`ledger has a gap after ${fromSeq - 1}`);
-  const root = batchRoot(result.rows.map((r) => r.hash));
+  const range = await signedRange(client, fromSeq, maxBatch, keys);
+  if (range.toSeq < fromSeq) return { anchor: null, problem: range.problem };
+  const toSeq = range.toSeq;
+  const root = batchRoot(range.hashes);
   const prevHead = last?.head ?? Buffer.from(ZERO_HEAD);
   const head = Buffer.from(anchorHead(prevHead, fromSeq, toSeq, root));
   const index = (last?.index ?? 0) + 1;
@@ -116,5 +119,5 @@ export async function sealNextBatch(client: Queryable, maxBatch: number): Promis
     `INSERT INTO anchors (idx, from_seq, to_seq, root, prev_head, head) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
     [index, fromSeq, toSeq, root, prevHead, head],
   );
-  return fromRow(inserted.rows[0]!);
+  return { anchor: fromRow(inserted.rows[0]!), problem: range.problem };
 }

@@ -1,9 +1,13 @@
-// The ledger feature as a plugin: entries, their inclusion proofs, and the anchors. Every
-// feature that writes appends through ./append.ts inside its own transaction, and declares
-// this plugin as a dependency.
+// The ledger feature as a plugin: entries, their inclusion proofs, the anchors, and the
+// published ledger keys (GET /v1/ledger/keys: the public keys the entries' signatures verify
+// under, public like a JWKS). Every feature that writes appends through ./append.ts inside its
+// own transaction, and declares this plugin as a dependency.
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { notFound } from "../errors.ts";
+import client from "prom-client";
+import type { Metrics } from "../health/plugin.ts";
+import { ledgerIntegrity } from "./coverage.ts";
+import { notFound, unavailable } from "../errors.ts";
 import { listAnchors } from "./anchor.ts";
 import { proveEntry } from "./proof.ts";
 import { readEntry } from "./rows.ts";
@@ -24,8 +28,32 @@ const entrySchema = {
     createdAt: { type: "string", description: "ISO 8601 UTC with milliseconds, exactly as hashed" },
     prevHash: hex32,
     hash: hex32,
+    signature: { type: ["string", "null"], description: "The API's ledger signature over hash (detached JWS), on the last entry of each append" },
   },
-  required: ["seq", "type", "payload", "subjectRef", "actor", "createdAt", "prevHash", "hash"],
+  required: ["seq", "type", "payload", "subjectRef", "actor", "createdAt", "prevHash", "hash", "signature"],
+} as const;
+
+const ledgerKeysSchema = {
+  type: "object",
+  properties: {
+    signing: { type: "string", description: "kid of the key that signs new entries" },
+    keys: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          kty: { type: "string", enum: ["OKP"] },
+          crv: { type: "string", enum: ["Ed25519"] },
+          x: { type: "string" },
+          kid: { type: "string", description: "RFC 7638 thumbprint" },
+          alg: { type: "string", enum: ["EdDSA"] },
+          use: { type: "string", enum: ["sig"] },
+        },
+        required: ["kty", "crv", "x", "kid", "alg", "use"],
+      },
+    },
+  },
+  required: ["signing", "keys"],
 } as const;
 
 const anchorRef = {
@@ -75,8 +103,47 @@ const anchorSchema = {
   required: ["index", "fromSeq", "toSeq", "root", "prevHead", "head", "status", "txHash", "blockNumber", "createdAt", "confirmedAt"],
 } as const;
 
-async function ledgerPlugin(app: FastifyInstance): Promise<void> {
+/** Gauges of what the anchoring worker refused (./coverage.ts), read from the database at scrape time. */
+function registerLedgerGauges(app: FastifyInstance, metrics: Metrics): void {
+  const pool = app.ctx.db.pool;
+  new client.Gauge({
+    name: "onecode_ledger_unsigned_entries",
+    help: "Ledger entries after the last signed entry (entries the API did not append); anything above 0 needs an operator",
+    registers: [metrics.registry],
+    async collect() {
+      this.set((await ledgerIntegrity(pool)).unsignedTail);
+    },
+  });
+  new client.Gauge({
+    name: "onecode_ledger_alerts_open",
+    help: "Open ledger alerts: entries the anchoring worker refused to anchor (unsigned, bad signature, broken chain, edited)",
+    registers: [metrics.registry],
+    async collect() {
+      this.set((await ledgerIntegrity(pool)).alerts.length);
+    },
+  });
+}
+
+async function ledgerPlugin(app: FastifyInstance, options: { metrics?: Metrics }): Promise<void> {
   const auditor = app.requireRole("auditor");
+  if (options.metrics) registerLedgerGauges(app, options.metrics);
+
+  app.get(
+    "/v1/ledger/keys",
+    {
+      schema: {
+        tags: ["ledger"],
+        description: "The ledger's public keys (JWK set): the signing key and the retired ones whose signatures still count",
+        response: { 200: ledgerKeysSchema, 503: problem },
+      },
+    },
+    async (_request, reply) => {
+      const keys = app.ctx.db.ledgerKeys;
+      if (!keys) throw unavailable("ledger_keys_missing", "this instance has no ledger keys");
+      reply.header("cache-control", "public, max-age=300");
+      return { signing: keys.kid, keys: keys.published.map((k) => ({ kty: "OKP", crv: "Ed25519", x: k.x, kid: k.kid, alg: "EdDSA", use: "sig" })) };
+    },
+  );
 
   app.get<{ Params: { seq: number } }>(
     "/v1/ledger/entries/:seq",

@@ -3,7 +3,7 @@
 import type { Queryable } from "../db/database.ts";
 import type { LedgerEntry } from "../../../protocol/ledger/entry.ts";
 
-export const LEDGER_COLUMNS = "seq, type, payload, subject_ref, actor, created_at, prev_hash, hash";
+export const LEDGER_COLUMNS = "seq, type, payload, subject_ref, actor, created_at, prev_hash, hash, signature";
 
 export interface LedgerRow {
   seq: number;
@@ -14,9 +14,13 @@ export interface LedgerRow {
   created_at: Date;
   prev_hash: Buffer;
   hash: Buffer;
+  signature: string | null;
 }
 
-export function toLedgerEntry(r: LedgerRow): LedgerEntry {
+/** An entry as stored: the hashed entry and the ledger signature the last entry of each append carries. */
+export type StoredEntry = LedgerEntry & { signature: string | null };
+
+export function toLedgerEntry(r: LedgerRow): StoredEntry {
   return {
     seq: Number(r.seq),
     type: r.type,
@@ -27,11 +31,12 @@ export function toLedgerEntry(r: LedgerRow): LedgerEntry {
     createdAt: r.created_at.toISOString(),
     prevHash: r.prev_hash,
     hash: r.hash,
+    signature: r.signature,
   };
 }
 
 /** The entry with this sequence number, or null. */
-export async function readEntry(db: Queryable, seq: number): Promise<LedgerEntry | null> {
+export async function readEntry(db: Queryable, seq: number): Promise<StoredEntry | null> {
   const { rows } = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq = $1`, [seq]);
   return rows[0] ? toLedgerEntry(rows[0]) : null;
 }
