@@ -21,7 +21,8 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { AppContext } from "./context.ts";
 import { prepareApp, type Boot } from "./boot.ts";
-import { frameworkErrors, problemSchema, registerErrorHandling } from "./errors.ts";
+import { clientErrors, frameworkErrors, problemSchema, registerErrorHandling } from "./errors.ts";
+import { registerEdge } from "./edge.ts";
 import authPlugin from "./auth/plugin.ts";
 import healthPlugin from "./health/plugin.ts";
 import ledgerPlugin from "./ledger/plugin.ts";
@@ -57,12 +58,16 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
         : options.logger,
     bodyLimit: 8 * 1024 * 1024, // kiosk face frames; every route sets a tighter limit where it can
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false } },
-    trustProxy: true,
+    // X-Forwarded-For counts only from the configured proxies (rate limits key on request.ip).
+    trustProxy: ctx.config.trustProxy.length > 0 ? ctx.config.trustProxy : false,
     frameworkErrors,
+    clientErrorHandler: clientErrors,
   });
   app.decorate("ctx", ctx);
   app.addSchema(problemSchema);
-  registerErrorHandling(app);
+  // Security headers and rate limits first, so that every route below gets them.
+  const notFoundLimit = await registerEdge(app, ctx.config);
+  registerErrorHandling(app, notFoundLimit);
 
   await app.register(swagger, {
     openapi: {
@@ -75,7 +80,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(authPlugin, { secret: ctx.config.operatorTokenSecret, settings: boot.auth });
   await app.register(healthPlugin, boot.health);
 
-  await app.register(ledgerPlugin);
+  await app.register(ledgerPlugin, { metrics: boot.health });
   await app.register(codesPlugin, boot.codes);
   await app.register(facePlugin, boot.face);
   await app.register(subjectsPlugin);

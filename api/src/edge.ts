@@ -74,12 +74,13 @@ export async function registerEdge(app: FastifyInstance, config: Pick<Config, "p
     crossOriginResourcePolicy: { policy: "same-origin" },
     crossOriginEmbedderPolicy: false,
   });
-  // The audit console checks roots against a chain node the auditor names (any origin).
+  // Two pages widen one directive: the audit console checks roots against a chain node the
+  // auditor names (any origin); Swagger UI (/docs) adds <style> elements (no script).
   app.addHook("onSend", async (request, reply, payload) => {
-    if (request.url.startsWith("/ui/audit/")) {
-      const csp = reply.getHeader("content-security-policy");
-      if (typeof csp === "string") reply.header("content-security-policy", csp.replace("connect-src 'self'", "connect-src 'self' http: https:"));
-    }
+    const csp = reply.getHeader("content-security-policy");
+    if (typeof csp !== "string") return payload;
+    if (request.url.startsWith("/ui/audit/")) reply.header("content-security-policy", csp.replace("connect-src 'self'", "connect-src 'self' http: https:"));
+    else if (request.url.startsWith("/docs")) reply.header("content-security-policy", csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"));
     return payload;
   });
   // The public keys and status list are for everyone, also cross-origin.

@@ -43,6 +43,8 @@ export function stackEnv(options: {
     HOST: "127.0.0.1",
     PORT: String(options.port ?? 0),
     LOG_LEVEL: "warn",
+    // The load generator is this machine: the per-client rate limits (api/src/edge.ts) would measure themselves.
+    RATE_LIMIT_ALLOW: "127.0.0.1,::1,::ffff:127.0.0.1",
     ...options.keys,
     ...options.extra,
   };
