@@ -54,6 +54,54 @@ describe("token cache", () => {
     t.clock.advance(3_600_000);
   });
 
+  it("concurrent scans of a code whose row entry aged out share one database read", async () => {
+    const keys = openKeySet(t.ctx.config.codeKeysDir, { clock: t.clock, retainSeconds: 3600 });
+    const e = await enrol(t);
+    const code = await fetchCode(t, e.subjectId);
+    let rowReads = 0;
+    const db = {
+      query: ((text: string, values?: unknown[]) => {
+        if (text.includes("FROM codes c JOIN subjects")) rowReads += 1;
+        return t.db.pool.query(text, values);
+      }) as typeof t.db.pool.query,
+    };
+    // cacheMs 0: every scan needs the row; 20 at once need it once.
+    const verifier = createCodeVerifier({ db, keys, issuer: t.ctx.config.publicUrl, now: () => t.clock.now(), cacheMs: 0 });
+    const verdicts = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(code.qrText)));
+    expect(verdicts.every((v) => v.valid)).toBe(true);
+    expect(rowReads).toBe(1);
+    await verifier.verify(code.qrText);
+    expect(rowReads).toBe(2);
+  });
+
+  it("a row read that was in flight when a change was committed is not kept", async () => {
+    const keys = openKeySet(t.ctx.config.codeKeysDir, { clock: t.clock, retainSeconds: 3600 });
+    const e = await enrol(t);
+    const code = await fetchCode(t, e.subjectId);
+    // The first row read answers with what it read, but only once released.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    const db = {
+      query: (async (text: string, values?: unknown[]) => {
+        const result = await t.db.pool.query(text, values);
+        if (text.includes("FROM codes c JOIN subjects") && !held) {
+          held = true;
+          await gate;
+        }
+        return result;
+      }) as typeof t.db.pool.query,
+    };
+    const verifier = createCodeVerifier({ db, keys, issuer: t.ctx.config.publicUrl, now: () => t.clock.now(), cacheMs: 60_000 });
+    const inFlight = verifier.verify(code.qrText);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the read has returned "active" and waits
+    await t.db.pool.query("UPDATE codes SET status = 'suspended' WHERE code_id = $1", [e.codeId]);
+    verifier.invalidate(e.codeId);
+    release();
+    expect(await inFlight).toMatchObject({ valid: true }); // began before the change
+    expect(await verifier.verify(code.qrText)).toMatchObject({ valid: false, reason: "suspended" });
+  });
+
   it("holds at most tokenCacheEntries inputs, and with 0 checks every scan", async () => {
     const keys = openKeySet(t.ctx.config.codeKeysDir, { clock: t.clock, retainSeconds: 3600 });
     const e = await enrol(t);

@@ -5,7 +5,8 @@
 // (default 1 s). Lifecycle routes of this instance drop the entry when they
 // commit, so on one instance a revocation is seen by the next verify; a change
 // made through another instance is seen within `cacheMs`. Under load this turns
-// one database round trip per verify into one per code per second.
+// one database round trip per verify into one per code per second (concurrent scans of a
+// code whose entry aged out share one read).
 //
 // Token cache: what checkCodeToken decides from the token alone (form, signature, claims,
 // key state) is remembered per exact input text for the token's lifetime (up to
@@ -118,18 +119,39 @@ export function createCodeVerifier(options: {
   const cache = new Map<string, RowEntry>();
   const tokenCacheEntries = options.tokenCacheEntries ?? 10_000;
   const tokens = new Map<string, TokenEntry>();
-  let anchorsTable: boolean | null = null;
+  let anchorsTable: Promise<boolean> | null = null;
+  /** Row reads in progress: concurrent scans of one code share one (no burst of reads each time an entry ages out). */
+  const flights = new Map<string, Promise<RowEntry>>();
 
-  async function codeRow(codeId: string): Promise<RowEntry> {
+  function codeRow(codeId: string): Promise<RowEntry> {
     const hit = cache.get(codeId);
     const now = Date.now(); // cache age is wall-clock, not domain time
-    if (hit && now - hit.at < cacheMs) return hit;
+    if (hit && now - hit.at < cacheMs) return Promise.resolve(hit);
+    const running = flights.get(codeId);
+    if (running) return running;
+    const flight: Promise<RowEntry> = readRow(codeId, now).then(
+      (entry) => {
+        // Kept only if no change was committed meanwhile (invalidate drops the flight).
+        if (flights.get(codeId) === flight) {
+          flights.delete(codeId);
+          if (cache.size > 50_000) cache.clear();
+          cache.set(codeId, entry);
+        }
+        return entry;
+      },
+      (error: unknown) => {
+        if (flights.get(codeId) === flight) flights.delete(codeId);
+        throw error;
+      },
+    );
+    flights.set(codeId, flight);
+    return flight;
+  }
+
+  async function readRow(codeId: string, at: number): Promise<RowEntry> {
     const result = await db.query<CodeRow>(CODE_QUERY, [codeId]);
     const row = result.rows[0] ?? null;
-    const entry = { at: now, row, anchor: row ? await evidence(row) : null };
-    if (cache.size > 50_000) cache.clear();
-    cache.set(codeId, entry);
-    return entry;
+    return { at, row, anchor: row ? await evidence(row) : null };
   }
 
   const devices = new Map<string, { at: number; subjectId: string | null }>();
@@ -154,11 +176,14 @@ export function createCodeVerifier(options: {
       codeTx: row.chain_tx,
     };
     if (row.issued_seq === null) return base;
-    if (anchorsTable === null) {
-      const t = await db.query<{ present: boolean }>("SELECT to_regclass('anchors') IS NOT NULL AS present");
-      anchorsTable = t.rows[0]!.present;
-    }
-    if (!anchorsTable) return base;
+    anchorsTable ??= db.query<{ present: boolean }>("SELECT to_regclass('anchors') IS NOT NULL AS present").then(
+      (t) => t.rows[0]!.present,
+      (error: unknown) => {
+        anchorsTable = null;
+        throw error;
+      },
+    );
+    if (!(await anchorsTable)) return base;
     const a = await db.query<{ idx: number; root: Buffer; tx_hash: string | null; block_number: number | null; status: string }>(
       "SELECT idx, root, tx_hash, block_number, status FROM anchors WHERE from_seq <= $1 AND to_seq >= $1",
       [row.issued_seq],
@@ -218,6 +243,7 @@ export function createCodeVerifier(options: {
   return {
     invalidate(codeId) {
       cache.delete(codeId);
+      flights.delete(codeId);
     },
     invalidateDevice(thumbprint) {
       devices.delete(thumbprint);
