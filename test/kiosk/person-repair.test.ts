@@ -1,6 +1,7 @@
 // A person's own credit repair at the kiosk in Chromium (本人办理): a real browser with a fake
-// camera playing a .y4m made from the person's face photo, the kiosk built by Vite, the API on a
-// real port with real PostgreSQL and the real face engine. No enterprise step: the person's own
+// camera playing the shared live video of a real person (he turns his head as the challenge,
+// fixed to "turn right" through the test-only boot option, asks), enrolled with his photo; the
+// kiosk built by Vite, the API on a real port with real PostgreSQL and the real face engine. No enterprise step: the person's own
 // ID number, their own face, their own records (the reasons in plain words with the legal basis,
 // the rule id behind "details"), the commitment, the decision and their own fresh code.
 // Screenshots go to .test-output/kiosk-screens/person-*.png (gitignored).
@@ -12,10 +13,11 @@ import type { Browser, Page } from "playwright-core";
 import { PNG } from "pngjs";
 import { build } from "vite";
 import { decodeQr } from "../../kiosk/lib/scan.ts";
-import { imageToY4m } from "../../scripts/lib/y4m.ts";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
-import { b64, faceA, idNumber } from "./seed.ts";
+import { faceBytes, REFERENCE_PHOTO } from "../face/data.ts";
+import { liveCameraVideo, startWhenLoopBegins } from "../face/fake-camera.ts";
+import { idNumber } from "./seed.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const SCREENS = join(ROOT, ".test-output", "kiosk-screens");
@@ -41,13 +43,13 @@ beforeAll(async () => {
     logLevel: "warn",
     build: { outDir: uiDir, emptyOutDir: true, target: "es2022", rollupOptions: { input: { kiosk: join(ROOT, "kiosk", "index.html") } } },
   });
-  t = await buildTestApp({ clock: new TestClock("2026-11-26T02:00:00.000Z") });
+  t = await buildTestApp({ clock: new TestClock("2026-11-26T02:00:00.000Z"), boot: { testOnlyFaceChallenge: () => "right" } });
   await t.app.listen({ port: 0, host: "127.0.0.1" });
   base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
   kioskToken = (await t.auth("kiosk", "kiosk-chancheng-09")).authorization.slice(7);
   const registrar = await t.auth("registrar");
   const agency = await t.auth("credit_agency");
-  const enrolled = await t.app.inject({ method: "POST", url: "/v1/persons", headers: registrar, payload: { idNumber: ID_NUMBER, name: "林雅婷", referencePhoto: b64(faceA()) } });
+  const enrolled = await t.app.inject({ method: "POST", url: "/v1/persons", headers: registrar, payload: { idNumber: ID_NUMBER, name: "林雅婷", referencePhoto: Buffer.from(faceBytes(REFERENCE_PHOTO)).toString("base64") } });
   expect(enrolled.statusCode, enrolled.body).toBe(201);
   seeded.person = enrolled.json().id;
   const fine = [{ type: "fine", amount: 2000, description: "罚款人民币贰仟元" }];
@@ -69,7 +71,7 @@ afterAll(async () => {
 
 async function openKiosk(): Promise<Page> {
   const file = join(work, "person.y4m");
-  if (!existsSync(file)) writeFileSync(file, imageToY4m(faceA(), { width: 640, height: 480, frames: 10, fps: 10, jitter: 3 }));
+  if (!existsSync(file)) writeFileSync(file, liveCameraVideo());
   browser ??= await launchBrowser({ fakeVideo: file });
   const context = await browser.newContext({ viewport: { width: 1080, height: 1920 }, deviceScaleFactor: 1, locale: "zh-CN" });
   await context.grantPermissions(["camera"], { origin: base });
@@ -104,8 +106,13 @@ describe.skipIf(!chromiumAvailable())("a person's own repair at the kiosk (本�
 
     await page.waitForSelector("[data-test=face-start]", { timeout: 30_000 });
     await expect(page.textContent(".face-who")).resolves.toContain("林*婷");
-    await page.click("[data-test=face-start]");
-    await screen(page, "records", 60_000);
+    await startWhenLoopBegins(page);
+    await page.waitForSelector("[data-test=face-challenge][data-action=turn_right]", { timeout: 10_000 });
+    // The records, or the face check's refusal named (so a failure here says why).
+    await page.waitForSelector("body[data-screen=records][data-busy=false], [data-test=face-reason]", { timeout: 120_000 });
+    const refusal = (await page.locator("[data-test=face-reason]").count()) > 0 ? await page.getAttribute("[data-test=face-reason]", "data-reason") : null;
+    expect(refusal, "the face check refused").toBeNull();
+    await screen(page, "records");
     await expect(page.textContent("h2")).resolves.toContain("林*婷");
     await expect(page.locator("[data-test=group-now] [data-record]").getAttribute("data-record")).resolves.toBe(seeded.recordNow);
 
