@@ -30,14 +30,19 @@ export interface CommandEnvironment {
  * The data folder and environment of `command`; throws SetupError saying exactly what to set
  * when `required` variables are neither in the environment nor in a secrets file.
  */
-export function commandEnvironment(command: string, required: readonly string[], env: NodeJS.ProcessEnv = process.env): CommandEnvironment {
+export function commandEnvironment(
+  command: string,
+  required: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  defaultDir = join(REPO_ROOT, ".data"),
+): CommandEnvironment {
   let dataDir: string;
   let how: CommandEnvironment["how"];
   if (env.DATA_DIR) {
     dataDir = resolve(env.DATA_DIR);
     how = "DATA_DIR";
   } else {
-    dataDir = join(REPO_ROOT, ".data");
+    dataDir = defaultDir;
     how = "default";
     if (!readSecrets(join(dataDir, "secrets.env"))) {
       const running = runningInstances();
