@@ -104,7 +104,12 @@ export async function startBackOffice(options: { chain?: boolean; clock?: TestCl
 
 /** The page at a screen, ready (body[data-ready=true]). */
 export async function open(page: Page, base: string, path = "", lang?: "en"): Promise<void> {
-  await page.goto(`${base}/ui/backoffice/${lang ? "?lang=en" : ""}#/${path}`);
+  const target = `${base}/ui/backoffice/${lang ? "?lang=en" : ""}#/${path}`;
+  // A new hash on the same page draws without a load, the same address not at all: mark the
+  // page not ready first (so the wait is for this screen), and reload an address already open.
+  await page.evaluate(() => document.body && (document.body.dataset.ready = "false")).catch(() => undefined);
+  if (page.url() === target) await page.reload();
+  else await page.goto(target);
   await page.waitForSelector("body[data-ready=true]");
 }
 

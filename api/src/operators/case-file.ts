@@ -58,8 +58,13 @@ export async function caseFile(db: Queryable, id: string) {
     `SELECT fa.verdict, fa.similarity, fa.antispoof, fa.liveness, fa.distance, fa.challenge, fa.frames, fa.created_at, ks.device, ks.id AS session_id,
             (SELECT count(*)::int FROM face_attempts x WHERE x.session_id = ks.id AND x.verdict = 'refused' AND x.id < fa.id) AS refused_before
        FROM face_assertions a JOIN face_attempts fa ON fa.id = a.attempt_id JOIN kiosk_sessions ks ON ks.id = a.session_id
-      WHERE a.used_for = $1`,
-    [id],
+      WHERE a.used_for = $1
+         -- The filing does not record which assertion it consumed yet: the one this applicant used
+         -- for this subject at the moment of filing (same transaction, same clock).
+         OR (a.used_for IS NULL AND a.person_id = $2 AND a.enterprise_id = $3 AND a.used_at BETWEEN $4::timestamptz - interval '10 seconds' AND $4::timestamptz + interval '10 seconds')
+      ORDER BY (a.used_for = $1) DESC NULLS LAST, abs(extract(epoch FROM a.used_at - $4::timestamptz))
+      LIMIT 1`,
+    [id, app.applicant_person_id, app.subject_id, app.filed_at],
   );
 
   // The ledger's entries about this subject that name the application or one of its records.
