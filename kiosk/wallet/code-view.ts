@@ -7,7 +7,7 @@
 import QRCode from "qrcode";
 import { h } from "../lib/dom.ts";
 import { lang, t } from "../i18n/index.ts";
-import { BOUND_QR_PREFIX, DEVICE_PROOF_WINDOW_SECONDS, boundQrText, signDeviceProof, windowStartAt } from "../../protocol/codes/device-proof.ts";
+import { BOUND_QR_PREFIX, boundQrText, signDeviceProof, windowStartAt } from "../../protocol/codes/device-proof.ts";
 import type { Binding } from "./store.ts";
 
 /** How often the phone signs a new proof; the proof itself is good for 30 s. */
@@ -65,7 +65,7 @@ export function codeCard(binding: Binding, shown: ShownCode | null, state: { onl
           h("p", { "data-test": "countdown" }, t("wallet.codeDynamic", { s: left })),
         )
       : null,
-    h("p", { class: "rule" }, t("wallet.codeRule"), ` (${DEVICE_PROOF_WINDOW_SECONDS} s)`),
+    h("p", { class: "rule" }, t("wallet.codeRule")),
     binding.code ? h("p", { class: "hint", "data-test": "valid-until" }, t("wallet.codeValidUntil", { time: timeOf(binding.code.expiresAt) })) : null,
     state.online ? null : h("p", { class: "offline", "data-test": "offline" }, t("wallet.codeOffline")),
     h("p", { class: "credit" }, `${t("wallet.creditStatus")}: `, h("b", { "data-test": "credit" }, t(`wallet.credit.${s.creditStatus}` as "wallet.credit.good"))),

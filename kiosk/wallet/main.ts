@@ -51,6 +51,7 @@ async function step(fn: () => Promise<void>): Promise<void> {
   } catch (error) {
     const code = error instanceof ApiError ? error.code : "unknown";
     if (!(error instanceof ApiError)) console.error(error);
+    if (code === "network") state.online = false;
     if (code === "device_removed" || code === "passkey_unknown") await becomeUnbound();
     state.error = code;
   } finally {
