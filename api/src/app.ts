@@ -80,7 +80,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(authPlugin, { secret: ctx.config.operatorTokenSecret, settings: boot.auth });
   await app.register(healthPlugin, boot.health);
 
-  await app.register(ledgerPlugin, { metrics: boot.health });
+  await app.register(ledgerPlugin, { metrics: boot.health, adoption: boot.ledger.adoption });
   await app.register(codesPlugin, boot.codes);
   await app.register(facePlugin, boot.face);
   await app.register(subjectsPlugin);

@@ -15,12 +15,15 @@ import { sharedFaceEngine, type FaceEngine } from "./face/engine.ts";
 import { faceSettings, type FaceSettings } from "./face/settings.ts";
 import { createMetrics, type Metrics } from "./health/plugin.ts";
 import { findUiDist } from "./web/plugin.ts";
+import { startSigningOldLedger, type AdoptionOutcome } from "./ledger/adopt.ts";
 
 export interface Boot {
   auth: AuthSettings;
   codes: { keys: CodeKeySet };
   face: { settings: FaceSettings; engine: () => Promise<FaceEngine>; drawChallenge: DrawChallenge };
   health: Metrics;
+  /** Whether a ledger from before ledger signatures was taken over at this boot (./ledger/adopt.ts). */
+  ledger: { adoption: AdoptionOutcome };
   web: { root: string | null };
 }
 
@@ -43,6 +46,7 @@ export async function prepareApp(ctx: AppContext, options: BootOptions = {}): Pr
     codes: { keys: openCodeKeys(ctx.config, ctx.clock) },
     face: { settings: faceSettings(ctx.config), engine: options.faceEngine ?? sharedFaceEngine, drawChallenge: options.testOnlyFaceChallenge ?? randomDirection },
     health: createMetrics(),
+    ledger: { adoption: await startSigningOldLedger(ctx) },
     web: { root: findUiDist() },
   };
 }

@@ -34,6 +34,8 @@ export interface Config {
   faceKey: Uint8Array;
   /** The ledger key (Ed25519) that signs every append, and the retired public keys still accepted. */
   ledgerKeys: LedgerKeys;
+  /** LEDGER_ADOPT_THROUGH: the head seq of a ledger written before signatures that the operator vouches for (api/src/ledger/adopt.ts). */
+  ledgerAdoptThrough: number | null;
   /** Addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For is believed; empty: none. */
   trustProxy: string[];
   /** Client addresses exempt from the rate limits (api/src/edge.ts): monitoring, load tests. */
@@ -216,6 +218,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     operatorTokenSecret: key32(env, "OPERATOR_TOKEN_SECRET"),
     faceKey: key32(env, "FACE_REFERENCE_KEY"),
     ledgerKeys: ledgerKeySet(env, cwd),
+    ledgerAdoptThrough: env.LEDGER_ADOPT_THROUGH ? int(env, "LEDGER_ADOPT_THROUGH", 0, 1, Number.MAX_SAFE_INTEGER) : null,
     trustProxy: proxies(env),
     rateLimitAllow: addresses(env, "RATE_LIMIT_ALLOW", false),
     codeKeysDir: path(cwd, str(env, "CODE_KEYS_DIR", join(dataDir, "code-keys"))),

@@ -28,7 +28,7 @@ import { checkCodes } from "./code-registry.ts";
 import { cleanReconstruction, localise } from "./localise.ts";
 import { DEFAULT_MAX_ANCHOR_DELAY_MS, type AnchorSummary, type AuditEntry, type AuditOptions, type AuditReport, type ChainView } from "./report.ts";
 import { type CodeEntry, Findings, RowStore } from "./row-store.ts";
-import { checkSignatures, type SignedEntry } from "./signatures.ts";
+import { checkSignatures, checkSigningStarts, SIGNING_STARTED, type SignedEntry } from "./signatures.ts";
 
 export * from "./report.ts";
 export { payloadText, withSeq } from "./canonical-text.ts";
@@ -56,6 +56,7 @@ export async function auditLedger(
   const suspects = new Map<number, AuditEntry>();
   const codeEntries: CodeEntry[] = [];
   const signed: SignedEntry[] = [];
+  const signingStarts: number[] = [];
   let prevHash: Uint8Array = GENESIS_HASH;
   let prevSeq = 0;
   const progress = options.onProgress;
@@ -68,6 +69,7 @@ export async function auditLedger(
     if (!intact || !linked || e.seq !== prevSeq + 1) suspects.set(i, e);
     if (e.type.startsWith("code.")) codeEntries.push({ index: i, seq: e.seq, type: e.type, time, canonical: e.canonical });
     if (e.signature) signed.push({ seq: e.seq, hash: e.hash, signature: e.signature });
+    if (e.type === SIGNING_STARTED) signingStarts.push(e.seq);
     prevHash = e.hash;
     prevSeq = e.seq;
     if (progress && (i + 1) % 10_000 === 0) progress(i + 1);
@@ -111,6 +113,7 @@ export async function auditLedger(
   // ---- the API's signatures: each one verified, every entry covered by one.
   const lastSeq = n > 0 ? store.seqs[n - 1]! : 0;
   const coveredThrough = options.signatures ? await checkSignatures(signed, lastSeq, n, options.signatures, findings) : 0;
+  checkSigningStarts(signingStarts, findings);
 
   // ---- the code registry against the code entries.
   if (chain.codeEvents) checkCodes(codeEntries, rec, chain, now, maxDelay, findings);
@@ -148,7 +151,7 @@ export async function auditLedger(
       checked: chain.codeEvents !== undefined,
       ...(rowStats ? { rows: rowStats.rows, rowsAsOfSeq: rowStats.asOfSeq } : {}),
     },
-    signatures: { checked: options.signatures !== undefined, signed: signed.length, coveredThrough },
+    signatures: { checked: options.signatures !== undefined, signed: signed.length, coveredThrough, startedAt: signingStarts[0] ?? null },
     startedAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
   };

@@ -20,7 +20,9 @@ export type FindingKind =
   /** Entries after the last valid ledger signature: not written by the API (seq: the first of them). */
   | "unsigned"
   /** A ledger signature that does not verify under the published keys (seq: the entry that carries it). */
-  | "bad_signature";
+  | "bad_signature"
+  /** A second ledger.signing_started entry: the signatures before it were stripped (seq: that entry). */
+  | "signing_restarted";
 
 export interface Finding {
   /** Ledger sequence number concerned (as stored; for missing entries the anchored one), or null. */
@@ -176,6 +178,8 @@ export interface AuditReport {
     signed: number;
     /** The last seq covered by a valid signature (0: none); every entry up to it is vouched for. */
     coveredThrough: number;
+    /** The ledger.signing_started entry of a ledger written before signatures, or null. */
+    startedAt: number | null;
   };
   startedAt: string;
   seconds: number;

@@ -17,6 +17,20 @@ export interface SignedEntry {
 
 const PARALLEL = 256;
 
+/** The entry that starts signing on a ledger written before signatures (api/src/ledger/adopt.ts). */
+export const SIGNING_STARTED = "ledger.signing_started";
+
+/** Signing starts once: a second start means every signature before it was removed. */
+export function checkSigningStarts(starts: readonly number[], findings: Findings): void {
+  for (const seq of starts.slice(1)) {
+    findings.add({
+      seq,
+      kind: "signing_restarted",
+      detail: `seq ${seq} starts ledger signing again (it started at seq ${starts[0]}): the signatures before it were removed from the database`,
+    });
+  }
+}
+
 /** Verifies every signature, adds the findings, and returns the last seq a valid signature covers. */
 export async function checkSignatures(
   signed: readonly SignedEntry[],

@@ -30,6 +30,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     operatorTokenSecret: randomBytes(32),
     faceKey: randomBytes(32),
     ledgerKeys: ledgerKeys(randomBytes(32)),
+    ledgerAdoptThrough: null,
     trustProxy: [],
     rateLimitAllow: [],
     codeKeysDir: join(dataDir, "code-keys"),

@@ -8,6 +8,7 @@ import { withTransaction } from "../../api/src/db/database.ts";
 import { appendEntries, appendEntry } from "../../api/src/ledger/append.ts";
 import { sealNextBatch } from "../../api/src/ledger/anchor.ts";
 import { ledgerKeys, publicKeyHex } from "../../api/src/ledger/signing.ts";
+import { startSigningOldLedger } from "../../api/src/ledger/adopt.ts";
 import { createAuditRepository } from "../../api/src/audit/repository.ts";
 import { entryHash } from "../../protocol/ledger/entry.ts";
 import { auditLedger } from "../../protocol/audit/auditor.ts";
@@ -76,7 +77,7 @@ describe("ledger signatures", () => {
     expect(await ledgerSignatureVerifier(ledgerKeys(randomBytes(32)).published).verify(rows[3]!.signature!, rows[3]!.hash)).toBe("unknown_key");
     const report = await audit(db, db.ledgerKeys!.published);
     expect(report.findings).toEqual([]);
-    expect(report.signatures).toEqual({ checked: true, signed: 2, coveredThrough: 4 });
+    expect(report.signatures).toEqual({ checked: true, signed: 2, coveredThrough: 4, startedAt: null });
   });
 
   it("does not anchor, and the audit names, an entry appended after the head by a database intruder", async () => {
@@ -237,5 +238,55 @@ describe("through the API", () => {
     } finally {
       await c.end();
     }
+  });
+});
+
+describe("a ledger written before ledger signatures", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // What an earlier version wrote: chained, unsigned.
+    const c = await intruder(db);
+    try {
+      await forgeAfterHead(c, { moveHead: true });
+      await forgeAfterHead(c, { moveHead: true });
+    } finally {
+      await c.end();
+    }
+  });
+  afterAll(async () => db?.drop());
+
+  it("starts signing only when the operator names its head (or the chain anchors it all), once", async () => {
+    const ctx = (adoptThrough: number | null) => ({ db, chain: null, config: { ledgerAdoptThrough: adoptThrough } });
+    expect(await startSigningOldLedger(ctx(null))).toEqual({ adopted: false, reason: "needs_operator", head: 2, anchored: null });
+    const refused = await withTransaction(db.pool, (client) => appendEntry(client, entry(1))).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "ledger_head_unsigned" });
+    expect((refused as Error).message).toContain("LEDGER_ADOPT_THROUGH");
+    // A number that is not the head changes nothing.
+    expect(await startSigningOldLedger(ctx(1))).toMatchObject({ adopted: false, reason: "needs_operator" });
+
+    expect(await startSigningOldLedger(ctx(2))).toEqual({ adopted: true, head: 2, basis: "operator" });
+    const started = (await db.pool.query("SELECT seq, type, payload FROM ledger WHERE seq = 3")).rows[0];
+    expect(started).toMatchObject({ type: "ledger.signing_started" });
+    expect(JSON.parse(started.payload)).toMatchObject({ vouchedThrough: 2, basis: "operator", keyId: db.ledgerKeys!.kid });
+    await withTransaction(db.pool, (client) => appendEntry(client, entry(2)));
+    // Never again once a signature exists.
+    expect(await startSigningOldLedger(ctx(4))).toEqual({ adopted: false, reason: "signed" });
+
+    const report = await audit(db, db.ledgerKeys!.published);
+    expect(report.findings).toEqual([]);
+    expect(report.signatures).toMatchObject({ coveredThrough: 4, startedAt: 3 });
+
+    // An intruder strips every signature and gets an operator to start signing again: the audit says so.
+    const c = await intruder(db);
+    try {
+      await c.query("SET session_replication_role = replica");
+      await c.query("UPDATE ledger SET signature = NULL");
+    } finally {
+      await c.end();
+    }
+    expect(await startSigningOldLedger(ctx(4))).toMatchObject({ adopted: true, head: 4 });
+    const restarted = await audit(db, db.ledgerKeys!.published);
+    expect(restarted.findings.map((f) => [f.kind, f.seq])).toEqual([["signing_restarted", 5]]);
   });
 });

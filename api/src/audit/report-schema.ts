@@ -20,6 +20,7 @@ const FINDING_KINDS = [
   "code_row_without_entry",
   "unsigned",
   "bad_signature",
+  "signing_restarted",
 ] as const satisfies readonly FindingKind[];
 // Every kind the audit can report is accepted (a new kind fails the type check here).
 type Unlisted = Exclude<FindingKind, (typeof FINDING_KINDS)[number]>;
@@ -92,7 +93,7 @@ export const auditReportBody = {
     },
     signatures: {
       type: "object",
-      properties: { checked: { type: "boolean" }, signed: count, coveredThrough: count },
+      properties: { checked: { type: "boolean" }, signed: count, coveredThrough: count, startedAt: { anyOf: [seq, { type: "null" }] } },
       required: ["checked", "signed", "coveredThrough"],
       additionalProperties: false,
     },

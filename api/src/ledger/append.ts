@@ -77,7 +77,9 @@ async function checkHead(client: Queryable, signer: LedgerSigner, head: Head): P
   // Read after the head lock is held (its own statement, so it sees the entry committed with the head).
   const row = (await client.query<{ hash: Buffer; signature: string | null }>("SELECT hash, signature FROM ledger WHERE seq = $1", [head.seq])).rows[0];
   if (!row || !row.hash.equals(head.hash)) throw ledgerHeadUnsigned(head.seq, "does not match the head row");
-  if (!row.signature) throw ledgerHeadUnsigned(head.seq, "carries no ledger signature");
+  if (!row.signature) {
+    throw ledgerHeadUnsigned(head.seq, "carries no ledger signature (a ledger written before ledger signatures starts signing at boot: see LEDGER_ADOPT_THROUGH)");
+  }
   const verdict = signer.keys.verify(row.signature, row.hash);
   if (verdict !== "valid") throw ledgerHeadUnsigned(head.seq, `carries a ledger signature that is ${verdict.replace("_", " ")}`);
 }

@@ -7,6 +7,7 @@ import fp from "fastify-plugin";
 import client from "prom-client";
 import type { Metrics } from "../health/plugin.ts";
 import { ledgerIntegrity } from "./coverage.ts";
+import type { AdoptionOutcome } from "./adopt.ts";
 import { notFound, unavailable } from "../errors.ts";
 import { listAnchors } from "./anchor.ts";
 import { proveEntry } from "./proof.ts";
@@ -124,9 +125,21 @@ function registerLedgerGauges(app: FastifyInstance, metrics: Metrics): void {
   });
 }
 
-async function ledgerPlugin(app: FastifyInstance, options: { metrics?: Metrics }): Promise<void> {
+function reportAdoption(app: FastifyInstance, adoption: AdoptionOutcome): void {
+  if (adoption.adopted) {
+    app.log.warn({ head: adoption.head, basis: adoption.basis }, "ledger signing started on a ledger written before signatures (entry ledger.signing_started)");
+  } else if (adoption.reason === "needs_operator") {
+    app.log.error(
+      { head: adoption.head, anchoredOnChain: adoption.anchored },
+      `the ledger was written before ledger signatures and its last entries are not anchored on chain: nothing is appended until an operator, having checked entries after ${adoption.anchored ?? 0}, restarts once with LEDGER_ADOPT_THROUGH=${adoption.head}`,
+    );
+  }
+}
+
+async function ledgerPlugin(app: FastifyInstance, options: { metrics?: Metrics; adoption?: AdoptionOutcome }): Promise<void> {
   const auditor = app.requireRole("auditor");
   if (options.metrics) registerLedgerGauges(app, options.metrics);
+  if (options.adoption) reportAdoption(app, options.adoption);
 
   app.get(
     "/v1/ledger/keys",
