@@ -103,13 +103,24 @@ export function presentationFromScan(text: unknown): Presentation {
   return { token, proof: null };
 }
 
+/** Imported device keys, by their coordinates (a verifier sees the same phones again and again). */
+const imported = new Map<string, CryptoKey>();
+const MAX_IMPORTED = 10_000;
+
 async function importDeviceKey(jwk: DeviceKey): Promise<CryptoKey> {
+  const name = `${jwk.x}.${jwk.y}`;
+  const known = imported.get(name);
+  if (known) return known;
+  let key: CryptoKey;
   try {
-    return await crypto.subtle.importKey("jwk", { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, ECDSA, false, ["verify"]);
+    key = await crypto.subtle.importKey("jwk", { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, ECDSA, false, ["verify"]);
   } catch {
     // Not a point on P-256: the issuer never binds such a key.
     return refuse("device_proof_invalid", "the code's device key is not a P-256 public key");
   }
+  if (imported.size >= MAX_IMPORTED) imported.clear();
+  imported.set(name, key);
+  return key;
 }
 
 /** True when `signature` (raw r||s) is the device key's ECDSA P-256/SHA-256 signature of `message`. */

@@ -17,7 +17,6 @@ import { withTransaction } from "../db/database.ts";
 import { conflict, forbidden, notFound } from "../errors.ts";
 import { createCreditRepository } from "../credit/repository.ts";
 import { createFaceRepository } from "../face/repository.ts";
-import { createSubjectRepository } from "../subjects/repository.ts";
 import { DEVICE_PROOF_TOLERANCE_SECONDS, DEVICE_PROOF_WINDOW_SECONDS } from "../../../protocol/codes/device-proof.ts";
 import type { DeviceKey } from "../../../protocol/codes/token-format.ts";
 import { bindDevice, bindingOptions } from "./binding.ts";
@@ -25,7 +24,7 @@ import { relyingParty } from "./passkeys.ts";
 import { afterRemoval, removeDevices } from "./removal.ts";
 import { createWalletRepository, type DeviceRow } from "./repository.ts";
 import { credentialSchema, deviceKeySchema, errors, idParams, offerSecret, sessionSchema, subjectSchema, UUID } from "./schemas.ts";
-import { assertStillHolder, holderDevice, openSession, signIn, signInOptions } from "./sessions.ts";
+import { assertStillHolder, holderDevice, openSession, sessionEnded, sessionHashOf, signIn, signInOptions } from "./sessions.ts";
 import { devicesView, mayRemove, meView, noticesView, recordsView, representativesView } from "./views.ts";
 
 declare module "fastify" {
@@ -156,7 +155,8 @@ export function holderRoutes(app: FastifyInstance): void {
   app.post(
     "/v1/wallet/code",
     {
-      ...asHolder(LIMITS.code),
+      // One query for session, device, subject and code (this route is the one phones call most).
+      config: { rateLimit: { ...LIMITS.code, keyGenerator: bySession } },
       schema: {
         tags: ["wallet"],
         summary: "A code bound to this phone's device key; the phone adds its 30-second device signature to show it",
@@ -180,11 +180,12 @@ export function holderRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      const device = request.holder!;
       const now = clock.now();
-      const row = await createSubjectRepository(db.pool).withCurrentCode(device.subject_id);
-      if (!row?.code_id) throw notFound("no_current_code", "This subject has no current code");
-      if (row.status !== "active") throw conflict("code_suspended", "The code is suspended", { codeStatus: row.status });
+      const row = await createWalletRepository(db.pool).sessionDeviceWithCode(sessionHashOf(request.headers.authorization), now);
+      if (!row) throw sessionEnded();
+      const device: DeviceRow = row;
+      if (!row.code_id) throw notFound("no_current_code", "This subject has no current code");
+      if (row.code_status !== "active") throw conflict("code_suspended", "The code is suspended", { codeStatus: row.code_status });
       await assertStillHolder(db.pool, device, now);
       // An agent's code lives no longer than the authorisation it is shown under.
       let ttlSeconds = config.boundCodeTtlSeconds;
@@ -197,7 +198,7 @@ export function holderRoutes(app: FastifyInstance): void {
         device.device_jwk,
         { now, ttlSeconds },
       );
-      await createWalletRepository(db.pool).codeIssued(device.id, issued.expiresAt);
+      await createWalletRepository(db.pool).codeIssued(device, issued.expiresAt);
       void reply.header("cache-control", "no-store");
       return {
         token: issued.token,

@@ -4,6 +4,9 @@
 import type { Queryable } from "../db/database.ts";
 import type { DeviceKey } from "../../../protocol/codes/token-format.ts";
 
+/** How far past a bound code's expiry a device row's last_code_expires may run (fewer writes; a removal then may rotate a little more often). */
+export const CODE_EXPIRY_SLACK_MS = 15 * 60_000;
+
 /** In what capacity the holder of a phone acts for its subject. */
 export type HolderCapacity = "self" | "legal_representative" | "authorised_agent";
 
@@ -53,6 +56,16 @@ export interface NewDevice {
   thumbprint: string;
   at: Date;
   via: string;
+}
+
+/** A subject's display facts and its current code, as the code route needs them. */
+export interface CurrentCode {
+  kind: "person" | "enterprise";
+  display_name: string;
+  credit_status: "good" | "dishonest" | "serious";
+  code_id: string | null;
+  code_status: "active" | "suspended" | null;
+  status_index: number | null;
 }
 
 /** The kiosk session behind a binding or unbinding at a kiosk, with whether its face check passed. */
@@ -156,9 +169,15 @@ export function createWalletRepository(db: Queryable) {
       await db.query("UPDATE wallet_devices SET sign_count = GREATEST(sign_count, $2), last_seen_at = $3 WHERE id = $1", [id, signCount, at]);
     },
 
-    /** Records that a bound code valid until `expiresAt` went to this device. */
-    async codeIssued(id: string, expiresAt: Date): Promise<void> {
-      await db.query("UPDATE wallet_devices SET last_code_expires = GREATEST(coalesce(last_code_expires, $2), $2) WHERE id = $1", [id, expiresAt]);
+    /**
+     * Records that a bound code valid until `expiresAt` went to this device. The row keeps a
+     * time at least that late, rounded up by CODE_EXPIRY_SLACK_MS, so that a phone refreshing
+     * every few seconds writes the row once per slack, not at every refresh.
+     */
+    async codeIssued(device: Pick<DeviceRow, "id" | "last_code_expires">, expiresAt: Date): Promise<void> {
+      if (device.last_code_expires && device.last_code_expires.getTime() >= expiresAt.getTime()) return;
+      const recorded = new Date(expiresAt.getTime() + CODE_EXPIRY_SLACK_MS);
+      await db.query("UPDATE wallet_devices SET last_code_expires = GREATEST(coalesce(last_code_expires, $2), $2) WHERE id = $1", [device.id, recorded]);
     },
 
     async removeDevice(id: string, input: { at: Date; actor: string; reason: string }): Promise<void> {
@@ -196,6 +215,23 @@ export function createWalletRepository(db: Queryable) {
         `SELECT ${deviceColumns("d.")}
            FROM wallet_sessions s JOIN wallet_devices d ON d.id = s.device_id
           WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2 AND d.removed_at IS NULL`,
+        [tokenHash, at],
+      );
+      return r.rows[0] ?? null;
+    },
+
+    /**
+     * The code route in one round trip: the live session's device with its subject and the
+     * subject's current (not revoked) code; null when the session is not live.
+     */
+    async sessionDeviceWithCode(tokenHash: Buffer, at: Date): Promise<(DeviceRow & CurrentCode) | null> {
+      const r = await db.query<DeviceRow & CurrentCode>(
+        `SELECT ${deviceColumns("d.")}, s.kind, s.display_name, s.credit_status, c.code_id, c.status AS code_status, c.status_index
+           FROM wallet_sessions w
+           JOIN wallet_devices d ON d.id = w.device_id
+           JOIN subjects s ON s.id = d.subject_id
+           LEFT JOIN codes c ON c.subject_id = s.id AND c.status <> 'revoked'
+          WHERE w.token_hash = $1 AND w.ended_at IS NULL AND w.expires_at > $2 AND d.removed_at IS NULL`,
         [tokenHash, at],
       );
       return r.rows[0] ?? null;

@@ -65,6 +65,8 @@ export async function signIn(
 
 /** Refuses when the device's holder may no longer act for its subject (an agent's authorisation ended). */
 export async function assertStillHolder(db: Queryable, device: DeviceRow, now: Date): Promise<void> {
+  // A person's own phone: the row's CHECK keeps subject and holder one person, nothing can end it.
+  if (device.capacity === "self" && device.subject_id === device.holder_id) return;
   const subject = await createSubjectRepository(db).get(device.subject_id);
   if ((await holderCapacity(db, subject, device.holder_id, now)) !== device.capacity) {
     throw forbidden("holder_not_authorised", "The holder of this phone may no longer act for this subject.");
@@ -73,12 +75,19 @@ export async function assertStillHolder(db: Queryable, device: DeviceRow, now: D
 
 const SESSION_HEADER = new RegExp(`^Bearer (${SESSION_PREFIX}[A-Za-z0-9_-]{43})$`);
 
-/** The device behind a request's holder session; 401 wallet_session_invalid otherwise. */
-export async function holderDevice(db: Queryable, authorization: string | undefined, now: Date): Promise<{ device: DeviceRow; sessionHash: Buffer }> {
+/** The hash of the holder session a request carries; 401 wallet_session_missing without one. */
+export function sessionHashOf(authorization: string | undefined): Buffer {
   const match = SESSION_HEADER.exec(authorization ?? "");
   if (!match) throw unauthorized("wallet_session_missing", "Sign in to the wallet first.");
-  const sessionHash = hashOf(match[1]!);
+  return hashOf(match[1]!);
+}
+
+export const sessionEnded = () => unauthorized("wallet_session_invalid", "The wallet session has ended; please sign in again.");
+
+/** The device behind a request's holder session; 401 wallet_session_invalid otherwise. */
+export async function holderDevice(db: Queryable, authorization: string | undefined, now: Date): Promise<{ device: DeviceRow; sessionHash: Buffer }> {
+  const sessionHash = sessionHashOf(authorization);
   const device = await createWalletRepository(db).sessionDevice(sessionHash, now);
-  if (!device) throw unauthorized("wallet_session_invalid", "The wallet session has ended; please sign in again.");
+  if (!device) throw sessionEnded();
   return { device, sessionHash };
 }
