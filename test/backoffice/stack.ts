@@ -13,6 +13,7 @@ import { buildApp } from "../../api/src/app.ts";
 import { prepareApp } from "../../api/src/boot.ts";
 import type { AppContext } from "../../api/src/context.ts";
 import { mintOperatorToken, type Role } from "../../api/src/auth/operators.ts";
+import type { AuthSettings } from "../../api/src/auth/settings.ts";
 import { totpAt } from "../../api/src/operators/totp.ts";
 import { startWorkers, type Workers } from "../../api/src/workers.ts";
 import { launchBrowser } from "../helpers/browser.ts";
@@ -47,22 +48,29 @@ async function buildBackOffice(): Promise<string> {
   return outDir;
 }
 
-export async function startBackOffice(options: { chain?: boolean; clock?: TestClock } = {}): Promise<BackOffice> {
+export async function startBackOffice(options: { chain?: boolean; clock?: TestClock; port?: number; auth?: Partial<AuthSettings> } = {}): Promise<BackOffice> {
   const [ui, db, chain] = await Promise.all([buildBackOffice(), createTestDatabase(), options.chain ? startTestChain() : Promise.resolve(null)]);
   // The chain's clock is the wall clock: the API's clock starts there too (and moves only when a test moves it).
   const clock = options.clock ?? new TestClock(new Date());
   const config = testConfig({ rateLimitAllow: ["127.0.0.1", "::1"], passkeyRpId: "localhost", ...(chain ? { chainRpcUrl: chain.rpcUrl } : {}) });
   // Sign-in passkeys for this page's origin (http://localhost:<port>, any port while the RP id is localhost).
-  (config as typeof config & { auth: object }).auth = { rpId: "localhost", origins: [] };
+  (config as typeof config & { auth: Partial<AuthSettings> }).auth = { rpId: "localhost", origins: [], ...options.auth };
   const ctx: AppContext = { config, db, clock, chain: chain?.chain ?? null };
   const boot = await prepareApp(ctx);
   boot.web.root = ui;
   const app: FastifyInstance = await buildApp(ctx, { logger: false, boot });
-  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = await app.listen({ host: "127.0.0.1", port: options.port ?? 0 });
   const url = address.replace("127.0.0.1", "localhost");
   const workers = chain ? startWorkers(ctx) : null;
   const browser = await launchBrowser();
   mkdirSync(SHOTS, { recursive: true });
+  const stop = async (): Promise<void> => {
+    await browser.close().catch(() => {});
+    await workers?.stop();
+    await app.close();
+    await db.drop();
+    await chain?.stop();
+  };
   return {
     app,
     ctx,
@@ -89,16 +97,8 @@ export async function startBackOffice(options: { chain?: boolean; clock?: TestCl
       }
       return { context, page, errors };
     },
-    async close() {
-      await this.stop();
-    },
-    async stop() {
-      await browser.close().catch(() => {});
-      await workers?.stop();
-      await app.close();
-      await db.drop();
-      await chain?.stop();
-    },
+    close: stop,
+    stop,
   };
 }
 
@@ -144,4 +144,17 @@ export async function signInWithTotp(t: BackOffice, page: Page, account: { login
   await page.click("#sign-in-totp");
   await page.waitForSelector("#who");
   await ready(page);
+}
+
+/** A port free right now (for a server whose URL another must know before it starts). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

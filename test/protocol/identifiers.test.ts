@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkResidentId, checkUscc, residentIdCheckChar, usccCheckChar } from "../../protocol/identifiers.ts";
-import { maskEnterpriseName, maskIdentifier, maskPersonName } from "../../api/src/subjects/masking.ts";
+import { maskIdentifier, maskPersonName } from "../../api/src/subjects/masking.ts";
 import { subjectCommitment } from "../../api/src/subjects/commitment.ts";
 
 const today = new Date("2026-11-26T02:00:00Z");
@@ -67,12 +67,10 @@ describe("resident ID (GB 11643-1999)", () => {
 });
 
 describe("masking and commitments", () => {
-  it("masks as the design shows", () => {
+  it("masks persons' names and identifiers as the design shows (enterprise names are public)", () => {
     expect(maskPersonName("张小三")).toBe("张*三");
     expect(maskPersonName("张三")).toBe("张*");
     expect(maskPersonName("欧阳小明")).toBe("欧**明");
-    expect(maskEnterpriseName("佛山市禅城区某某贸易有限公司")).toBe("佛山市**有限公司");
-    expect(maskEnterpriseName("广东省某某科技股份有限公司")).toBe("广东省**股份有限公司");
     expect(maskIdentifier("440524188001010014")).toBe("4405**********0014");
   });
 

@@ -263,10 +263,8 @@ describe.skipIf(!chromiumAvailable())("verifier app in Chromium at 390×844", ()
     await context.close();
   });
 
-  // TODO(issue 18, api/src/subjects/enrol.ts): enrolment still stores enterprises' names masked
-  // (maskEnterpriseName: 佛山市**有限公司), so the token carries no full name to show. When the API
-  // fix lands this test starts failing: turn `it.fails` into `it`.
-  it.fails("shows an enterprise's full name (fails until enrolment stops masking enterprise names)", async () => {
+  // Enterprise names are public: enrolment stores them in full and the token carries them (up to 12 characters).
+  it("shows an enterprise's full name", async () => {
     const context = await browser.newContext({ viewport: PHONE });
     const page = await open(context, api);
     await verify(page, codes.enterprise);
