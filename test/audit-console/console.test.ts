@@ -65,16 +65,16 @@ beforeAll(async () => {
   await build({
     configFile: false,
     root: resolve(ROOT, "kiosk"),
-    base: "/audit-ui/",
+    base: "/ui/audit/",
     logLevel: "warn",
     build: { outDir, emptyOutDir: true, target: "es2022", rollupOptions: { input: { audit: resolve(ROOT, "kiosk/audit/index.html") } } },
   });
   const config = testConfig({ chainRpcUrl: testChain.rpcUrl, deploymentFile });
   app = await buildApp({ config, db, clock: new TestClock("2026-11-26T02:00:00.000Z"), chain: null }, { logger: false });
-  await app.register(fastifyStatic, { root: outDir, prefix: "/audit-ui/", decorateReply: false });
+  await app.register(fastifyStatic, { root: outDir, prefix: "/ui/audit/", decorateReply: false });
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
   const token = await mintOperatorToken(config.operatorTokenSecret, { sub: "auditor-1", role: "auditor" });
-  pageUrl = `${address}/audit-ui/audit/index.html?token=${encodeURIComponent(token)}`;
+  pageUrl = `${address}/ui/audit/audit/index.html?token=${encodeURIComponent(token)}`;
   browser = await launchBrowser();
 }, 180_000);
 
