@@ -43,8 +43,9 @@ describe("worker leader election (PostgreSQL server)", () => {
     await until(() => !a.isLeader()); // the old leader notices and stands down
     await until(() => a.isLeader() || b.isLeader());
     expect(a.isLeader() && b.isLeader()).toBe(false);
-    // Exactly one leads again, and the lock has exactly one holder.
-    const holders = await db.pool.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 727275 AND granted");
+    // Exactly one leads again, and the lock has exactly one holder in this database (other test
+    // files run their own workers, with the same lock id, in their own databases at the same time).
+    const holders = await db.pool.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 727275 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
     expect(holders.rows[0].n).toBe(1);
   });
 });
