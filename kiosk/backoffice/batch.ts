@@ -1,6 +1,6 @@
 // The credit agency's batch upload: a file of records, NDJSON (one JSON object a line) or CSV
 // (a header row, then one record a line; RFC 4180 quoting). Lines may name the enterprise by
-// its USCC instead of its id: the page finds each USCC once. Lines go to POST /v1/records::batch
+// its USCC instead of its id: the page finds each USCC once. Lines go to POST /v1/records:batch
 // in chunks of 500 with a progress bar; the report says, line by line of the file, what was
 // published and why the other lines were refused, and can be saved as CSV.
 import { h } from "../lib/dom.ts";
@@ -144,7 +144,7 @@ export async function uploadBatch(lines: Parsed[], progress: (done: number, tota
   progress(done, lines.length);
   for (let i = 0; i < sendable.length; i += CHUNK) {
     const chunk = sendable.slice(i, i + CHUNK);
-    const answer = await post<{ results: Array<LineResult & { recordStatus?: string }> }>("/v1/records::batch", chunk.map((l) => l.value));
+    const answer = await post<{ results: Array<LineResult & { recordStatus?: string }> }>("/v1/records:batch", chunk.map((l) => l.value));
     for (const r of answer.results) results.push({ ...r, line: chunk[r.line - 1]!.line });
     done += chunk.length;
     progress(done, lines.length);

@@ -68,24 +68,28 @@ export function oidcRoutes(app: FastifyInstance, oidc: OidcSettings): void {
     const repo = createOperatorRepository(db.pool);
     const pending = typeof state === "string" && /^[0-9a-f-]{36}$/.test(state) ? await repo.takeChallenge(state, "oidc", now) : null;
     if (!pending) return fail("oidc_state_invalid");
-    let claims: client.IDToken | undefined;
+    let claims: Record<string, unknown> | undefined;
     try {
       const config = await configuration();
       const current = new URL(oidc.redirectUrl);
       current.search = new URLSearchParams(request.query).toString();
       const tokens = await client.authorizationCodeGrant(config, current, { pkceCodeVerifier: pending.extra.verifier, expectedState: state, expectedNonce: pending.extra.nonce, idTokenExpected: true });
-      claims = tokens.claims();
+      const idToken = tokens.claims();
+      claims = idToken;
+      // Many providers put profile claims (the user name) in the userinfo answer only.
+      if (idToken && idToken[oidc.loginClaim] === undefined) claims = { ...(await client.fetchUserInfo(config, tokens.access_token, idToken.sub)), ...idToken };
     } catch (error) {
       request.log.warn({ err: error }, "OIDC code exchange refused");
       return fail(error instanceof ProblemError ? error.code : "oidc_refused");
     }
-    if (!claims?.sub) return fail("oidc_refused");
-    let account = await repo.byOidcSubject(claims.sub);
+    const sub = claims?.sub;
+    if (typeof sub !== "string" || !claims) return fail("oidc_refused");
+    let account = await repo.byOidcSubject(sub);
     const loginClaim = claims[oidc.loginClaim];
     if (!account && typeof loginClaim === "string") {
       const candidate = await repo.byLogin(loginClaim);
       if (candidate && candidate.oidc_subject === null) {
-        await repo.bindOidc(candidate.id, claims.sub);
+        await repo.bindOidc(candidate.id, sub);
         account = candidate;
       }
     }
