@@ -97,6 +97,14 @@ export interface Code {
   qr: { png: string; svg: string };
 }
 
+/** A phone bound to the subject, as the kiosk lists it for a lost phone (./screens/unbind.ts). */
+export interface BoundPhone {
+  id: string;
+  name: string;
+  boundAt: string;
+  lastSeenAt: string | null;
+}
+
 export function createApi(base: string, token: () => string | null) {
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
@@ -133,6 +141,10 @@ export function createApi(base: string, token: () => string | null) {
     commitment: () => call<{ version: string; text: string; digest: string }>("GET", "/v1/credit/commitment"),
     apply: (body: unknown) => call<Application>("POST", "/v1/repair-applications", body),
     code: (subjectId: string) => call<Code>("GET", `/v1/subjects/${subjectId}/code`),
+    /** The phones the face-checked person holds for the session's subject (whom: subject) or for themself (holder). */
+    phones: (sessionId: string, whom: "subject" | "holder") => call<{ devices: BoundPhone[] }>("POST", "/v1/wallet/kiosk/devices", { sessionId, whom }),
+    unbindPhone: (sessionId: string, whom: "subject" | "holder", deviceId: string) =>
+      call<{ removed: string[]; codeRotated: boolean }>("POST", "/v1/wallet/kiosk/unbind", { sessionId, whom, deviceId }),
   };
 }
 

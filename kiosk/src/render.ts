@@ -11,6 +11,7 @@ import { selfScreen } from "./screens/self.ts";
 import { codeScreen, decisionScreen } from "./screens/result.ts";
 import { welcomeScreen } from "./screens/welcome.ts";
 import { bindScreen } from "./screens/bind.ts";
+import { unbindScreen } from "./screens/unbind.ts";
 import type { Kiosk, Screen } from "./state.ts";
 import { button, problemText } from "./ui.ts";
 
@@ -24,10 +25,11 @@ const SCREENS: Record<Screen, (k: Kiosk) => Child[]> = {
   decision: decisionScreen,
   code: codeScreen,
   bind: bindScreen,
+  unbind: unbindScreen,
 };
 
 /** The step shown in the top bar ("step 2 of 5"); the welcome screen has none. */
-const STEP: Record<Screen, number> = { welcome: 0, enterprise: 1, self: 1, face: 2, records: 3, commitment: 4, decision: 5, code: 5, bind: 5 };
+const STEP: Record<Screen, number> = { welcome: 0, enterprise: 1, self: 1, face: 2, records: 3, commitment: 4, decision: 5, code: 5, bind: 5, unbind: 3 };
 
 export function renderKiosk(k: Kiosk, app: HTMLElement, idleBar: HTMLElement): void {
   const s = k.state;

@@ -4,8 +4,9 @@ import type { Api, Applicant, Application, Code, RecordsView } from "./api.ts";
 import type { KioskConfig } from "./config.ts";
 import type { SignaturePad } from "./signature.ts";
 import type { BindOffer } from "./screens/bind.ts";
+import type { UnbindState } from "./screens/unbind.ts";
 
-export type Screen = "welcome" | "enterprise" | "self" | "face" | "records" | "commitment" | "decision" | "code" | "bind";
+export type Screen = "welcome" | "enterprise" | "self" | "face" | "records" | "commitment" | "decision" | "code" | "bind" | "unbind";
 export type FacePhase = "starting" | "ready" | "capturing" | "checking" | "passed" | "refused" | "locked";
 export type Capacity = "legal_representative" | "authorised_agent";
 /** enterprise: for an enterprise (its legal representative or an agent); self: a person for themself (本人办理). */
@@ -48,6 +49,8 @@ export interface State {
   code: Code | null;
   /** The one-time binding QR shown on the bind screen (./screens/bind.ts). */
   binding: BindOffer | null;
+  /** The phones listed for removal after the face check (./screens/unbind.ts). */
+  unbind: UnbindState | null;
 }
 
 export const freshFace = (attemptsLeft: number | null = null): FaceState => ({ phase: "starting", captured: 0, reason: null, attemptsLeft, scores: null });
@@ -75,6 +78,7 @@ export function initialState(): State {
     application: null,
     code: null,
     binding: null,
+    unbind: null,
   };
 }
 

@@ -295,6 +295,35 @@ describe("unbinding", () => {
     expect((await bob.get("/v1/wallet/me")).status).toBe(401);
   });
 
+  it("at the kiosk after a face check: lists that person's phones (name and dates only) and removes the one chosen", async () => {
+    const phone = new Phone(t);
+    await ok(phone.bind((await kioskOffer(ids.alice)).offer, "丢了的手机"), 201);
+    await ok(phone.fetchCode());
+    const kept = await boundPhone((await kioskOffer(ids.alice)).offer);
+    const agents = await boundPhone(await registrarOffer(ids.enterprise, ids.bob));
+    const bare = await createSession(t.db.pool, { device: KIOSK, now: t.clock.now(), ttlSeconds: 600 });
+    expect((await call(t, "POST", "/v1/wallet/kiosk/devices", kiosk, { sessionId: bare.id })).body.code).toBe("face_check_required");
+    const check = await passedFaceCheck(t.db.pool, { device: KIOSK, enterpriseId: ids.enterprise, personId: ids.alice, now: t.clock.now() });
+    const list = async () => (await ok(call(t, "POST", "/v1/wallet/kiosk/devices", kiosk, { sessionId: check.sessionId }))).devices as Record<string, unknown>[];
+    const before = await list();
+    expect(before.map((d) => d.id)).toEqual(expect.arrayContaining([phone.deviceId, kept.deviceId]));
+    expect(before.map((d) => d.id)).not.toContain(agents.deviceId); // the agent's phone is not hers to see
+    for (const d of before) expect(Object.keys(d).sort()).toEqual(["boundAt", "id", "lastSeenAt", "name"]);
+    // Her own personal code's phones are a list of their own (none bound here).
+    expect((await ok(call(t, "POST", "/v1/wallet/kiosk/devices", kiosk, { sessionId: check.sessionId, whom: "holder" }))).devices).toEqual([]);
+    expect(before.find((d) => d.id === phone.deviceId)).toMatchObject({ name: "丢了的手机" });
+    // Another holder's phone, by its id, is not found (the kiosk cannot unbind it).
+    expect((await call(t, "POST", "/v1/wallet/kiosk/unbind", kiosk, { sessionId: check.sessionId, deviceId: agents.deviceId })).body.code).toBe("device_not_found");
+    const r = await ok(call(t, "POST", "/v1/wallet/kiosk/unbind", kiosk, { sessionId: check.sessionId, deviceId: phone.deviceId }));
+    expect(r).toEqual({ removed: [phone.deviceId], codeRotated: true });
+    expect((await phone.signIn()).body.code).toBe("device_removed");
+    await ok(kept.get("/v1/wallet/me"));
+    await ok(agents.get("/v1/wallet/me"));
+    expect((await list()).map((d) => d.id)).not.toContain(phone.deviceId);
+    // The same phone twice: already gone.
+    expect((await call(t, "POST", "/v1/wallet/kiosk/unbind", kiosk, { sessionId: check.sessionId, deviceId: phone.deviceId })).body.code).toBe("device_not_found");
+  });
+
   it("at the kiosk after a face check (a lost phone): every phone that person holds for the subject", async () => {
     const lost = await boundPhone((await kioskOffer(ids.alice)).offer);
     await ok(lost.fetchCode());

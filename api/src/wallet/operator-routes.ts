@@ -1,7 +1,8 @@
 // The wallet's routes for operators:
 //   POST /v1/wallet/offers/kiosk                  kiosk: a one-time binding QR after the session's face check
 //   POST /v1/wallet/offers/registrar              registrar: the same at the window
-//   POST /v1/wallet/kiosk/unbind                  kiosk: unbind the face-checked person's phones (lost phone)
+//   POST /v1/wallet/kiosk/devices                 kiosk: the phones the face-checked person holds (names, dates)
+//   POST /v1/wallet/kiosk/unbind                  kiosk: unbind one of them, or all (a lost phone)
 //   GET  /v1/wallet/registrar/subjects/:id/devices   registrar: a subject's bound phones
 //   POST /v1/wallet/registrar/devices/:id/remove  registrar: unbind one phone
 import type { FastifyInstance } from "fastify";
@@ -112,23 +113,65 @@ export function operatorRoutes(app: FastifyInstance): void {
     },
   );
 
+  // The kiosk sees only the phones the face-checked person holds for the subject (not those of
+  // the enterprise's other representatives or agents), by name and dates: nothing a kiosk screen
+  // does not already show. The list is a POST because the session id is not for access logs.
   app.post<{ Body: { sessionId: string; whom: BindWhom } }>(
+    "/v1/wallet/kiosk/devices",
+    {
+      preHandler: app.requireRole("kiosk"),
+      schema: {
+        tags: ["wallet"],
+        summary: "The phones the face-checked person of this kiosk session holds for the session's subject",
+        security: [{ bearer: [] }],
+        body: { type: "object", properties: { sessionId: { type: "string", pattern: UUID }, whom: whomSchema }, required: ["sessionId"], additionalProperties: false },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              devices: {
+                type: "array",
+                items: { type: "object", properties: { id: { type: "string" }, name: { type: "string" }, boundAt: { type: "string" }, lastSeenAt: { type: ["string", "null"] } } },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { subjectId, holderId } = await kioskSessionHolder(db.pool, { sessionId: request.body.sessionId, device: request.operator!.sub, whom: request.body.whom, now: clock.now() });
+      const devices = await createWalletRepository(db.pool).devicesOf(subjectId, { holderId });
+      void reply.header("cache-control", "no-store");
+      return { devices: devices.map((d) => ({ id: d.id, name: d.name, boundAt: d.bound_at.toISOString(), lastSeenAt: d.last_seen_at?.toISOString() ?? null })) };
+    },
+  );
+
+  app.post<{ Body: { sessionId: string; whom: BindWhom; deviceId?: string } }>(
     "/v1/wallet/kiosk/unbind",
     {
       preHandler: app.requireRole("kiosk"),
       schema: {
         tags: ["wallet"],
-        summary: "Unbind every phone the face-checked person holds for the session's subject (a lost phone)",
+        summary: "Unbind a phone the face-checked person holds for the session's subject (a lost phone); without deviceId, every such phone",
+        description: "deviceId: one phone from POST /v1/wallet/kiosk/devices; a phone of someone else is device_not_found.",
         security: [{ bearer: [] }],
-        body: { type: "object", properties: { sessionId: { type: "string", pattern: UUID }, whom: whomSchema }, required: ["sessionId"], additionalProperties: false },
+        body: {
+          type: "object",
+          properties: { sessionId: { type: "string", pattern: UUID }, whom: whomSchema, deviceId: { type: "string", pattern: UUID } },
+          required: ["sessionId"],
+          additionalProperties: false,
+        },
         response: { 200: removalResponse, ...errors },
       },
     },
     async (request) => {
       const now = clock.now();
+      const { deviceId } = request.body;
       const result = await withTransaction(db.pool, async (client) => {
         const { subjectId, holderId } = await kioskSessionHolder(client, { sessionId: request.body.sessionId, device: request.operator!.sub, whom: request.body.whom, now });
-        return removeDevices(client, { subjectId, which: (d) => d.holder_id === holderId, by: "kiosk", actor: actorOf(request.operator!), reason: "lost_phone", now });
+        const which = (d: { id: string; holder_id: string }) => d.holder_id === holderId && (deviceId === undefined || d.id === deviceId);
+        return removeDevices(client, { subjectId, which, by: "kiosk", actor: actorOf(request.operator!), reason: "lost_phone", now });
       });
       return removed(result);
     },

@@ -8,6 +8,7 @@ import type { RecordItem } from "../api.ts";
 import { finish, toCommitment } from "../flow.ts";
 import type { Kiosk } from "../state.ts";
 import { button, reasonItem, wordFor } from "../ui.ts";
+import { unbindButton } from "./unbind.ts";
 
 type Group = "now" | "later" | "review" | "not";
 
@@ -31,6 +32,8 @@ export function recordsScreen(k: Kiosk): Child[] {
     h(
       "div",
       { class: "actions sticky" },
+      // A lost phone is removed here, once the face check has passed (./unbind.ts).
+      unbindButton(k),
       canRepair ? h("span", { class: "count", "data-test": "selected-count" }, t("kiosk.selectedCount", { n: s.selected.size })) : null,
       canRepair
         ? button(s.busy, t("kiosk.toCommitment"), () => void toCommitment(k), { kind: "primary big", disabled: s.selected.size === 0, test: "to-commitment" })
