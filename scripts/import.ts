@@ -1,150 +1,33 @@
-// `npm run import -- FILE [--batch N] [--actor registrar:NAME]`: bulk enrolment from CSV or NDJSON.
-//   CSV header: kind,identifier,name,legal_representative   (legal_representative: the person's ID number)
-//   NDJSON:     {"kind":"person","idNumber":"…","name":"…"}
-//               {"kind":"enterprise","uscc":"…","name":"…","legalRepresentativeIdNumber":"…"}  (or legalRepresentativeId)
-// Each batch of lines is one transaction, enrolled with a few set-based statements
-// (api/src/subjects/enrol-batch.ts); a bad line is rejected alone; the last committed line is kept in import_jobs under the file's SHA-256, so a
-// re-run resumes. Rejected lines go to FILE.rejects.ndjson with their reasons.
-import { createHash } from "node:crypto";
-import { appendFileSync, readFileSync } from "node:fs";
+// `npm run import -- FILE [--batch N] [--actor registrar:NAME] [--api URL]`: bulk enrolment from CSV or NDJSON
+// (formats in api/src/imports/parse.ts). Each chunk of lines is one transaction, enrolled with a
+// few set-based statements (api/src/subjects/enrol-batch.ts); a bad line is refused alone, with
+// its reason in FILE.rejects.ndjson. The job is named by the file's SHA-256: a re-run resumes after
+// the last committed line, and a line is never enrolled twice.
+//
+// While the system runs on its embedded database (one process per folder, api/src/db/lock.ts),
+// the lines go through its API (POST /v1/imports, api/src/imports/plugin.ts), found from the lock
+// file, with a registrar token signed by the system's own secret. Otherwise (nothing running, or
+// a PostgreSQL server) this process commits the chunks itself; `--api URL` forces the API.
 import { resolve } from "node:path";
+import type pg from "pg";
+import { mintOperatorToken } from "../api/src/auth/operators.ts";
 import { ConfigError, loadConfig } from "../api/src/config.ts";
 import { openDatabase } from "../api/src/db/database.ts";
-import { FolderLockedError } from "../api/src/db/lock.ts";
+import { describeHolder, FolderLockedError } from "../api/src/db/lock.ts";
 import { migrate } from "../api/src/db/migrate.ts";
-import { enrolBatch, type BatchRow } from "../api/src/subjects/enrol-batch.ts";
 import { commandEnvironment, SetupError } from "./lib/data-dir.ts";
-import type pg from "pg";
+import { apiTarget, directTarget, ImportApiError, runImport, type ImportResult, type ImportTarget } from "./lib/import-run.ts";
 
-type Row = BatchRow;
+export { parseCsvLine, parseLine } from "../api/src/imports/parse.ts";
+export type { ImportResult } from "./lib/import-run.ts";
 
-export function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out.map((s) => s.trim());
-}
-
-/** One line to a row, or a reason. */
-export function parseLine(line: string, format: "csv" | "ndjson", header: string[] | null): Row | { error: string } {
-  let rec: Record<string, unknown>;
-  if (format === "ndjson") {
-    try {
-      rec = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return { error: "not valid JSON" };
-    }
-  } else {
-    const cells = parseCsvLine(line);
-    rec = Object.fromEntries((header ?? []).map((h, i) => [h, cells[i] ?? ""]));
-    if (rec.kind === "person") rec.idNumber = rec.identifier;
-    if (rec.kind === "enterprise") {
-      rec.uscc = rec.identifier;
-      rec.legalRepresentativeIdNumber = rec.legal_representative;
-    }
-  }
-  if (rec.kind === "person") return { kind: "person", idNumber: String(rec.idNumber ?? ""), name: String(rec.name ?? "") };
-  if (rec.kind === "enterprise") {
-    return {
-      kind: "enterprise",
-      uscc: String(rec.uscc ?? ""),
-      name: String(rec.name ?? ""),
-      legalRepresentativeId: rec.legalRepresentativeId ? String(rec.legalRepresentativeId) : undefined,
-      legalRepresentativeIdNumber: rec.legalRepresentativeIdNumber ? String(rec.legalRepresentativeIdNumber) : undefined,
-    };
-  }
-  return { error: `kind must be person or enterprise, got ${JSON.stringify(rec.kind ?? null)}` };
-}
-
-export interface ImportResult {
-  lines: number;
-  accepted: number;
-  rejected: number;
-  resumedFrom: number;
-  rejectsFile: string;
-}
-
+/** Direct mode on an open pool (tests, the enrol bench): the same chunks the API commits. */
 export async function importFile(
   pool: pg.Pool,
   file: string,
   options: { subjectKey: Uint8Array; batch?: number; actor?: string; progress?: (done: number, total: number, ok: number, bad: number) => void },
 ): Promise<ImportResult> {
-  const text = readFileSync(file);
-  const hash = createHash("sha256").update(text).digest();
-  const format = /\.csv$/i.test(file) ? "csv" : "ndjson";
-  const lines = text.toString("utf8").split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
-  const header = format === "csv" ? parseCsvLine(lines[0] ?? "").map((h) => h.toLowerCase()) : null;
-  const first = format === "csv" ? 2 : 1; // 1-based line numbers
-  const batch = options.batch ?? 500;
-  const actor = options.actor ?? "registrar:bulk-import";
-  const rejectsFile = `${file}.rejects.ndjson`;
-
-  await pool.query("INSERT INTO import_jobs (file_hash, file_name) VALUES ($1, $2) ON CONFLICT (file_hash) DO NOTHING", [hash, file]);
-  const job = (await pool.query<{ last_line: number; accepted: number; rejected: number }>("SELECT last_line, accepted, rejected FROM import_jobs WHERE file_hash = $1", [hash])).rows[0]!;
-  const resumedFrom = job.last_line;
-  let accepted = job.accepted;
-  let rejected = job.rejected;
-  let lineNo = Math.max(job.last_line + 1, first);
-
-  while (lineNo <= lines.length) {
-    const end = Math.min(lineNo + batch - 1, lines.length);
-    const rejects: { line: number; code: string; reason: string; text?: string }[] = [];
-    const client = await pool.connect();
-    let ok = 0;
-    try {
-      await client.query("BEGIN");
-      const at = new Date();
-      const parsed: { line: number; row: BatchRow }[] = [];
-      for (let n = lineNo; n <= end; n++) {
-        const line = lines[n - 1]!;
-        if (line.trim() === "") continue;
-        const row = parseLine(line, format, header);
-        if ("error" in row) rejects.push({ line: n, code: "unparseable", reason: row.error, text: line });
-        else parsed.push({ line: n, row });
-      }
-      const results = await enrolBatch(client, options.subjectKey, parsed.map((p) => p.row), actor, at);
-      results.forEach((result, i) => {
-        if (result.ok) ok++;
-        else rejects.push({ line: parsed[i]!.line, code: result.code, reason: result.reason });
-      });
-      rejects.sort((a, b) => a.line - b.line);
-      await client.query("UPDATE import_jobs SET last_line = $2, accepted = accepted + $3, rejected = rejected + $4, updated_at = now() WHERE file_hash = $1", [
-        hash,
-        end,
-        ok,
-        rejects.length,
-      ]);
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
-    if (rejects.length > 0) appendFileSync(rejectsFile, rejects.map((r) => JSON.stringify(r)).join("\n") + "\n");
-    accepted += ok;
-    rejected += rejects.length;
-    lineNo = end + 1;
-    options.progress?.(end, lines.length, accepted, rejected);
-  }
-  await pool.query("UPDATE import_jobs SET finished_at = now() WHERE file_hash = $1", [hash]);
-  return { lines: lines.length - (first - 1), accepted, rejected, resumedFrom, rejectsFile };
+  return runImport(directTarget(pool, options.subjectKey, options.actor ?? "registrar:bulk-import"), file, { batch: options.batch, progress: options.progress });
 }
 
 function progressBar(start: number) {
@@ -156,52 +39,80 @@ function progressBar(start: number) {
   };
 }
 
+function summary(result: ImportResult, target: ImportTarget): string {
+  return (
+    `${result.accepted} enrolled, ${result.rejected} rejected` +
+    (result.resumedFrom > 0 ? ` (resumed after line ${result.resumedFrom})` : "") +
+    (result.rejected > 0 ? `; reasons in ${result.rejectsFile}` : "") +
+    ` (through ${target.describe})`
+  );
+}
+
 export async function main(args: string[]): Promise<number> {
-  const file = args.find((a) => !a.startsWith("--"));
+  const file = args.find((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
   const flag = (name: string) => {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : undefined;
   };
   if (!file) {
-    console.error("usage: npm run import -- FILE.csv|FILE.ndjson [--batch 500] [--actor registrar:NAME]");
+    console.error("usage: npm run import -- FILE.csv|FILE.ndjson [--batch 500] [--actor registrar:NAME] [--api URL]");
     return 2;
   }
-  let db: Awaited<ReturnType<typeof openDatabase>>;
-  let config: ReturnType<typeof loadConfig>;
+  const actor = flag("actor") ?? "registrar:bulk-import";
+  if (!/^registrar:[A-Za-z0-9._-]{1,64}$/.test(actor)) {
+    console.error("npm run import: --actor must be registrar:NAME (letters, digits, . _ -)");
+    return 2;
+  }
+  const batch = Number(flag("batch") ?? 500);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 1000) {
+    console.error("npm run import: --batch must be 1 to 1000 lines");
+    return 2;
+  }
+  let config: ReturnType<typeof loadConfig> | null = null;
+  let db: Awaited<ReturnType<typeof openDatabase>> | null = null;
+  let apiUrl = flag("api") ?? null;
   try {
     const { env } = commandEnvironment("npm run import", ["SUBJECT_COMMITMENT_KEY", "OPERATOR_TOKEN_SECRET", "FACE_REFERENCE_KEY", "LEDGER_SIGNING_KEY"]);
     config = loadConfig(env);
-    // The embedded database admits one process: while `npm start` runs on the same folder this
-    // refuses, naming the running instance (api/src/db/lock.ts), and nothing is written.
-    db = await openDatabase(config, 2);
+    if (!apiUrl) db = await openDatabase(config, 2);
   } catch (error) {
     if (error instanceof SetupError || error instanceof ConfigError) {
       console.error(error.message);
       return 2;
     }
-    if (error instanceof FolderLockedError) {
-      console.error(`npm run import: nothing imported. ${error.message}`);
+    if (!(error instanceof FolderLockedError)) throw error;
+    // The embedded database is the running system's: its API is the way in.
+    if (!error.holder.url) {
+      console.error(`npm run import: nothing imported. The system is starting (${describeHolder(error.holder)}) and does not listen yet; run the command again in a moment.`);
+      return 1;
+    }
+    apiUrl = error.holder.url;
+  }
+  if (!config) return 2; // unreachable: loadConfig threw and was answered above
+  const progress = progressBar(Date.now());
+  try {
+    let target: ImportTarget;
+    if (apiUrl) {
+      const sub = actor.slice("registrar:".length);
+      target = apiTarget(apiUrl, await mintOperatorToken(config.operatorTokenSecret, { role: "registrar", sub }, 24 * 3600));
+      console.error(`npm run import: the system is running; importing through its API at ${apiUrl}`);
+    } else {
+      await migrate(db!.pool);
+      target = directTarget(db!.pool, config.subjectKey, actor);
+    }
+    const result = await runImport(target, resolve(file), { batch, progress });
+    process.stderr.write("\n");
+    console.log(summary(result, target));
+    return 0;
+  } catch (error) {
+    if (error instanceof ImportApiError) {
+      process.stderr.write("\n");
+      console.error(`npm run import: stopped (${error.message}). Lines committed so far stay; run the same command again to resume.`);
       return 1;
     }
     throw error;
-  }
-  try {
-    await migrate(db.pool);
-    const result = await importFile(db.pool, resolve(file), {
-      subjectKey: config.subjectKey,
-      batch: Number(flag("batch") ?? 500),
-      actor: flag("actor"),
-      progress: progressBar(Date.now()),
-    });
-    process.stderr.write("\n");
-    console.log(
-      `${result.accepted} enrolled, ${result.rejected} rejected` +
-        (result.resumedFrom > 0 ? ` (resumed after line ${result.resumedFrom})` : "") +
-        (result.rejected > 0 ? `; reasons in ${result.rejectsFile}` : ""),
-    );
-    return 0;
   } finally {
-    await db.close();
+    await db?.close();
   }
 }
 

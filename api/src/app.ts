@@ -6,6 +6,7 @@
 //   onecode-codes     needs auth, ledger
 //   onecode-face      needs auth, ledger                   decorates app.face
 //   onecode-subjects  needs auth, ledger, codes, face      (reference photos at enrolment)
+//   onecode-imports   needs auth, ledger, subjects          bulk enrolment jobs (npm run import while running)
 //   onecode-credit    needs auth, ledger, subjects
 //   onecode-repair    needs auth, ledger, subjects, credit, face (who may file)
 //   onecode-officers  needs auth                           officers' passkeys on the ledger
@@ -29,6 +30,7 @@ import ledgerPlugin from "./ledger/plugin.ts";
 import codesPlugin from "./codes/plugin.ts";
 import facePlugin from "./face/plugin.ts";
 import subjectsPlugin from "./subjects/plugin.ts";
+import importsPlugin from "./imports/plugin.ts";
 import creditPlugin from "./credit/plugin.ts";
 import repairPlugin from "./repair/plugin.ts";
 import officersPlugin from "./officers/plugin.ts";
@@ -84,6 +86,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(codesPlugin, boot.codes);
   await app.register(facePlugin, boot.face);
   await app.register(subjectsPlugin);
+  await app.register(importsPlugin);
   await app.register(creditPlugin);
   await app.register(repairPlugin);
   await app.register(officersPlugin);

@@ -1,7 +1,8 @@
 // Must show (issue 15): `npm run import` while the system runs on the embedded database. Two
-// processes on one PGlite folder lost and misattributed rows; now the import refuses before it
-// writes anything, names the running instance and says how to import, and the API carries on
-// (no 500, nothing lost after a restart, the ledger audits clean). `npm run token` finds the
+// processes on one PGlite folder lost and misattributed rows; now the folder opens once, and the
+// import goes through the running system's API (found from the lock file): every line enrolled
+// or refused once, the enterprise's line with the enterprise's id, no 500, nothing lost after a
+// restart, the ledger audits clean. `npm run token` finds the
 // running system's data folder and never creates a second secrets file.
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +23,7 @@ import { ZERO_HEAD } from "../../protocol/ledger/anchor-head.ts";
 import { toHex } from "../../protocol/bytes.ts";
 import { ensureSecrets, parseEnvFile } from "../../scripts/lib/secrets.ts";
 import { commandEnvironment, SetupError } from "../../scripts/lib/data-dir.ts";
-import { personId } from "../helpers/identifiers.ts";
+import { personId, uscc } from "../helpers/identifiers.ts";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -56,35 +57,68 @@ describe("import while the system runs on the embedded database", () => {
     dataDir = mkdtempSync(join(tmpdir(), "onecode-running-"));
     ensureSecrets(join(dataDir, "secrets.env")); // as npm start does on first start
     csv = join(dataDir, "people.csv");
-    writeFileSync(csv, ["kind,identifier,name,legal_representative", ...[1, 2, 3].map((i) => `person,${personId(7700 + i)},导入${i},`)].join("\n") + "\n");
+    // Persons, a blank line, an enterprise whose representative is in the file, a duplicate of line 2.
+    writeFileSync(
+      csv,
+      [
+        "kind,identifier,name,legal_representative",
+        `person,${personId(7701)},导入1,`,
+        `person,${personId(7702)},导入2,`,
+        "",
+        `enterprise,${uscc(7700)},佛山市导入有限公司,${personId(7701)}`,
+        `person,${personId(7701)},重复,`,
+      ].join("\n") + "\n",
+    );
   }, 60_000);
   afterAll(async () => {
     await stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("refuses, naming the running instance and the ways to import, writes nothing, and the API carries on", { timeout: 180_000 }, async () => {
+  it("goes through the running API: rows correct, re-runs idempotent, no 500, and the API carries on", { timeout: 180_000 }, async () => {
     const s = await start();
     const token = await mintOperatorToken(s.ctx.config.operatorTokenSecret, { role: "registrar", sub: "clerk" });
     const enrol = (i: number) =>
       fetch(`${s.url}/v1/persons`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ idNumber: personId(7000 + i), name: `在线${i}` }) });
     expect((await enrol(1)).status).toBe(201);
 
-    const imported = await script("scripts/import.ts", [csv], { DATA_DIR: dataDir });
-    expect(imported.code).toBe(1);
-    expect(imported.stderr).toContain("nothing imported");
-    expect(imported.stderr).toContain(`pid ${process.pid}`);
-    expect(imported.stderr).toContain(s.url);
-    expect(imported.stderr).toContain("DATABASE_URL");
-    expect(imported.stderr).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
-
-    // The running system is untouched and keeps working.
-    expect((await enrol(2)).status).toBe(201);
-    const count = async () => Number((await s.ctx.db.pool.query("SELECT count(*) AS n FROM subjects")).rows[0].n);
-    expect(await count()).toBe(2);
-    expect(Number((await s.ctx.db.pool.query("SELECT count(*) AS n FROM import_jobs")).rows[0].n)).toBe(0);
-    // In this process too: the folder opens once.
+    // This process holds the folder: a second open is refused, so the import must use the API.
     await expect(openDatabase({ databaseUrl: null, dataDir })).rejects.toBeInstanceOf(FolderLockedError);
+    const imported = await script("scripts/import.ts", [csv], { DATA_DIR: dataDir });
+    expect(imported.stderr).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain(`3 enrolled, 1 rejected`);
+    expect(imported.stdout).toContain(`through the API at ${s.url}`);
+    const again = await script("scripts/import.ts", [csv, "--batch", "2"], { DATA_DIR: dataDir });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("3 enrolled, 1 rejected (resumed after line 6)");
+    const rejects = readFileSync(`${csv}.rejects.ndjson`, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(rejects.map((r) => [r.line, r.code])).toEqual([[6, "subject_already_enrolled"]]); // once, not once per run
+
+    // The running system has each row once, of the right kind, the enterprise with its representative.
+    expect((await enrol(2)).status).toBe(201);
+    const rows = (
+      await s.ctx.db.pool.query<{ kind: string; name: string; identifier: string; rep: string | null }>(
+        "SELECT s.kind, s.name, s.identifier, r.identifier AS rep FROM subjects s LEFT JOIN subjects r ON r.id = s.legal_rep_id ORDER BY s.name",
+      )
+    ).rows;
+    expect(rows).toEqual([
+      { kind: "enterprise", name: "佛山市导入有限公司", identifier: uscc(7700), rep: personId(7701) },
+      { kind: "person", name: "在线1", identifier: personId(7001), rep: null },
+      { kind: "person", name: "在线2", identifier: personId(7002), rep: null },
+      { kind: "person", name: "导入1", identifier: personId(7701), rep: null },
+      { kind: "person", name: "导入2", identifier: personId(7702), rep: null },
+    ]);
+    // The per-line report names the enterprise's own id on its line.
+    const job = (await s.ctx.db.pool.query<{ id: string }>("SELECT encode(file_hash, 'hex') AS id FROM import_jobs")).rows;
+    expect(job).toHaveLength(1);
+    const report = await (await fetch(`${s.url}/v1/imports/${job[0]!.id}/lines`, { headers: { authorization: `Bearer ${token}` } })).json();
+    const enterpriseId = (await s.ctx.db.pool.query("SELECT id FROM subjects WHERE kind = 'enterprise'")).rows[0].id;
+    expect(report.results.find((r: { line: number }) => r.line === 5)).toMatchObject({ status: "enrolled", kind: "enterprise", subjectId: enterpriseId });
+    // Every request was answered without a server error (the access log keeps each change's status).
+    const statuses = (await s.ctx.db.pool.query<{ status: number; n: number }>("SELECT status, count(*)::int AS n FROM access_log WHERE action LIKE 'POST /v1/imports%' GROUP BY status")).rows;
+    expect(statuses.reduce((n, r) => n + r.n, 0)).toBe(5); // run 1: job, one chunk, finish; run 2: job, finish
+    expect(statuses.filter((r) => r.status >= 500)).toEqual([]);
 
     // npm run token with the running system's folder: a token it accepts, no new secrets.
     const minted = await script("scripts/mint-token.ts", ["auditor", "auditor-9"], { DATA_DIR: dataDir });
@@ -94,18 +128,23 @@ describe("import while the system runs on the embedded database", () => {
     await stop();
   });
 
-  it("imports once the system is stopped; nothing is lost across restarts and the ledger audits clean", { timeout: 180_000 }, async () => {
-    const imported = await script("scripts/import.ts", [csv], { DATA_DIR: dataDir });
-    expect(imported.code).toBe(0);
-    expect(imported.stdout).toContain("3 enrolled, 0 rejected");
+  it("imports directly once the system is stopped; nothing is lost across restarts and the ledger audits clean", { timeout: 180_000 }, async () => {
     const again = await script("scripts/import.ts", [csv], { DATA_DIR: dataDir });
-    expect(again.stdout).toContain("3 enrolled, 0 rejected (resumed after line 4)");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("3 enrolled, 1 rejected (resumed after line 6)");
+    expect(again.stdout).toContain("(through the database directly)");
+    const more = join(dataDir, "more.ndjson");
+    writeFileSync(more, JSON.stringify({ kind: "person", idNumber: personId(7800), name: "直接1" }) + "\n");
+    const direct = await script("scripts/import.ts", [more], { DATA_DIR: dataDir });
+    expect(direct.code).toBe(0);
+    expect(direct.stdout).toContain("1 enrolled, 0 rejected (through the database directly)");
 
     const s = await start();
     const names = (await s.ctx.db.pool.query<{ name: string }>("SELECT name FROM subjects ORDER BY name")).rows.map((r) => r.name);
-    expect(names).toEqual(["在线1", "在线2", "导入1", "导入2", "导入3"]);
+    expect(names).toEqual(["佛山市导入有限公司", "在线1", "在线2", "导入1", "导入2", "直接1"]);
     const lines: string[] = [];
     for await (const row of createAuditRepository(s.ctx.db.pool).ledgerRows()) lines.push(exportLine(row));
+    expect(lines).toHaveLength(12); // two entries (enrolled, code issued) per subject
     const report = await auditLedger(lines.map(parseExportLine), { anchors: [], head: `0x${toHex(ZERO_HEAD)}`, anchorCount: 0, nextSeq: 1 }, {
       signatures: ledgerSignatureVerifier(s.ctx.config.ledgerKeys.published),
     });
