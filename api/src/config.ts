@@ -199,6 +199,15 @@ function path(base: string, p: string): string {
   return isAbsolute(p) ? p : resolve(base, p);
 }
 
+// On this machine the URL says localhost, not 127.0.0.1: passkeys (WebAuthn) refuse an IP
+// address as relying-party id, so the back office's and the wallet's passkeys work under
+// `npm start` only at http://localhost. A server listening elsewhere keeps its own host.
+const LOOPBACK_OR_ANY = new Set(["127.0.0.1", "::1", "[::1]", "localhost", "0.0.0.0", "::"]);
+
+export function defaultPublicUrl(host: string, port: number): string {
+  return `http://${LOOPBACK_OR_ANY.has(host) ? "localhost" : host}:${port}`;
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const dataDir = path(cwd, str(env, "DATA_DIR", ".data"));
   const port = int(env, "PORT", 8080, 0, 65535);
@@ -222,7 +231,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     trustProxy: proxies(env),
     rateLimitAllow: addresses(env, "RATE_LIMIT_ALLOW", false),
     codeKeysDir: path(cwd, str(env, "CODE_KEYS_DIR", join(dataDir, "code-keys"))),
-    publicUrl: url(env, "PUBLIC_URL", ["http:", "https:"]) ?? `http://${host}:${port}`,
+    publicUrl: url(env, "PUBLIC_URL", ["http:", "https:"]) ?? defaultPublicUrl(host, port),
     codeTtlSeconds: int(env, "CODE_TTL_SECONDS", 60, 10, 3600),
     boundCodeTtlSeconds: int(env, "BOUND_CODE_TTL_SECONDS", 4 * 3600, 60, 24 * 3600),
     walletBindingTtlSeconds: int(env, "WALLET_BINDING_TTL_SECONDS", 300, 30, 3600),

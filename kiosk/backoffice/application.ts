@@ -21,7 +21,7 @@ interface CaseFile {
   applicant: { personId: string; displayName: string; capacity: string; authorisationRef: string | null };
   channel: string;
   records: Array<{ recordId: string; evaluation: { repairable: string | null; earliestDate: string | null; decision: string | null; ruleId: string; policyVersion: string | null; reasons: WordedReason[] } }>;
-  faceCheck: { verdict: string; at: string; device: string; challenge: string | null; frames: number; scores: Record<string, number | null>; refusedAttemptsBefore: number } | null;
+  faceCheck: { verdict: string; at: string; device: string; challenge: string | null; frames: number; scores: Record<string, number | null>; refusedAttemptsBefore: number; assertion?: { usedFor: string | null; matchedBy: "used_for" | "time" } } | null;
   commitment: { version: string; digest: string; text: string | null; signature: string | null; signedAt: string };
   history: Array<{ seq: number; type: string; at: string; actor: string; by: { name: string; unit: string } | null }>;
 }
@@ -107,7 +107,11 @@ export async function applicationScreen([id]: string[]): Promise<HTMLElement> {
     word("backoffice.step", d.step),
     h("span", { class: `outcome ${d.outcome}` }, word("backoffice.outcome", d.outcome)),
     d.officer,
-    d.reasons.length ? reasonList(d.reasons) : (d.reason ?? "—"),
+    d.reasonWords
+      ? h("div", { class: "refusal-reason", "data-reason-code": d.reasonCode ?? "" }, d.reasonWords[lang()], d.note ? h("small", { class: "hint note" }, ` ${t("backoffice.decide.noteLabel")}${d.note}`) : null)
+      : d.reasons.length
+        ? reasonList(d.reasons)
+        : (d.reason ?? "—"),
     when(d.decidedAt),
   ]);
   const chain = view.chain;
@@ -152,6 +156,10 @@ export async function applicationScreen([id]: string[]): Promise<HTMLElement> {
                   [t("backoffice.app.faceScores"), Object.entries(face.scores).filter(([, v]) => v !== null).map(([k, v]) => `${word("backoffice.score", k)} ${(v as number).toFixed(3)}`).join(" · ")],
                   [t("backoffice.app.faceFrames"), String(face.frames)],
                   [t("backoffice.app.faceRefusedBefore"), String(face.refusedAttemptsBefore)],
+                  [
+                    t("backoffice.app.faceAssertion"),
+                    h("span", { id: "face-assertion", "data-matched-by": face.assertion?.matchedBy ?? "time" }, t(face.assertion?.matchedBy === "used_for" ? "backoffice.app.faceAssertionRecorded" : "backoffice.app.faceAssertionByTime")),
+                  ],
                 ]),
                 h("p", { class: "hint" }, t("backoffice.app.faceNoPhoto")),
               )

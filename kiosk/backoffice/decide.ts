@@ -22,7 +22,18 @@ export interface ApplicationView {
   extension: { at: string; reasonCode: string; words: Record<"zh" | "en", string> | null } | null;
   due: { step: string | null; dueOn: string | null; provisional: boolean; overdue: boolean; workingDaysLeft: number | null };
   records: Array<{ id: string; chainId: string; kind: string; severity: string; decisionNo: string; status: string }>;
-  decisions: Array<{ step: string; outcome: string; officer: string; reason: string | null; reasons: never[]; decidedAt: string }>;
+  decisions: Array<{
+    step: string;
+    outcome: string;
+    officer: string;
+    reason: string | null;
+    /** An officer's refusal: the reason's code and words (GET …/refusal-reasons), and the officer's note. */
+    reasonCode?: string | null;
+    reasonWords?: Record<"zh" | "en", string> | null;
+    note?: string | null;
+    reasons: never[];
+    decidedAt: string;
+  }>;
   chain?: { state: string; writes: Array<{ recordId: string; status: string; error: string | null }> };
 }
 
@@ -99,15 +110,22 @@ async function signAll(toSign: ToSign) {
   return signatures;
 }
 
-function signPanel(view: ApplicationView, outcome: "approved" | "refused", reason: string | undefined, out: HTMLElement): Promise<HTMLElement> {
+/** A refusal's reason: a code from the API's list, and the officer's optional note (kept off the ledger by the API). */
+interface Refusal {
+  code: string;
+  note?: string;
+}
+
+function signPanel(view: ApplicationView, outcome: "approved" | "refused", refusal: Refusal | undefined, out: HTMLElement): Promise<HTMLElement> {
   return (async () => {
-    const toSign = await get<ToSign>(`/v1/repair-applications/${view.id}/decision-digest${query({ outcome, reason })}`);
+    const reason = refusal ? { reasonCode: refusal.code, ...(refusal.note ? { reason: refusal.note } : {}) } : {};
+    const toSign = await get<ToSign>(`/v1/repair-applications/${view.id}/decision-digest${query({ outcome, ...reason })}`);
     const problem = await checkToSign(toSign, view, outcome);
     if (problem) return notice(t("backoffice.decide.mismatch"), "error", { id: "sign-mismatch", "data-problem": problem });
     const signButton = button(t("backoffice.decide.sign", { n: toSign.records.length }), () =>
       void busy(signButton, out, async () => {
         const signatures = await signAll(toSign);
-        await post(`/v1/repair-applications/${view.id}/decide`, { outcome, ...(reason ? { reason } : {}), document: toSign.document, signatures });
+        await post(`/v1/repair-applications/${view.id}/decide`, { outcome, ...reason, document: toSign.document, signatures });
         reload();
       }), outcome === "approved" ? "primary" : "danger", { id: "sign-decision" });
     return h(
@@ -147,11 +165,17 @@ export function actionsFor(view: ApplicationView): HTMLElement {
     void busy(refuse, out, async () => {
       const list = await reasons("/v1/repair-applications/refusal-reasons");
       const pick = reasonSelect("refuse-reason", list);
+      const note = h("textarea", { class: "input", id: "refuse-note", rows: 2, maxlength: 2000, placeholder: t("backoffice.decide.refuseNoteHint") });
       const go2 = button(t("backoffice.decide.refuseContinue"), () => {
         if (!pick.value) return out.replaceChildren(notice(t("backoffice.decide.pickReason"), "error"));
-        void busy(go2, out, async () => decisionArea.replaceChildren(await signPanel(view, "refused", pick.value, out)));
+        void busy(go2, out, async () => decisionArea.replaceChildren(await signPanel(view, "refused", { code: pick.value, note: note.value.trim() || undefined }, out)));
       }, "danger", { id: "refuse-continue" });
-      refuseBox.replaceChildren(h("label", {}, t("backoffice.decide.refuseReason"), pick), go2);
+      refuseBox.replaceChildren(
+        h("label", {}, t("backoffice.decide.refuseReason"), pick),
+        h("label", {}, t("backoffice.decide.refuseNote"), note),
+        h("p", { class: "hint" }, t("backoffice.decide.refuseNoteOffLedger")),
+        go2,
+      );
     }), "danger", { id: "refuse" });
 
   const extendBox = h("div", { class: "inline-form" });

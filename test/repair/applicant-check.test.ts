@@ -88,6 +88,11 @@ describe("a kiosk application carries a passed face check", () => {
     expect(filed.json()).toMatchObject({ status: "approved", channel: "kiosk" });
     const used = await t.db.pool.query("SELECT used_at, used_for FROM face_assertions WHERE session_id = $1", [passed.sessionId]);
     expect(used.rows[0].used_at).not.toBeNull();
+    // The assertion names the application that consumed it, and the officer's case file says so.
+    expect(used.rows[0].used_for).toBe(filed.json().id);
+    const file = await t.app.inject({ method: "GET", url: `/v1/backoffice/applications/${filed.json().id}/file`, headers: officer });
+    expect(file.statusCode, file.body).toBe(200);
+    expect(file.json().faceCheck).toMatchObject({ verdict: "passed", assertion: { usedFor: filed.json().id, matchedBy: "used_for" } });
     const again = await apply(first.ent, first.rep, second.record, kiosk, passed.assertion);
     expect(again.json()).toMatchObject({ status: 403, code: "face_assertion_used" });
   });
@@ -99,8 +104,10 @@ describe("a kiosk application carries a passed face check", () => {
     // The other enterprise's record: refused after the assertion was consumed in the transaction.
     const refused = await apply(ent, rep, other.record, kiosk, passed.assertion);
     expect(refused.json().code).toBe("record_of_other_subject");
+    expect((await t.db.pool.query("SELECT used_for FROM face_assertions WHERE session_id = $1", [passed.sessionId])).rows[0].used_for).toBeNull();
     const filed = await apply(ent, rep, record, kiosk, passed.assertion);
     expect(filed.statusCode, filed.body).toBe(201);
+    expect((await t.db.pool.query("SELECT used_for FROM face_assertions WHERE session_id = $1", [passed.sessionId])).rows[0].used_for).toBe(filed.json().id);
   });
 
   it("lets a repair officer file at the counter without an assertion (channel officer_assisted)", async () => {

@@ -10,6 +10,7 @@ import { Contract, type Wallet } from "ethers";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { startTestChain, type TestChain } from "../helpers/chain.ts";
 import { decide, decisionToSign, enrolOfficer, fileSeriousListApplication, passAdminDelay, postDecision, sign, type TestOfficer } from "../helpers/officers.ts";
+import { refusalToSign } from "./refusals.ts";
 import { createPasskey } from "../contracts/passkey.ts";
 import { createOutboxWorker } from "../../api/src/chain/outbox-worker.ts";
 import { describeRevert } from "../../api/src/chain/sender.ts";
@@ -162,8 +163,8 @@ describe("officers' signed decisions (HTTP, PostgreSQL, EVM)", () => {
     const otherRecord = await postDecision(t, li, b.app.id, { ...body, document: toSignB.document, signatures: body.signatures.map((s) => ({ ...s, recordId: b.record.id })) });
     expect([otherRecord.statusCode, otherRecord.json().code]).toEqual([422, "signature_for_other_decision"]);
     // An approval's signature posted as a refusal (with the refusal's document).
-    const refusalDoc = (await decisionToSign(t, li, b.app.id, "refused", "材料不全")).document;
-    const otherOutcome = await postDecision(t, li, b.app.id, { outcome: "refused", reason: "材料不全", document: refusalDoc, signatures: sign(li, toSignB) });
+    const refusalDoc = (await refusalToSign(t, li, b.app.id, "not_corrected", "材料不全")).document;
+    const otherOutcome = await postDecision(t, li, b.app.id, { outcome: "refused", reasonCode: "not_corrected", reason: "材料不全", document: refusalDoc, signatures: sign(li, toSignB) });
     expect([otherOutcome.statusCode, otherOutcome.json().code]).toEqual([422, "signature_for_other_decision"]);
     // Without user verification.
     const noUv = await postDecision(t, li, a.app.id, { ...body, signatures: sign(li, toSign, { flags: 0x01 }) });

@@ -9,6 +9,7 @@ import { generalPenalty, insertEnterprise, insertPerson } from "../credit/fixtur
 import { passedFaceCheck } from "../helpers/face.ts";
 import { startTestChain, type TestChain } from "../helpers/chain.ts";
 import { decide, decisionToSign, enrolOfficer, passAdminDelay, postDecision, sign, type TestOfficer } from "../helpers/officers.ts";
+import { refusalToSign } from "./refusals.ts";
 import { createOutboxWorker } from "../../api/src/chain/outbox-worker.ts";
 
 type H = { authorization: string };
@@ -217,10 +218,10 @@ describe("repair workflow", () => {
     item = (await t.app.inject({ method: "GET", url: "/v1/repair-queue", headers: officerA })).json().items.find((i: { id: string }) => i.id === filed.id);
     expect(item.overdue).toBe(true);
 
-    const [s1, s2] = [await decisionToSign(t, li, filed.id, "approved", "整改到位"), await decisionToSign(t, wang, filed.id, "refused", "材料不符")];
+    const [s1, s2] = [await decisionToSign(t, li, filed.id, "approved", "整改到位"), await refusalToSign(t, wang, filed.id, "not_corrected", "材料不符")];
     const [d1, d2] = await Promise.all([
       postDecision(t, li, filed.id, { outcome: "approved", reason: "整改到位", document: s1.document, signatures: sign(li, s1) }),
-      postDecision(t, wang, filed.id, { outcome: "refused", reason: "材料不符", document: s2.document, signatures: sign(wang, s2) }),
+      postDecision(t, wang, filed.id, { outcome: "refused", reasonCode: "not_corrected", reason: "材料不符", document: s2.document, signatures: sign(wang, s2) }),
     ]);
     expect([d1.statusCode, d2.statusCode].sort()).toEqual([200, 409]);
     expect((d1.statusCode === 409 ? d1 : d2).json().code).toBe("already_decided");

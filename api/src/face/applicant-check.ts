@@ -25,6 +25,8 @@ export interface ApplicantAssertionInput {
   capacity: Capacity;
   /** The single-use assertion from a passed face check, as the kiosk sent it (absent when not sent). */
   faceAssertion: string | undefined;
+  /** What consumes the assertion (the repair application's id): recorded as face_assertions.used_for. */
+  usedFor?: string;
 }
 
 export interface ApplicantCheck {
@@ -52,6 +54,7 @@ export async function verifyApplicantAssertion(client: Queryable, input: Applica
         enterpriseId: input.subjectId,
         capacity: input.capacity,
         device: input.operator.sub,
+        usedFor: input.usedFor,
         now,
       });
       return { channel: "kiosk", faceAttempt: consumed.attemptId };

@@ -54,13 +54,13 @@ export async function caseFile(db: Queryable, id: string) {
     [id],
   );
 
-  const face = await db.query<{ verdict: string; similarity: number | null; antispoof: number | null; liveness: number | null; distance: number | null; challenge: string | null; frames: number; created_at: Date; device: string; session_id: string; refused_before: number }>(
-    `SELECT fa.verdict, fa.similarity, fa.antispoof, fa.liveness, fa.distance, fa.challenge, fa.frames, fa.created_at, ks.device, ks.id AS session_id,
+  const face = await db.query<{ verdict: string; similarity: number | null; antispoof: number | null; liveness: number | null; distance: number | null; challenge: string | null; frames: number; created_at: Date; device: string; session_id: string; refused_before: number; used_for: string | null; used_at: Date | null }>(
+    `SELECT a.used_for, a.used_at, fa.verdict, fa.similarity, fa.antispoof, fa.liveness, fa.distance, fa.challenge, fa.frames, fa.created_at, ks.device, ks.id AS session_id,
             (SELECT count(*)::int FROM face_attempts x WHERE x.session_id = ks.id AND x.verdict = 'refused' AND x.id < fa.id) AS refused_before
        FROM face_assertions a JOIN face_attempts fa ON fa.id = a.attempt_id JOIN kiosk_sessions ks ON ks.id = a.session_id
       WHERE a.used_for = $1
-         -- The filing does not record which assertion it consumed yet: the one this applicant used
-         -- for this subject at the moment of filing (same transaction, same clock).
+         -- Filings before used_for was recorded: the one this applicant used for this subject at
+         -- the moment of filing (same transaction, same clock).
          OR (a.used_for IS NULL AND a.person_id = $2 AND a.enterprise_id = $3 AND a.used_at BETWEEN $4::timestamptz - interval '10 seconds' AND $4::timestamptz + interval '10 seconds')
       ORDER BY (a.used_for = $1) DESC NULLS LAST, abs(extract(epoch FROM a.used_at - $4::timestamptz))
       LIMIT 1`,
@@ -105,6 +105,9 @@ export async function caseFile(db: Queryable, id: string) {
       frames: passed.frames,
       scores: { similarity: passed.similarity, antispoof: passed.antispoof, liveness: passed.liveness, distance: passed.distance },
       refusedAttemptsBefore: passed.refused_before,
+      // Which assertion the filing consumed: recorded on it (used_for = this application), or,
+      // for filings made before that was recorded, matched by applicant, subject and time.
+      assertion: { usedFor: passed.used_for, usedAt: passed.used_at?.toISOString() ?? null, matchedBy: passed.used_for === app.id ? "used_for" : "time" },
     },
     commitment: { version: app.commitment_version, digest: hex(app.commitment_digest), text: app.commitment_text, signature: app.commitment_signature, signedAt: app.filed_at.toISOString() },
     history: history.rows.map((h) => {

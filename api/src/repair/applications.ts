@@ -74,12 +74,16 @@ export async function fileApplication(
   if (!person) throw unprocessable("applicant_not_found", `No enrolled person ${input.applicant.personId}`);
   if (person.kind !== "person") throw unprocessable("applicant_not_person", "The applicant must be an enrolled person");
   checkCapacity(enterprise, person.id, input.applicant);
+  // The id first, so the face assertion this filing consumes records which application used it
+  // (face_assertions.used_for; the case file shows it). A refused filing rolls the mark back.
+  const id = randomUUID();
   const { channel } = await face.verifyApplicantAssertion(client, {
     operator,
     subjectId: enterprise.id,
     personId: person.id,
     capacity: input.applicant.capacity,
     faceAssertion: input.faceAssertion,
+    usedFor: id,
   });
 
   const records = await credit.records(recordIds, { lock: true });
@@ -100,7 +104,6 @@ export async function fileApplication(
   const mode = strictestDecision([...evaluations.values()].map((e) => e.decision));
   const decisive = blocked ? evaluations.get(blocked.id)! : [...evaluations.values()].find((e) => e.decision === mode)!;
 
-  const id = randomUUID();
   const chainId = chainIdOf("application", id);
   const acceptDue = blocked || mode === "automatic" ? null : await dueAfter(client, today, deadlinesOf(policies, today).acceptWorkingDays);
   await repair.insertApplication({

@@ -18,6 +18,7 @@ export function decisionDocument(
   officer: string,
   now: Date,
   reasons: Reason[] = [],
+  reasonCode: string | null = null,
 ) {
   return {
     schema: DECISION_SCHEMA,
@@ -26,6 +27,9 @@ export function decisionDocument(
     outcome,
     policyVersion,
     ruleId,
+    // An officer's refusal: the code from ./refusal-reasons.ts; `reason` then holds the
+    // officer's optional note (in this document and the database, never in the ledger).
+    ...(reasonCode ? { reasonCode } : {}),
     reason,
     // Present only when there are structured reasons, so earlier documents keep their digests.
     ...(reasons.length > 0 ? { reasons } : {}),

@@ -5,12 +5,17 @@ import type { FastifyInstance } from "fastify";
 import { withTransaction } from "../db/database.ts";
 import { decisionSnapshot } from "./decision-audit.ts";
 import { decideApplication, decisionToSignFor, resignApplication } from "./decisions.ts";
+import { REFUSAL_REASON_CODES } from "./refusal-reasons.ts";
 import type { Outcome, SignedDecisionInput } from "./signed-decisions.ts";
 
 const uuid = { type: "string", format: "uuid" } as const;
 const idParams = { type: "object", required: ["id"], properties: { id: uuid } } as const;
 const outcome = { type: "string", enum: ["approved", "refused"] } as const;
+// A refusal names a reason from the list (a code: the ledger takes no free text); `reason` is the
+// officer's optional note, kept in the decision document and the database only.
 const reason = { type: "string", minLength: 1, maxLength: 2000 } as const;
+const reasonCode = { type: "string", enum: REFUSAL_REASON_CODES } as const;
+const refusalNeedsCode = { if: { required: ["outcome"], properties: { outcome: { const: "refused" } } }, then: { required: ["reasonCode"] } } as const;
 const base64url = (maxLength: number) => ({ type: "string", pattern: "^[A-Za-z0-9_-]*$", minLength: 1, maxLength }) as const;
 const decimal = { type: "string", pattern: "^[0-9]{1,78}$" } as const;
 
@@ -33,14 +38,15 @@ const decideBody = {
   type: "object",
   additionalProperties: false,
   required: ["outcome", "document", "signatures"],
-  properties: { outcome, reason, document: { type: "string", minLength: 2, maxLength: 65_536 }, signatures: { type: "array", maxItems: 50, items: signature } },
+  properties: { outcome, reasonCode, reason, document: { type: "string", minLength: 2, maxLength: 65_536 }, signatures: { type: "array", maxItems: 50, items: signature } },
+  ...refusalNeedsCode,
 } as const;
 
 export function decisionRoutes(app: FastifyInstance): void {
   const { db, clock, config } = app.ctx;
   const assertionPolicy = { rpId: config.passkeyRpId, origins: config.passkeyOrigins };
 
-  app.get<{ Params: { id: string }; Querystring: { outcome: Outcome; reason?: string; resign?: boolean } }>(
+  app.get<{ Params: { id: string }; Querystring: { outcome: Outcome; reasonCode?: string; reason?: string; resign?: boolean } }>(
     "/v1/repair-applications/:id/decision-digest",
     {
       preHandler: app.requireRole("repair_officer"),
@@ -48,11 +54,20 @@ export function decisionRoutes(app: FastifyInstance): void {
         tags: ["repair"],
         summary: "The decision document and, per record, the EIP-712 typed data and WebAuthn challenge the officer's passkey signs",
         params: idParams,
-        querystring: { type: "object", additionalProperties: false, required: ["outcome"], properties: { outcome, reason, resign: { type: "boolean" } } },
+        querystring: { type: "object", additionalProperties: false, required: ["outcome"], properties: { outcome, reasonCode, reason, resign: { type: "boolean" } }, ...refusalNeedsCode },
       },
     },
     async (request) =>
-      decisionToSignFor(db.pool, app.ctx.chain, request.params.id, request.query.outcome, request.query.reason, request.operator!, clock.now(), request.query.resign === true),
+      decisionToSignFor(
+        db.pool,
+        app.ctx.chain,
+        request.params.id,
+        request.query.outcome,
+        { code: request.query.reasonCode, note: request.query.reason },
+        request.operator!,
+        clock.now(),
+        request.query.resign === true,
+      ),
   );
 
   app.post<{ Params: { id: string }; Body: SignedDecisionInput }>(

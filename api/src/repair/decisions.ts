@@ -25,9 +25,16 @@ import { decisionDocument } from "./decision-document.ts";
 import { createDecisionWriteRepository, systemWrites, type DecisionWrite } from "./decision-writes.ts";
 import { createRepairRepository, type ApplicationRow } from "./repository.ts";
 import { approvalsNeededFor, checkDocument, decisionToSign, planDecision, resignPlan, verifySignatures, type Outcome, type SignedDecisionInput } from "./signed-decisions.ts";
+import { refusalReason } from "./refusal-reasons.ts";
 import { applicationView } from "./views.ts";
 
 export const SYSTEM_ACTOR = "system:policy";
+
+/** The decision row's one-line reason (letters, the Chinese view): the refusal reason's words, then the officer's note. */
+function decisionReasonLine(code: string | undefined, note: string | undefined): string {
+  const words = refusalReason(code)?.zh;
+  return [words, note?.trim()].filter(Boolean).join("。");
+}
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string })?.code === "23505";
@@ -81,6 +88,8 @@ interface FinalDecision {
   firstOfficer: string | null;
   /** Built from the digest of `document`. */
   writes: (digest: Buffer) => DecisionWrite[];
+  /** An officer's refusal: the reason's code (./refusal-reasons.ts), the one part of it in the ledger. */
+  reasonCode?: string | null;
 }
 
 /** The final decision: rows, ledger entry, chain writes, records and credit status, platform sync. */
@@ -123,6 +132,7 @@ async function decideFinal(client: Queryable, d: FinalDecision, now: Date, polic
       policyVersion,
       ruleId,
       firstOfficer: d.firstOfficer,
+      ...(d.reasonCode ? { reasonCode: d.reasonCode } : {}),
       creditStatusBefore: creditStatus.before,
       creditStatusAfter: creditStatus.after,
     },
@@ -145,15 +155,24 @@ async function loadForDecision(client: Queryable, id: string, options: { lock: b
 }
 
 /** GET …/decision-digest: what the officer's passkey must sign for this decision (resign: for the writes the ledger refused). */
-export async function decisionToSignFor(client: Queryable, chain: ChainClient | null, id: string, outcome: Outcome, reason: string | undefined, operator: Operator, now: Date, resign = false) {
+export async function decisionToSignFor(
+  client: Queryable,
+  chain: ChainClient | null,
+  id: string,
+  outcome: Outcome,
+  reason: { code?: string; note?: string },
+  operator: Operator,
+  now: Date,
+  resign = false,
+) {
   const { app, records, decisions } = await loadForDecision(client, id, { lock: false });
   if (resign) {
     const plan = await resignPlan(client, app, records, decisions, operator);
     if (plan.outcome !== outcome) throw unprocessable("document_mismatch", `The decision was ${plan.outcome}`, { field: "outcome" });
-    return decisionToSign(client, chain, plan, reason, operator, now);
+    return decisionToSign(client, chain, plan, reason.note, operator, now);
   }
-  const plan = planDecision(app, records, decisions, outcome, reason, actorOf(operator));
-  return decisionToSign(client, chain, plan, reason, operator, now);
+  const plan = planDecision(app, records, decisions, outcome, reason.code, actorOf(operator));
+  return decisionToSign(client, chain, plan, reason.note, operator, now);
 }
 
 /**
@@ -164,7 +183,7 @@ export async function decisionToSignFor(client: Queryable, chain: ChainClient | 
 export async function decideApplication(client: Queryable, chain: ChainClient | null, id: string, input: SignedDecisionInput, operator: Operator, now: Date, policy: AssertionPolicy) {
   const { app, enterprise, records, decisions } = await loadForDecision(client, id, { lock: true });
   const actor = actorOf(operator);
-  const plan = planDecision(app, records, decisions, input.outcome, input.reason, actor);
+  const plan = planDecision(app, records, decisions, input.outcome, input.reasonCode, actor);
   checkDocument(plan, input.document, input.reason, operator, now);
   const writes = await verifySignatures(client, chain, plan, input, operator, now, policy);
   const policies = await loadPolicies(client);
@@ -197,7 +216,8 @@ export async function decideApplication(client: Queryable, chain: ChainClient | 
         enterprise,
         outcome: input.outcome,
         actor,
-        reason: input.reason ?? "",
+        reason: decisionReasonLine(input.reasonCode, input.reason),
+        reasonCode: input.reasonCode ?? null,
         policyVersion: app.policy_version,
         ruleId: app.rule_id,
         reasons: [],

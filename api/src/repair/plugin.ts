@@ -15,6 +15,7 @@ import { applicationView, repairQueue } from "./views.ts";
 import { calendarRoutes } from "./calendar-routes.ts";
 import { EXTENSION_REASONS, EXTENSION_REASON_CODES } from "./extension-reasons.ts";
 import { maxPeriodRoutes } from "./max-period.ts";
+import { REFUSAL_REASONS } from "./refusal-reasons.ts";
 
 const uuid = { type: "string", format: "uuid" } as const;
 const idParams = { type: "object", required: ["id"], properties: { id: uuid } } as const;
@@ -91,6 +92,10 @@ async function repairPlugin(app: FastifyInstance): Promise<void> {
 
   app.get("/v1/repair-applications/extension-reasons", { preHandler: app.requireRole("repair_officer"), schema: { tags: ["repair"], summary: "The reasons an officer may give for extending the decision period" } }, async () => ({
     reasons: EXTENSION_REASONS,
+  }));
+
+  app.get("/v1/repair-applications/refusal-reasons", { preHandler: app.requireRole("repair_officer"), schema: { tags: ["repair"], summary: "The reasons an officer may give for refusing a repair (the decision takes the code)" } }, async () => ({
+    reasons: REFUSAL_REASONS,
   }));
 
   app.post<{ Params: { id: string }; Body: { reasonCode: string } }>(

@@ -34,6 +34,7 @@ import { chainKeyState, chainTime } from "../officers/keys.ts";
 import { createOfficerRepository, type OfficerKeyRow } from "../officers/repository.ts";
 import { decisionDocument } from "./decision-document.ts";
 import { createDecisionWriteRepository, type DecisionWrite } from "./decision-writes.ts";
+import { REFUSAL_REASON_CODES, refusalReason } from "./refusal-reasons.ts";
 import type { ApplicationRow, DecisionRow } from "./repository.ts";
 
 export type Outcome = "approved" | "refused";
@@ -49,6 +50,9 @@ export interface PostedSignature extends PostedAssertion {
 
 export interface SignedDecisionInput {
   outcome: Outcome;
+  /** A refusal's reason: a code of ./refusal-reasons.ts (required for a refusal, refused on an approval). */
+  reasonCode?: string;
+  /** The officer's optional note: in the decision document and the database, not the ledger. */
   reason?: string;
   document: string;
   signatures: PostedSignature[];
@@ -67,6 +71,8 @@ export interface DecisionPlan {
   approvalsNeeded: ApprovalsNeeded;
   /** The document to sign when it is not new: the proposal's (a confirmation), the stored one (a re-sign). */
   fixedDocument?: string;
+  /** A refusal's reason code (./refusal-reasons.ts). */
+  reasonCode?: string | null;
 }
 
 /** The most a deadline may lie ahead (an outbox backlog must not outlive it; a stolen signature should). */
@@ -86,9 +92,12 @@ export function approvalsNeededFor(records: RecordRow[]): ApprovalsNeeded {
 }
 
 /** Checks the decision may be taken now and says which step it is. */
-export function planDecision(app: ApplicationRow, records: RecordRow[], decisions: DecisionRow[], outcome: Outcome, reason: string | undefined, actor: string): DecisionPlan {
+export function planDecision(app: ApplicationRow, records: RecordRow[], decisions: DecisionRow[], outcome: Outcome, reasonCode: string | undefined, actor: string): DecisionPlan {
   if (app.status === "approved" || app.status === "refused") throw conflict("already_decided", `The application is already ${app.status}`);
-  if (outcome === "refused" && !reason) throw unprocessable("reason_required", "A refusal needs a reason");
+  // The route's schema says the same; callers inside the API get the same refusal.
+  if (outcome === "refused" && !reasonCode) throw unprocessable("reason_required", "A refusal needs a reason code from GET /v1/repair-applications/refusal-reasons", { field: "reasonCode" });
+  if (reasonCode && !refusalReason(reasonCode)) throw unprocessable("unknown_reason", `No refusal reason ${reasonCode}`, { field: "reasonCode", reasons: REFUSAL_REASON_CODES });
+  if (outcome === "approved" && reasonCode) throw unprocessable("reason_code_for_refusal", "A reason code is given for a refusal only", { field: "reasonCode" });
   if (outcome === "approved" && app.status === "submitted") throw conflict("not_accepted", "Accept the application before approving it");
   if (outcome === "approved") {
     for (const r of records) {
@@ -102,7 +111,17 @@ export function planDecision(app: ApplicationRow, records: RecordRow[], decision
   if (step === "confirmation" && proposal && proposal.officer === actor) {
     throw conflict("same_officer", "A second, different officer must confirm this approval (four eyes)", { firstOfficer: proposal.officer });
   }
-  return { app, records, chainRecords: records.filter((r) => r.status === "published"), step, outcome, proposal, approvalsNeeded, fixedDocument: step === "confirmation" ? proposal?.document : undefined };
+  return {
+    app,
+    records,
+    chainRecords: records.filter((r) => r.status === "published"),
+    step,
+    outcome,
+    proposal,
+    approvalsNeeded,
+    fixedDocument: step === "confirmation" ? proposal?.document : undefined,
+    reasonCode: reasonCode ?? null,
+  };
 }
 
 function decisionOf(plan: DecisionPlan, record: RecordRow, documentDigest: Buffer, nonce: bigint, deadline: bigint): RepairDecision {
@@ -133,7 +152,7 @@ async function usableKeys(client: Queryable, chain: ChainClient, operator: strin
 /** GET …/decision-digest: the document and, per record, the typed data and challenge to sign. */
 export async function decisionToSign(client: Queryable, chain: ChainClient | null, plan: DecisionPlan, reason: string | undefined, operator: Operator, now: Date) {
   if (!chain) throw unavailable("chain_not_configured", "Officers' decisions are signed for the ledger: no chain is configured");
-  const document = plan.fixedDocument ?? canonicalJson(decisionDocument(plan.app, plan.records, plan.outcome, plan.app.policy_version, plan.app.rule_id, reason ?? "", operator.sub, now));
+  const document = plan.fixedDocument ?? canonicalJson(decisionDocument(plan.app, plan.records, plan.outcome, plan.app.policy_version, plan.app.rule_id, reason ?? "", operator.sub, now, [], plan.reasonCode ?? null));
   const documentDigest = sha256(document);
   const chainNow = await chainTime(chain, now);
   const keys = plan.chainRecords.length > 0 ? await usableKeys(client, chain, operator.sub, chainNow) : [];
@@ -179,7 +198,7 @@ export function checkDocument(plan: DecisionPlan, document: string, reason: stri
   if (decidedAt.getTime() > now.getTime() + 60_000 || decidedAt.getTime() < now.getTime() - DOCUMENT_MAX_AGE_MS) {
     throw mismatch("decidedAt", "The document was prepared too long ago (or in the future): ask for it again");
   }
-  const expected = decisionDocument(plan.app, plan.records, plan.outcome, plan.app.policy_version, plan.app.rule_id, reason ?? "", operator.sub, decidedAt);
+  const expected = decisionDocument(plan.app, plan.records, plan.outcome, plan.app.policy_version, plan.app.rule_id, reason ?? "", operator.sub, decidedAt, [], plan.reasonCode ?? null);
   for (const [field, value] of Object.entries(expected)) {
     if (canonicalJson(value) !== canonicalJson(parsed[field])) throw mismatch(field, `The document's ${field} is not this decision's`);
   }

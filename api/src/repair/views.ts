@@ -11,9 +11,26 @@ import type { Reason } from "../credit/policy/reasons.ts";
 import { worded } from "../credit/reason-words.ts";
 import { loadWorkingCalendar } from "./deadlines.ts";
 import { extensionReason } from "./extension-reasons.ts";
+import { refusalReason } from "./refusal-reasons.ts";
 import { openCases } from "./max-period.ts";
 import { decisionChainStates, decisionChainView } from "./decision-writes.ts";
 import { createRepairRepository, type ApplicationRow } from "./repository.ts";
+
+/** The refusal reason of an officer's decision, from its signed document (decisions before the list: none). */
+function refusalOf(document: string): { reasonCode: string | null; reasonWords: { zh: string; en: string } | null; note: string | null } {
+  let parsed: { reasonCode?: unknown; reason?: unknown } = {};
+  try {
+    parsed = JSON.parse(document) as typeof parsed;
+  } catch {
+    // a document is canonical JSON; an unreadable one has no reason code
+  }
+  const reason = typeof parsed.reasonCode === "string" ? refusalReason(parsed.reasonCode) : null;
+  return {
+    reasonCode: reason?.code ?? null,
+    reasonWords: reason ? { zh: reason.zh, en: reason.en } : null,
+    note: reason && typeof parsed.reason === "string" && parsed.reason !== "" ? parsed.reason : null,
+  };
+}
 
 function dueState(app: ApplicationRow, today: CivilDate, calendar: WorkingCalendar) {
   const step = app.status === "submitted" ? "accept" : app.status === "accepted" || app.status === "awaiting_second" ? "decide" : null;
@@ -71,6 +88,8 @@ export async function applicationView(client: Queryable, id: string, now: Date) 
       outcome: d.outcome,
       officer: d.officer,
       reason: d.reason,
+      // An officer's refusal: the code, its words for the applicant, and the officer's note.
+      ...refusalOf(d.document),
       reasons: worded(d.reasons.length > 0 ? d.reasons : ruleReasons(d.rule_id)),
       policyVersion: d.policy_version,
       ruleId: d.rule_id,
