@@ -1,7 +1,8 @@
 // The one value a scan produces, from which the verdict screen is drawn whole (./verdict-view.ts).
 // Its type carries the rule of the old bug's fix: an "invalid" outcome has no subject, so no
 // name can be drawn under a red verdict, and every scan replaces the value (no field is left
-// over from the one before). Pure: no DOM, no storage; test/verifier/outcome.test.ts runs it in Node.
+// over from the one before). The same holds for what is said about the holder's phone: an
+// invalid outcome has no deviceBound and no proof time, so neither can outlive a scan. Pure: no DOM, no storage; test/verifier/outcome.test.ts runs it in Node.
 import type { OfflineVerdict } from "../../protocol/codes/offline-verifier.ts";
 import { REASONS, type CodeKind, type CreditStatus, type Reason } from "../../protocol/codes/token-format.ts";
 
@@ -22,11 +23,21 @@ interface Common {
   skewSeconds: number | null;
 }
 
+/** What the code says about the holder's phone (valid and unconfirmed outcomes only). */
+interface Presented {
+  /** True: the code is bound to the holder's phone and its device signature checked; false: a server-issued code. */
+  deviceBound: boolean;
+  /** This device's clock minus the device proof's time, in seconds, when more than 5 s apart (./proof-time.ts). */
+  proofOffsetSeconds: number | null;
+}
+
+const NOT_PRESENTED = { deviceBound: null, proofOffsetSeconds: null } as const;
+
 export type Outcome =
-  | (Common & { outcome: "valid"; reason: null; subject: Subject })
+  | (Common & Presented & { outcome: "valid"; reason: null; subject: Subject })
   /** Genuine as far as can be told, but the status cannot be confirmed (cached data too old). */
-  | (Common & { outcome: "unconfirmed"; reason: "stale_data"; subject: Subject | null })
-  | (Common & { outcome: "invalid"; reason: Reason; subject: null });
+  | (Common & (Presented | typeof NOT_PRESENTED) & { outcome: "unconfirmed"; reason: "stale_data"; subject: Subject | null })
+  | (Common & typeof NOT_PRESENTED & { outcome: "invalid"; reason: Reason; subject: null });
 
 const KINDS: readonly string[] = ["person", "enterprise"];
 const CREDITS: readonly string[] = ["good", "dishonest", "serious"];
@@ -45,8 +56,8 @@ function subjectOf(value: unknown): Subject | null {
 
 /** The outcome of a verdict (the API's JSON or the offline verifier's): valid only with a subject. */
 export function outcomeOf(
-  verdict: { valid?: unknown; reason?: unknown; detail?: unknown; subject?: unknown },
-  context: { mode: "online" | "offline"; checkedAt: number; skewSeconds?: number | null },
+  verdict: { valid?: unknown; reason?: unknown; detail?: unknown; subject?: unknown; deviceBound?: unknown },
+  context: { mode: "online" | "offline"; checkedAt: number; skewSeconds?: number | null; proofOffsetSeconds?: number | null },
 ): Outcome {
   const common: Common = {
     mode: context.mode,
@@ -55,14 +66,17 @@ export function outcomeOf(
     skewSeconds: context.mode === "offline" ? (context.skewSeconds ?? null) : null,
   };
   const subject = subjectOf(verdict.subject);
-  if (verdict.valid === true && subject) return { ...common, outcome: "valid", reason: null, subject };
+  // Only a verdict that checked a device proof says deviceBound: true; the proof's time matters only then.
+  const deviceBound = verdict.deviceBound === true;
+  const presented: Presented = { deviceBound, proofOffsetSeconds: deviceBound ? (context.proofOffsetSeconds ?? null) : null };
+  if (verdict.valid === true && subject) return { ...common, ...presented, outcome: "valid", reason: null, subject };
   const reason = isReason(verdict.reason) ? verdict.reason : "malformed";
-  if (reason === "stale_data") return { ...common, outcome: "unconfirmed", reason, subject };
-  return { ...common, outcome: "invalid", reason, subject: null };
+  if (reason === "stale_data") return { ...common, ...(subject ? presented : NOT_PRESENTED), outcome: "unconfirmed", reason, subject };
+  return { ...common, ...NOT_PRESENTED, outcome: "invalid", reason, subject: null };
 }
 
-export const fromOffline = (verdict: OfflineVerdict, checkedAt: number, skewSeconds: number | null): Outcome =>
-  outcomeOf(verdict, { mode: "offline", checkedAt, skewSeconds });
+export const fromOffline = (verdict: OfflineVerdict, checkedAt: number, skewSeconds: number | null, proofOffsetSeconds: number | null = null): Outcome =>
+  outcomeOf(verdict, { mode: "offline", checkedAt, skewSeconds, proofOffsetSeconds });
 
 /** A refusal decided before any verdict (no offline data at all, an input the API would not take). */
 export const refusal = (reason: Reason, mode: "online" | "offline", checkedAt: number, detail: string | null = null): Outcome =>

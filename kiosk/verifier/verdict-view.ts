@@ -22,13 +22,23 @@ function banner(mark: string, headline: string, reason: string | null): HTMLElem
   );
 }
 
-function identity(subject: Subject): HTMLElement {
+function identity(subject: Subject, deviceBound: boolean | null): HTMLElement {
   return h(
     "dl",
     { id: "identity", class: "identity", "aria-label": t("verifier.identity") },
     h("div", {}, h("dt", {}, t(subject.kind === "enterprise" ? "verifier.name.enterprise" : "verifier.name.person")), h("dd", { id: "name" }, subject.displayName)),
     h("div", {}, h("dt", {}, t("verifier.kind")), h("dd", { id: "kind" }, word(`verifier.kind.${subject.kind}`))),
+    // How the code was shown: from the holder's bound phone (its device signature checked), or a server-issued code.
+    deviceBound === null
+      ? null
+      : h("div", {}, h("dt", {}, t("verifier.shownFrom")), h("dd", { id: "bound", "data-bound": String(deviceBound) }, t(deviceBound ? "verifier.bound.yes" : "verifier.bound.no"))),
   );
+}
+
+/** The device proof's time far from this device's clock: a screenshot, or a clock that is wrong. */
+function proofWarning(offset: number): HTMLElement {
+  const d = duration(Math.abs(offset));
+  return h("p", { class: "warning", id: "proof-skew", "data-offset-seconds": String(offset) }, t(offset > 0 ? "verifier.proofOld" : "verifier.proofAhead", { d }));
 }
 
 function credit(subject: Subject, mode: Outcome["mode"]): HTMLElement {
@@ -47,7 +57,8 @@ function decided(o: Outcome): HTMLElement[] {
   const mark = { valid: "✓", invalid: "✕", unconfirmed: "!" }[o.outcome];
   const parts: HTMLElement[] = [banner(mark, word(`verifier.outcome.${o.outcome}`), o.reason ? word(`verifier.reason.${o.reason}`) : null)];
   // Who it is, straight under the verdict; an invalid outcome has nobody to show.
-  if (o.subject) parts.push(identity(o.subject), credit(o.subject, o.mode));
+  if (o.subject) parts.push(identity(o.subject, o.deviceBound), credit(o.subject, o.mode));
+  if (o.subject && o.proofOffsetSeconds !== null) parts.push(proofWarning(o.proofOffsetSeconds));
   parts.push(h("div", { class: "todo" }, h("h2", {}, t("verifier.whatToDo")), h("p", { id: "action" }, word(o.reason ? `verifier.action.${o.reason}` : "verifier.action.valid"))));
   if (o.skewSeconds !== null) parts.push(h("p", { class: "warning", id: "verdict-skew" }, t("verifier.skewOnVerdict", { d: duration(Math.abs(o.skewSeconds)) })));
   parts.push(h("p", { id: "mode", class: "meta" }, `${t(o.mode === "online" ? "verifier.mode.online" : "verifier.mode.offline")} · ${t("verifier.checkedAt", { time: clockTime(o.checkedAt) })}`));
@@ -88,6 +99,7 @@ export function renderVerdict(screen: Screen): HTMLElement {
       "data-reason": o?.reason ?? "",
       "data-mode": o?.mode ?? "",
       "data-credit": o?.subject?.creditStatus ?? "",
+      "data-bound": o?.deviceBound === null || !o ? "" : String(o.deviceBound),
       "aria-live": "assertive",
     },
     ...children,

@@ -10,8 +10,13 @@ import { lang, t } from "../i18n/index.ts";
 import { BOUND_QR_PREFIX, boundQrText, signDeviceProof, windowStartAt } from "../../protocol/codes/device-proof.ts";
 import type { Binding } from "./store.ts";
 
-/** How often the phone signs a new proof; the proof itself is good for 30 s. */
-export const PROOF_REFRESH_MS = 5_000;
+/**
+ * How often the phone signs a new proof; the proof itself is good for 30 s. Every 3 s (the page's
+ * 1-second timer re-signs up to a second late): a live phone's proof is then at most about 4 s
+ * old when scanned, inside the 5 s beyond which the verifier warns that the phone's time is off
+ * (a screenshot, or a wrong clock).
+ */
+export const PROOF_REFRESH_MS = 3_000;
 
 export interface ShownCode {
   text: string;

@@ -7,6 +7,9 @@ import { en, zh } from "../../kiosk/i18n/dictionary.ts";
 import { outcomeOf, refusal } from "../../kiosk/verifier/outcome.ts";
 import { skewBeyondTolerance, skewFromDateHeader, SKEW_TOLERANCE_SECONDS } from "../../kiosk/verifier/clock.ts";
 import { DEFAULT_MAX_AGE_SECONDS, saveMaxAge, startMaxAge } from "../../kiosk/verifier/settings.ts";
+import { proofOffsetBeyondTolerance, proofOffsetSeconds } from "../../kiosk/verifier/proof-time.ts";
+import { boundQrText, signDeviceProof } from "../../protocol/codes/device-proof.ts";
+import { qrTextFromToken } from "../../protocol/codes/token-format.ts";
 
 const subject = { codeId: "a".repeat(32), kind: "person", displayName: "王*明", creditStatus: "serious" };
 const online = { mode: "online" as const, checkedAt: 1 };
@@ -50,6 +53,41 @@ describe("a scan's outcome", () => {
     expect(outcomeOf({ valid: false, reason: "stale_data", subject }, offline)).toMatchObject({ outcome: "unconfirmed", subject: { displayName: "王*明" }, skewSeconds: 90 });
     expect(refusal("stale_data", "offline", 1)).toMatchObject({ outcome: "unconfirmed", subject: null });
     expect(outcomeOf({ valid: true, subject }, { ...online, skewSeconds: 90 }).skewSeconds).toBeNull();
+  });
+});
+
+describe("what a verdict says about the holder's phone", () => {
+  it("says bound only when the verdict checked a device proof, with the proof's time only then", () => {
+    expect(outcomeOf({ valid: true, subject, deviceBound: true }, { ...online, proofOffsetSeconds: 12 })).toMatchObject({ outcome: "valid", deviceBound: true, proofOffsetSeconds: 12 });
+    expect(outcomeOf({ valid: true, subject, deviceBound: false }, { ...online, proofOffsetSeconds: 12 })).toMatchObject({ deviceBound: false, proofOffsetSeconds: null });
+    expect(outcomeOf({ valid: true, subject }, online)).toMatchObject({ deviceBound: false, proofOffsetSeconds: null });
+    expect(outcomeOf({ valid: true, subject, deviceBound: "yes" }, online)).toMatchObject({ deviceBound: false });
+    expect(outcomeOf({ valid: false, reason: "stale_data", subject, deviceBound: true }, { ...offline, proofOffsetSeconds: -7 })).toMatchObject({ outcome: "unconfirmed", deviceBound: true, proofOffsetSeconds: -7 });
+  });
+
+  it("says nothing about a phone under a red verdict, whatever the verdict and the scan carried", () => {
+    for (const reason of REASONS.filter((r) => r !== "stale_data")) {
+      const o = outcomeOf({ valid: false, reason, subject, deviceBound: true }, { ...offline, proofOffsetSeconds: 20 });
+      expect({ deviceBound: o.deviceBound, proofOffsetSeconds: o.proofOffsetSeconds }, reason).toEqual({ deviceBound: null, proofOffsetSeconds: null });
+    }
+    expect(refusal("stale_data", "offline", 1)).toMatchObject({ deviceBound: null, proofOffsetSeconds: null });
+  });
+
+  it("reads the device proof's time from the scan against this device's clock, and warns beyond 5 s only", async () => {
+    const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+    const token = "eyJhbGciOiJFZERTQSJ9.e30.c2ln"; // the proof's time is read without the token's check
+    const at = Date.parse("2026-11-26T02:00:00Z");
+    const shown = boundQrText(token, await signDeviceProof(keys.privateKey, "a".repeat(22), at / 1000));
+    expect(proofOffsetSeconds(shown, at + 999)).toBe(0);
+    expect(proofOffsetSeconds(shown, at + 12_400)).toBe(12);
+    expect(proofOffsetSeconds(shown, at - 6_000)).toBe(-6);
+    expect(proofOffsetSeconds(qrTextFromToken(token), at)).toBeNull(); // no device proof
+    expect(proofOffsetSeconds("OC2:/12", at)).toBeNull(); // not a presentation
+    expect(proofOffsetBeyondTolerance(5)).toBeNull();
+    expect(proofOffsetBeyondTolerance(-5)).toBeNull();
+    expect(proofOffsetBeyondTolerance(6)).toBe(6);
+    expect(proofOffsetBeyondTolerance(-6)).toBe(-6);
+    expect(proofOffsetBeyondTolerance(null)).toBeNull();
   });
 });
 

@@ -4,7 +4,8 @@
 // reloading and verifying with the network cut after one online visit (service worker,
 // camera decoding in the worker with its cached .wasm); stale data refused with its reason;
 // names as the verdict carries them (persons masked); the credit status apart from the
-// verdict; touch targets; the clock-skew warning.
+// verdict; touch targets; the clock-skew warning; whether a code is on the holder's bound phone,
+// and the warning when the phone's device proof is more than 5 s off this device's clock.
 // VERIFIER_SCREENS=1 writes screenshots of each screen in both languages to .test-output/verifier-screens/.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import { attackerKey, deflateClaims, enrol, fetchCode, signRaw, splitToken } fro
 import { imageToY4m } from "../../scripts/lib/y4m.ts";
 import { qrTextFromToken } from "../../protocol/codes/token-format.ts";
 import { cuttableNetwork } from "./network.ts";
+import { call, Phone } from "../wallet/phone.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const KIOSK = join(ROOT, "kiosk");
@@ -51,6 +53,7 @@ describe.skipIf(!chromiumAvailable())("verifier app in Chromium at 390×844", ()
   let api: string;
   const codes = { person: "", enterprise: "", serious: "", forged: "", expired: "" };
   const names = { person: "", enterprise: "", enterpriseToken: "" };
+  let personSubject = "";
 
   beforeAll(async () => {
     await buildVerifierPage();
@@ -68,6 +71,7 @@ describe.skipIf(!chromiumAvailable())("verifier app in Chromium at 390×844", ()
     });
     expect(enterprise.statusCode, enterprise.body).toBe(201);
     names.person = person.json().displayName;
+    personSubject = person.json().id;
     names.enterprise = enterprise.json().displayName;
     const personCode = await fetchCode(t, person.json().id);
     const enterpriseCode = await fetchCode(t, enterprise.json().id);
@@ -328,6 +332,58 @@ describe.skipIf(!chromiumAvailable())("verifier app in Chromium at 390×844", ()
     expect(await attr(page, "#verdict", "data-reason")).toBe("not_yet_valid");
     expect(await page.locator("#verdict-skew").textContent()).toContain("相差 10 分钟");
     await shoot(page, "clock-skew");
+    await context.close();
+  });
+
+  it("says whether the code is on the holder's bound phone, and warns when the phone's proof is more than 5 s off this device's clock", async () => {
+    // A phone bound at the registrar's window (software passkey, WebCrypto device key: test/wallet/phone.ts).
+    const offer = await call(t, "POST", "/v1/wallet/offers/registrar", await t.auth("registrar"), { subjectId: personSubject });
+    expect(offer.status, JSON.stringify(offer.body)).toBe(201);
+    const phone = new Phone(t);
+    expect((await phone.bind(offer.body.offer as string)).status).toBe(201);
+    // The API's clock set to the real one (the browser's): online it judges the proof's window on it.
+    const realTime = () => t.clock.set(new Date());
+    realTime();
+    expect((await phone.fetchCode()).status).toBe(200);
+    const context = await browser.newContext({ viewport: PHONE });
+    const page = await open(context, api);
+    const nothingOfHim = async (label: string) => {
+      expect(await page.locator("#identity, #credit, #name, #bound, #proof-skew").count(), label).toBe(0);
+      expect(await attr(page, "#verdict", "data-bound"), label).toBe("");
+      expect(await page.locator("body").innerText(), label).not.toContain(names.person);
+    };
+    for (const mode of ["online", "offline"] as const) {
+      if (mode === "offline") await context.setOffline(true);
+      // A live phone: signed just now.
+      realTime();
+      await verify(page, await phone.show(Date.now()));
+      expect(await attr(page, "#verdict", "data-state"), mode).toBe("valid");
+      expect(await attr(page, "#verdict", "data-mode")).toBe(mode);
+      expect(await attr(page, "#bound", "data-bound")).toBe("true");
+      expect(await page.locator("#bound").textContent()).toBe("持码人绑定的手机（已核对手机签名）");
+      expect(await page.locator("#proof-skew").count()).toBe(0);
+      // A proof made 12 s ago (a screenshot): accepted inside its 30 s, with the warning.
+      realTime();
+      await verify(page, await phone.show(Date.now() - 12_000));
+      expect(await attr(page, "#verdict", "data-state"), mode).toBe("valid");
+      expect(Number(await attr(page, "#proof-skew", "data-offset-seconds"))).toBeGreaterThanOrEqual(12);
+      expect(Number(await attr(page, "#proof-skew", "data-offset-seconds"))).toBeLessThanOrEqual(14);
+      expect(await page.locator("#proof-skew").textContent()).toMatch(/^手机上这个码是 1[234] 秒前生成的/);
+      await shoot(page, `bound-proof-old-${mode}`);
+      // Red right after: neither his name nor anything about his phone is left over.
+      await verify(page, codes.forged);
+      expect(await attr(page, "#verdict", "data-state")).toBe("invalid");
+      await nothingOfHim(`${mode} forged`);
+      // 40 s old: refused, and nothing about him either.
+      realTime();
+      await verify(page, await phone.show(Date.now() - 40_000));
+      expect(await attr(page, "#verdict", "data-reason")).toBe("device_proof_stale");
+      await nothingOfHim(`${mode} stale proof`);
+      // His code from the server, not from a phone: said so.
+      await verify(page, codes.person);
+      expect(await attr(page, "#bound", "data-bound")).toBe("false");
+      expect(await page.locator("#bound").textContent()).toContain("未绑定手机");
+    }
     await context.close();
   });
 });
