@@ -1,4 +1,4 @@
-// `npm run bench -- face-calibration [--json]`
+// `npm run bench -- face-calibration [--json] [--no-mirror]`
 //
 // The recognition threshold of the face check, re-measured on the shared photos and live video of
 // real people (../shared/faces; ONECODE_FACES_DIR to point elsewhere): descriptor distances of
@@ -25,7 +25,8 @@ const SPACINGS = [
 export async function main(args: string[]): Promise<void> {
   const json = args.includes("--json");
   const log = (s = "") => (json ? process.stderr.write(s + "\n") : console.log(s));
-  const engine = await createFaceEngine();
+  // --no-mirror: the descriptor of the chip alone (half the descriptor time), to compare with the production mean of chip + mirror
+  const engine = await createFaceEngine({ mirror: !args.includes("--no-mirror") });
   log(`model: ${engine.model} (${engine.version}), backend ${engine.backend}, load ${Math.round(engine.modelLoadMs)} ms`);
   const described = await describeAll(engine, (done, total) => process.stderr.write(`\r  describing ${done}/${total}   `));
   process.stderr.write("\n");

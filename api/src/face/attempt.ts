@@ -18,7 +18,7 @@ import { subjectRef } from "../ledger/subject-ref.ts";
 import { createSubjectRepository } from "../subjects/repository.ts";
 import { issueAssertion } from "./assertion.ts";
 import type { Challenge, DrawChallenge } from "./challenge.ts";
-import { analyseAttempt, decodeFrames, FrameError } from "./check.ts";
+import { analyseFrames, checkFrameHeaders, FrameError } from "./check.ts";
 import type { FaceEngine } from "./engine.ts";
 import { decryptReference, FaceReferenceError } from "./reference.ts";
 import { engineOrUnavailable } from "./reference-photo.ts";
@@ -221,15 +221,21 @@ export async function checkFace(
   if (challenge.expiresAt.getTime() <= t0.getTime()) {
     decision = expired(input.frames.length);
   } else {
-    let images;
+    const frames = frameBytes(input.frames);
+    const limits = { maxFramePixels: settings.maxFramePixels, maxAttemptPixels: settings.maxAttemptPixels };
+    const frameProblem = (error: unknown) =>
+      error instanceof FrameError ? new ProblemError(error.code === "attempt_too_large" ? 413 : 422, error.code, "Unprocessable frames", error.message) : error;
     try {
-      images = decodeFrames(frameBytes(input.frames), { maxFramePixels: settings.maxFramePixels, maxAttemptPixels: settings.maxAttemptPixels });
+      checkFrameHeaders(frames, limits); // before waiting for the engine: a bad upload is a 4xx even while it loads
     } catch (error) {
-      if (error instanceof FrameError) throw new ProblemError(error.code === "attempt_too_large" ? 413 : 422, error.code, "Unprocessable frames", error.message);
-      throw error;
+      throw frameProblem(error);
     }
     const engine = await engineOrUnavailable(deps.engine);
-    decision = (await analyseAttempt(engine, images, reference, challenge.direction, settings)).decision;
+    try {
+      decision = (await analyseFrames(engine, frames, limits, reference, challenge.direction, settings)).decision;
+    } catch (error) {
+      throw frameProblem(error);
+    }
   }
   reference.fill(0);
 

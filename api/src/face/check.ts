@@ -41,6 +41,19 @@ export class FrameError extends Error {
  * attempt that breaks a limit. Throws FrameError.
  */
 export function decodeFrames(frames: readonly Uint8Array[], limits: FrameLimits): DecodedImage[] {
+  checkFrameHeaders(frames, limits);
+  return frames.map((bytes, i) => {
+    try {
+      return decodeImage(bytes, limits.maxFramePixels);
+    } catch (error) {
+      if (error instanceof ImageDecodeError) throw new FrameError("frame_invalid", `Frame ${i + 1} is not a readable JPEG or PNG image`);
+      throw error;
+    }
+  });
+}
+
+/** The header checks of ./decodeFrames alone (nothing decoded). Throws FrameError. */
+export function checkFrameHeaders(frames: readonly Uint8Array[], limits: FrameLimits): void {
   let total = 0;
   let size: string | null = null;
   for (const [i, bytes] of frames.entries()) {
@@ -60,17 +73,10 @@ export function decodeFrames(frames: readonly Uint8Array[], limits: FrameLimits)
     total += pixels;
     if (total > limits.maxAttemptPixels) throw new FrameError("attempt_too_large", `The frames hold more than ${limits.maxAttemptPixels} pixels`);
   }
-  return frames.map((bytes, i) => {
-    try {
-      return decodeImage(bytes, limits.maxFramePixels);
-    } catch (error) {
-      if (error instanceof ImageDecodeError) throw new FrameError("frame_invalid", `Frame ${i + 1} is not a readable JPEG or PNG image`);
-      throw error;
-    }
-  });
 }
 
 export interface AttemptTimings {
+  /** ./analyseFrames: decode and detect together (a pool runs both on its threads) */
   detectMs: number;
   motionMs: number;
   describeMs: number;
@@ -134,17 +140,64 @@ export async function analyseAttempt(
   thresholds: FaceThresholds,
 ): Promise<{ decision: FaceDecision; timings: AttemptTimings }> {
   const t0 = performance.now();
-  const detections: Detection[] = [];
-  for (const [i, img] of images.entries()) detections.push(await engine.detect(img, { passive: i < PASSIVE_FRAMES }));
+  // All frames at once: a worker pool (./engine-pool.ts) runs them in parallel, one engine in turn.
+  const detections: Detection[] = await Promise.all(images.map((img, i) => engine.detect(img, { passive: i < PASSIVE_FRAMES })));
+  return judge(engine, images, detections, reference, direction, thresholds, { detectMs: performance.now() - t0 });
+}
+
+/**
+ * The kiosk's path: the frames' JPEG/PNG bytes, headers checked here first (FrameError, nothing
+ * decoded), then every frame decoded and detected on the engine (a pool decodes on its threads
+ * too: jpeg-js takes ~18 ms a 640 x 480 frame), then as ./analyseAttempt. An unreadable frame is a
+ * FrameError("frame_invalid"), whatever the other frames gave.
+ */
+export async function analyseFrames(
+  engine: FaceEngine,
+  frames: readonly Uint8Array[],
+  limits: FrameLimits,
+  reference: readonly number[],
+  direction: Direction,
+  thresholds: FaceThresholds,
+): Promise<{ decision: FaceDecision; timings: AttemptTimings }> {
+  checkFrameHeaders(frames, limits);
+  const t0 = performance.now();
+  const results = await Promise.allSettled(frames.map((bytes, i) => engine.decodeAndDetect(bytes, { passive: i < PASSIVE_FRAMES, maxPixels: limits.maxFramePixels })));
+  const bad = results.findIndex((r) => r.status === "rejected");
+  if (bad >= 0) {
+    const error = (results[bad] as PromiseRejectedResult).reason as unknown;
+    if (error instanceof ImageDecodeError) throw new FrameError("frame_invalid", `Frame ${bad + 1} is not a readable JPEG or PNG image`);
+    throw error;
+  }
+  const done = results.map((r) => (r as PromiseFulfilledResult<{ image: DecodedImage; detection: Detection }>).value);
+  return judge(
+    engine,
+    done.map((r) => r.image),
+    done.map((r) => r.detection),
+    reference,
+    direction,
+    thresholds,
+    { detectMs: performance.now() - t0 },
+  );
+}
+
+async function judge(
+  engine: FaceEngine,
+  images: readonly DecodedImage[],
+  detections: readonly Detection[],
+  reference: readonly number[],
+  direction: Direction,
+  thresholds: FaceThresholds,
+  before: { detectMs: number },
+): Promise<{ decision: FaceDecision; timings: AttemptTimings }> {
   const t1 = performance.now();
   const measures = motionMeasures(images, detections);
   const early = refusalBeforeIdentity(measures, direction);
   const t2 = performance.now();
-  const timings = { detectMs: t1 - t0, motionMs: t2 - t1, describeMs: 0 };
+  const timings: AttemptTimings = { ...before, motionMs: t2 - t1, describeMs: 0 };
   if (early) return { decision: early, timings };
+  const descriptors = await Promise.all(images.map((img, i) => engine.describe(img, detections[i]!.mesh!)));
   let previous: number[] | null = null;
-  for (const [i, img] of images.entries()) {
-    const descriptor = await engine.describe(img, detections[i]!.mesh!);
+  for (const [i, descriptor] of descriptors.entries()) {
     const frame = measures.frames[i]!;
     frame.distance = distance(descriptor, reference);
     frame.stepDistance = previous ? distance(descriptor, previous) : null;

@@ -21,6 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Config, FaceResult, Human as HumanType } from "@vladmandic/human";
 import { decodeImage, type DecodedImage, type ImageInput } from "./image.ts";
+import { createFaceEnginePool } from "./engine-pool.ts";
 import { CHIP_SIZE, dlibChip, mirrorChip, type Point } from "./mesh.ts";
 
 const require = createRequire(import.meta.url);
@@ -43,6 +44,8 @@ export interface FaceConfig {
   minFaceSize?: number;
   /** run a warm-up pass after loading (default true) */
   warmup?: boolean;
+  /** descriptor = mean of the chip's and its mirror's (default true; false only for the calibration bench's comparison) */
+  mirror?: boolean;
 }
 
 export interface FaceBox {
@@ -82,8 +85,12 @@ export interface Detection {
 export interface FaceEngine {
   /** Faces, mesh and head angles; `passive` also runs the anti-spoof and liveness models. */
   detect(image: ImageInput, options?: { passive?: boolean }): Promise<Detection>;
+  /** Decodes JPEG/PNG bytes (at most `maxPixels`; ImageDecodeError otherwise) and detects: a pool does both on its threads. */
+  decodeAndDetect(bytes: Uint8Array, options: { passive: boolean; maxPixels: number }): Promise<{ image: DecodedImage; detection: Detection }>;
   /** The 128-number descriptor of the face with this mesh in this image. */
   describe(image: DecodedImage, mesh: readonly Point[]): Promise<number[]>;
+  /** The descriptor of a chip already cut by ./mesh.ts dlibChip (what a worker pool sends: 270 kB, not the frame). */
+  describeChip(chip: Float32Array): Promise<number[]>;
   readonly model: string;
   /** time to load the backend and the models, ms (warm-up excluded) */
   readonly modelLoadMs: number;
@@ -270,19 +277,27 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
     }
   }
 
+  const mirror = config.mirror ?? true;
+  const describeChip = (chip: Float32Array): Promise<number[]> =>
+    serial(async () => {
+      if (chip.length !== CHIP_SIZE * CHIP_SIZE * 3) throw new Error("face engine: chip of the wrong size");
+      if (!mirror) return Array.from((await descriptorsOf([chip]))[0]!);
+      const [a, b] = await descriptorsOf([chip, mirrorChip(chip)]);
+      return Array.from(a!, (v, i) => (v + b![i]!) / 2);
+    });
   const engine: FaceEngine = {
     // decode outside the queue: a bad upload never waits for the model
     detect: async (image, options = {}) => {
       const img = decodeImage(image);
       return serial(() => detectDecoded(img, options.passive ?? true));
     },
-    describe: (image, mesh) =>
-      serial(async () => {
-        const chip = dlibChip(image, mesh);
-        const [a, b] = await descriptorsOf([chip, mirrorChip(chip)]);
-        return Array.from(a!, (v, i) => (v + b![i]!) / 2);
-      }),
-    model: FACE_MODEL,
+    decodeAndDetect: async (bytes, options) => {
+      const image = decodeImage(bytes, options.maxPixels);
+      return { image, detection: await serial(() => detectDecoded(image, options.passive)) };
+    },
+    describe: (image, mesh) => describeChip(dlibChip(image, mesh)),
+    describeChip,
+    model: mirror ? FACE_MODEL : `${FACE_MODEL}-nomirror`,
     modelLoadMs,
     warmupMs: 0,
     backend: tf.getBackend(),
@@ -308,11 +323,13 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
 // One engine per process, loaded on first use: the models take seconds and hundreds of MB,
 // and every app in the process (tests build many) can share it, since the engine keeps no
 // state between calls. The boot step hands this loader to the face plugin (api/src/boot.ts).
+// It is a pool of engines on worker threads (./engine-pool.ts: the frames of an attempt on both
+// cores, the HTTP thread free).
 let sharedEngine: Promise<FaceEngine> | null = null;
 
 /** The process-wide engine; a failed load is retried on the next call. */
 export function sharedFaceEngine(): Promise<FaceEngine> {
-  sharedEngine ??= createFaceEngine().catch((error: unknown) => {
+  sharedEngine ??= createFaceEnginePool().catch((error: unknown) => {
     sharedEngine = null;
     throw error;
   });

@@ -1,0 +1,86 @@
+// The face engine on worker threads (api/src/face/engine-pool.ts), which the API uses: the same
+// numbers as one engine on the main thread, bad frames refused as such, and fail-closed when a
+// worker dies (its job is rejected, never answered, and the next job runs on a restarted worker).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { analyseAttempt, analyseFrames, decodeFrames, FrameError } from "../../api/src/face/check.ts";
+import { createFaceEnginePool, type FaceEnginePool } from "../../api/src/face/engine-pool.ts";
+import { createFaceEngine, type FaceEngine } from "../../api/src/face/engine.ts";
+import { encodeJpeg, ImageDecodeError } from "../../api/src/face/image.ts";
+import { DEFAULT_FACE_SETTINGS } from "../../api/src/face/settings.ts";
+import { DEFAULT_THRESHOLDS } from "../../api/src/face/verify.ts";
+import { liveWindow } from "./corpus.ts";
+import { faceImage, REFERENCE_PHOTO } from "./data.ts";
+
+let pool: FaceEnginePool;
+let single: FaceEngine;
+let reference: number[];
+
+beforeAll(async () => {
+  [pool, single] = await Promise.all([createFaceEnginePool({ workers: 2 }), createFaceEngine()]);
+  const img = faceImage(REFERENCE_PHOTO);
+  reference = await single.describe(img, (await single.detect(img)).mesh!);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([pool?.close(), single?.close()]);
+});
+
+describe("face engine pool", () => {
+  it("gives the same detection and descriptor as one engine", async () => {
+    const img = faceImage(REFERENCE_PHOTO);
+    const [a, b] = await Promise.all([pool.detect(img), single.detect(img)]);
+    expect(a.faces).toBe(1);
+    expect(a.mesh!.length).toBe(b.mesh!.length);
+    a.mesh!.forEach((p, i) => {
+      expect(p[0]).toBeCloseTo(b.mesh![i]![0], 3);
+      expect(p[1]).toBeCloseTo(b.mesh![i]![1], 3);
+    });
+    const d = await pool.describe(img, b.mesh!);
+    expect(d.length).toBe(128);
+    d.forEach((v, i) => expect(v).toBeCloseTo(reference[i]!, 5));
+    expect(pool.model).toBe(single.model);
+  });
+
+  it("decides a live attempt as one engine does, from the frames' bytes", async () => {
+    const frames = liveWindow(0);
+    const viaPool = await analyseFrames(pool, frames, DEFAULT_FACE_SETTINGS, reference, "right", DEFAULT_THRESHOLDS);
+    const viaOne = await analyseAttempt(single, decodeFrames(frames, DEFAULT_FACE_SETTINGS), reference, "right", DEFAULT_THRESHOLDS);
+    expect(viaPool.decision.verdict).toBe("passed");
+    expect(viaOne.decision.verdict).toBe("passed");
+    expect(viaPool.decision.metrics.medianDistance).toBeCloseTo(viaOne.decision.metrics.medianDistance!, 5);
+    expect(viaPool.decision.metrics.turn).toBeCloseTo(viaOne.decision.metrics.turn!, 5);
+  });
+
+  it("refuses a frame whose header is fine but whose pixels are not as frame_invalid", async () => {
+    const frames = liveWindow(0);
+    const broken = frames.map((f, i) => (i === 5 ? f.slice(0, 700) : f));
+    await expect(pool.decodeAndDetect(broken[5]!, { passive: false, maxPixels: 1e6 })).rejects.toBeInstanceOf(ImageDecodeError);
+    const refused = analyseFrames(pool, broken, DEFAULT_FACE_SETTINGS, reference, "right", DEFAULT_THRESHOLDS);
+    await expect(refused).rejects.toBeInstanceOf(FrameError);
+    await expect(refused).rejects.toMatchObject({ code: "frame_invalid", message: expect.stringContaining("Frame 6") });
+    // more pixels than allowed: refused in the worker from the header, like decodeImage
+    const big = encodeJpeg({ width: 1200, height: 1000, data: new Uint8Array(1200 * 1000 * 4).fill(90) });
+    await expect(pool.decodeAndDetect(big, { passive: false, maxPixels: 1e6 })).rejects.toMatchObject({ reason: "too_large" });
+  });
+
+  it("rejects the jobs of a worker that dies, then runs the next ones on a restarted worker", async () => {
+    const img = faceImage(REFERENCE_PHOTO);
+    const jobs = Array.from({ length: 6 }, () => pool.detect(img, { passive: true }));
+    await new Promise((r) => setTimeout(r, 5));
+    await pool.stopWorker(0);
+    const settled = await Promise.allSettled(jobs);
+    const rejected = settled.filter((s) => s.status === "rejected");
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const r of rejected) expect(String((r as PromiseRejectedResult).reason)).toMatch(/face engine: worker/);
+    for (const s of settled) if (s.status === "fulfilled") expect(s.value.faces).toBe(1);
+    // both workers serve again (the stopped one is started for the next job)
+    const again = await Promise.all(Array.from({ length: 4 }, () => pool.detect(img, { passive: false })));
+    for (const d of again) expect(d.faces).toBe(1);
+  }, 120_000);
+
+  it("refuses every call once closed", async () => {
+    const p = await createFaceEnginePool({ workers: 1 });
+    await p.close();
+    await expect(p.detect(faceImage(REFERENCE_PHOTO))).rejects.toThrow(/closed/);
+  }, 120_000);
+});
