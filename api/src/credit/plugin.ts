@@ -6,9 +6,10 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import { actorOf } from "../auth/operators.ts";
 import { withTransaction } from "../db/database.ts";
-import { badRequest, ProblemError } from "../errors.ts";
+import { badRequest } from "../errors.ts";
 import { chainHex } from "../chain/hex.ts";
 import { addFact, getRecord, factsOf, publishRecord, type NewRecord } from "./records.ts";
+import { publishBatch, type BatchLine } from "./batch.ts";
 import { recordView, subjectRecordsView } from "./views.ts";
 import { createCreditRepository } from "./repository.ts";
 import { loadPolicies } from "./policies.ts";
@@ -116,7 +117,7 @@ async function creditPlugin(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const body = request.body;
-      let lines: { line: number; value: unknown; error?: string }[];
+      let lines: BatchLine[];
       if (Array.isArray(body)) lines = body.map((value, i) => ({ line: i + 1, value }));
       else if (body && typeof body === "object" && "ndjson" in body) {
         lines = [];
@@ -130,29 +131,17 @@ async function creditPlugin(app: FastifyInstance): Promise<void> {
         });
       } else throw badRequest("invalid_batch", "Send a JSON array or application/x-ndjson");
       if (lines.length > MAX_BATCH) throw badRequest("batch_too_large", `At most ${MAX_BATCH} records per batch`);
-      const policies = await loadPolicies(db.pool);
-      const actor = actorOf(request.operator!);
-      const results = [];
-      for (const l of lines) {
-        if (l.error) {
-          results.push({ line: l.line, status: 400, code: "malformed_json", detail: l.error });
-          continue;
-        }
-        const invalid = checkNewRecord(l.value);
-        if (invalid) {
-          results.push({ line: l.line, status: 400, code: "invalid_request", detail: invalid });
-          continue;
-        }
-        try {
-          const record = await withTransaction(db.pool, (c) => publishRecord(c, l.value as NewRecord, actor, clock.now(), policies));
-          results.push({ line: l.line, status: 201, id: record.id, chainId: record.chainId, recordStatus: record.status, policyVersion: record.policyVersion });
-        } catch (error) {
-          if (!(error instanceof ProblemError)) throw error;
-          results.push({ line: l.line, status: error.status, code: error.code, detail: error.message, ...error.extra });
-        }
-      }
+      // In chunks, one transaction and one ledger append per chunk (./batch.ts).
+      const results = await publishBatch(db.pool, lines, {
+        actor: actorOf(request.operator!),
+        now: clock.now(),
+        policies: await loadPolicies(db.pool),
+        check: checkNewRecord,
+        log: (error, line) => request.log.error({ err: error, line }, "bulk feed: a chunk or line failed and was rolled back"),
+      });
       const published = results.filter((r) => r.status === 201).length;
-      return { total: results.length, published, failed: results.length - published, results };
+      const already = results.filter((r) => r.status === 200).length;
+      return { total: results.length, published, alreadyPublished: already, failed: results.length - published - already, results };
     },
   );
 

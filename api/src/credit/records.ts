@@ -4,10 +4,10 @@
 // chain must know, an outbox row, in the caller's transaction.
 import { randomUUID } from "node:crypto";
 import type { Queryable } from "../db/database.ts";
-import { appendEntry } from "../ledger/append.ts";
+import { appendEntry, type NewEntry } from "../ledger/append.ts";
 import { subjectRef } from "../ledger/subject-ref.ts";
 import { canonicalJson } from "../../../protocol/ledger/entry.ts";
-import { enqueueChainWrite } from "../chain/outbox.ts";
+import { enqueueChainWrite, type ChainWrite } from "../chain/outbox.ts";
 import { hex32 as hex } from "../chain/hex.ts";
 import { approvalsNeededOf } from "../../../protocol/repair/approvals.ts";
 import { conflict, notFound, unprocessable } from "../errors.ts";
@@ -60,6 +60,29 @@ function decisionOf(input: NewRecord) {
   };
 }
 
+/**
+ * Whether a stored record holds the same decision as `input` (the bulk feed's re-upload of a
+ * line already published is then no conflict: the report names the existing record).
+ */
+export function sameDecision(row: RecordRow, input: NewRecord): boolean {
+  const obligations = (list: readonly Obligation[]) => list.map((o) => ({ type: o.type, amount: o.amount ?? null, description: o.description }));
+  const stored = {
+    kind: row.kind,
+    severity: row.severity,
+    sector: row.sector,
+    decidingUnit: row.deciding_unit,
+    decisionNo: row.decision_no,
+    decisionDate: row.decision_date,
+    legalBasis: row.legal_basis,
+    penalties: row.penalties,
+    correctionRequired: row.correction_required,
+    repairable: row.repairable,
+    notRepairableBasis: row.not_repairable_basis,
+    obligations: obligations(row.obligations),
+  };
+  return row.subject_id === input.subjectId && canonicalJson(stored) === canonicalJson({ ...decisionOf(input), obligations: obligations(input.obligations ?? []) });
+}
+
 function recordDocument(id: string, chainId: Buffer, subject: SubjectRow, input: NewRecord, policy: Policy, publicUntil: Date, isPublic: boolean) {
   return {
     schema: "onecode.credit-record/1",
@@ -102,6 +125,26 @@ export interface PublishedRecord {
 
 /** Publishes one record: row, ledger entry, chain write and the subject's new credit status, in `client`'s transaction. */
 export async function publishRecord(client: Queryable, input: NewRecord, actor: string, now: Date, policies?: Policy[]): Promise<PublishedRecord> {
+  const written = await writeRecord(client, input, actor, now, policies);
+  const entry = await appendEntry(client, written.entry);
+  if (written.chainWrite) await enqueueChainWrite(client, written.chainWrite);
+  return { ...written.record, ledgerSeq: entry.seq };
+}
+
+/** A record's row written; its ledger entry and chain write still to append (the bulk feed appends a chunk's at once). */
+export interface WrittenRecord {
+  record: Omit<PublishedRecord, "ledgerSeq">;
+  entry: NewEntry;
+  chainWrite: ChainWrite | null;
+}
+
+/**
+ * The record's checks and its row (and the subject's credit status). Every refusal (a
+ * ProblemError) is thrown before the first write, so a caller that goes on after a refused line
+ * (./batch.ts) never keeps half of one. The ledger entry and chain write are returned, not
+ * written: append them in the same transaction, in the order of the records.
+ */
+export async function writeRecord(client: Queryable, input: NewRecord, actor: string, now: Date, policies?: Policy[]): Promise<WrittenRecord> {
   const today = chinaDate(now);
   if (!isCivilDate(input.decisionDate)) throw unprocessable("invalid_date", `decisionDate ${input.decisionDate} is not a calendar date`);
   if (compareDates(input.decisionDate, today) > 0) throw unprocessable("decision_date_in_future", `decisionDate ${input.decisionDate} is after today (${today})`);
@@ -155,7 +198,7 @@ export async function publishRecord(client: Queryable, input: NewRecord, actor: 
     throw conflict("record_exists", `Decision ${input.decisionNo} of ${input.decidingUnit} is already published for this subject`, { recordId: existing ?? undefined });
   }
   const creditStatus = await credit.refreshCreditStatus(subject.id, now);
-  const entry = await appendEntry(client, {
+  const entry: NewEntry = {
     type: "record.published",
     payload: {
       recordId: hex(chainId),
@@ -176,20 +219,22 @@ export async function publishRecord(client: Queryable, input: NewRecord, actor: 
     actor,
     subjectRef: subjectRef(subject.commitment),
     at: now,
-  });
-  if (status === "published") {
-    await enqueueChainWrite(client, {
-      kind: "record.publish",
-      recordId: hex(chainId),
-      subject: hex(subject.commitment),
-      digest: hex(digest),
-      category: CATEGORY[input.kind],
-      severity: SEVERITY_CODE[input.severity],
-      publicUntil: Math.floor(publicUntil.getTime() / 1000),
-      approvalsNeeded: approvalsNeededOf(CATEGORY[input.kind], mode.decision),
-    });
-  }
-  return {
+  };
+  // Only a record still in publicity goes to the chain (an expired one would revert there).
+  const chainWrite: ChainWrite | null =
+    status !== "published"
+      ? null
+      : {
+          kind: "record.publish",
+          recordId: hex(chainId),
+          subject: hex(subject.commitment),
+          digest: hex(digest),
+          category: CATEGORY[input.kind],
+          severity: SEVERITY_CODE[input.severity],
+          publicUntil: Math.floor(publicUntil.getTime() / 1000),
+          approvalsNeeded: approvalsNeededOf(CATEGORY[input.kind], mode.decision),
+        };
+  const record: WrittenRecord["record"] = {
     id,
     chainId: hex(chainId),
     status,
@@ -200,9 +245,9 @@ export async function publishRecord(client: Queryable, input: NewRecord, actor: 
     publicUntil: publicUntil.toISOString(),
     public: isPublic,
     digest: hex(digest),
-    ledgerSeq: entry.seq,
     creditStatus: creditStatus.after,
   };
+  return { record, entry, chainWrite };
 }
 
 export async function getRecord(client: Queryable, id: string, lock = false): Promise<RecordRow> {
