@@ -39,12 +39,20 @@ describe("bulk feed in chunks", () => {
     const expected: Array<[number, string | undefined]> = [];
     for (let i = 1; i <= 600; i++) {
       const kind = i % 10 === 0 ? (i / 10) % 5 : -1;
-      if (kind === 0) lines.push("{not json"), expected.push([400, "malformed_json"]);
-      else if (kind === 1) lines.push(JSON.stringify({ ...generalPenalty(enterprises[0]!), severity: "huge" })), expected.push([400, "invalid_request"]);
-      else if (kind === 2) lines.push(JSON.stringify(generalPenalty("00000000-0000-4000-8000-000000000000"))), expected.push([404, "subject_not_found"]);
-      else if (kind === 3) lines.push(JSON.stringify(generalPenalty(enterprises[1]!, { decisionDate: "2030-01-01" }))), expected.push([422, "decision_date_in_future"]);
-      else if (kind === 4) lines.push(JSON.stringify(generalPenalty(enterprises[2]!, { sector: "fire" }))), expected.push([422, "unknown_sector"]);
-      else lines.push(good()), expected.push([201, undefined]);
+      const [line, result]: [string, [number, string | undefined]] =
+        kind === 0
+          ? ["{not json", [400, "malformed_json"]]
+          : kind === 1
+            ? [JSON.stringify({ ...generalPenalty(enterprises[0]!), severity: "huge" }), [400, "invalid_request"]]
+            : kind === 2
+              ? [JSON.stringify(generalPenalty("00000000-0000-4000-8000-000000000000")), [404, "subject_not_found"]]
+              : kind === 3
+                ? [JSON.stringify(generalPenalty(enterprises[1]!, { decisionDate: "2030-01-01" })), [422, "decision_date_in_future"]]
+                : kind === 4
+                  ? [JSON.stringify(generalPenalty(enterprises[2]!, { sector: "fire" })), [422, "unknown_sector"]]
+                  : [good(), [201, undefined]];
+      lines.push(line);
+      expected.push(result);
     }
     return { lines, expected };
   }
