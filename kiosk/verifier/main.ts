@@ -1,5 +1,5 @@
-// The officials' verifier, an installable app that works offline (./sw.ts caches its shell;
-// kiosk/verifier/pwa-build.ts builds the worker, manifest and icons). A scan (camera,
+// The officials' verifier, an installable app that works offline (kiosk/lib/pwa/sw.ts caches
+// its shell; ./pwa.ts with kiosk/lib/pwa/build.ts builds the worker, manifest and icons). A scan (camera,
 // ./camera.ts, or typed text) is decided online by the API or offline from the cached keys
 // and status list (./decide.ts), and drawn whole from that one outcome (./verdict-view.ts).
 // The status line shows the data's age and the clock skew; the history keeps no names.

@@ -3,7 +3,7 @@
 // camera playing a face, the wallet PWA served by the API with its service worker, a virtual
 // WebAuthn authenticator (CDP) for the passkey, WebCrypto device keys made non-extractable by
 // the page, and the offline verifier (protocol/codes/offline-verifier.ts) in another browser
-// context that is offline. Screenshots go to .test-output/wallet-screens/ (gitignored).
+// context that is offline. Screenshots go to .test-output/wallet/ (gitignored).
 //
 // 1. At the kiosk: the face check, a repair, and the end screen's binding QR.
 // 2. The phone scans it, binds (passkey + device key) and shows the code; the screenshot is read
@@ -28,7 +28,7 @@ import type { AppContext } from "../../api/src/context.ts";
 import { mintOperatorToken } from "../../api/src/auth/operators.ts";
 import { runCreditScheduler } from "../../api/src/repair/scheduler.ts";
 import { decodeQr } from "../../kiosk/lib/scan.ts";
-import { walletPwa } from "../../kiosk/wallet/pwa-build.ts";
+import { walletPwa } from "../../kiosk/wallet/pwa.ts";
 import { testConfig } from "../helpers/app.ts";
 import { CHROMIUM, chromiumAvailable } from "../helpers/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
@@ -37,7 +37,7 @@ import { liveCameraVideo, startWhenLoopBegins } from "../face/fake-camera.ts";
 import { idNumber, uscc } from "../kiosk/seed.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
-const SHOTS = join(ROOT, ".test-output", "wallet-screens");
+const SHOTS = join(ROOT, ".test-output", "wallet");
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" } as const;
 
 let app: FastifyInstance;
