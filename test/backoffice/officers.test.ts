@@ -11,7 +11,8 @@ import { chromiumAvailable } from "../helpers/browser.ts";
 import { passedFaceCheck } from "../helpers/face.ts";
 import { personId, uscc } from "../helpers/identifiers.ts";
 import { createAccount } from "../auth/accounts.ts";
-import { open, ready, shoot, signInWithTotp, startBackOffice, totpAccount, type BackOffice } from "./stack.ts";
+import { join } from "node:path";
+import { open, ready, shoot, signInWithTotp, SHOTS, startBackOffice, totpAccount, type BackOffice } from "./stack.ts";
 
 type H = { authorization: string };
 
@@ -186,5 +187,52 @@ describe.skipIf(!chromiumAvailable())("repair officers in the back office (Chrom
     await open(au.page, t.url, "access-log");
     expect(await au.page.locator("#log-table").innerText()).toContain("查看申请卷宗");
     await shoot(au.page, "access-log");
+
+    // 王芳 refuses a third application: a reason from the list and a note; signed with her passkey.
+    const three = await filed(3, { kind: "admin_penalty", severity: "serious", decisionNo: "禅市监罚〔2025〕58号" });
+    await openApplication(wang.page, three.application.id);
+    // The case file names the face check this filing consumed (recorded on the assertion, not guessed by time).
+    expect(await wang.page.locator("#face-assertion").getAttribute("data-matched-by")).toBe("used_for");
+    await wang.page.click("#accept");
+    await wang.page.waitForSelector('#application[data-status="accepted"]');
+    const refuseForm = async () => {
+      await wang.page.click("#refuse");
+      await wang.page.waitForSelector("#refuse-reason option[value=not_corrected]", { state: "attached" });
+    };
+    await refuseForm();
+    // Without a reason the page asks for one and signs nothing.
+    await wang.page.click("#refuse-continue");
+    expect(await wang.page.locator("#action-out").innerText()).toContain("请从列表中选择理由");
+    expect(await wang.page.locator("#sign-decision").count()).toBe(0);
+    await wang.page.selectOption("#refuse-reason", "not_corrected");
+    await wang.page.fill("#refuse-note", "现场核查：整改照片与实际不符");
+    // The form in both languages (the language switch draws the page anew: open the form again).
+    await wang.page.screenshot({ path: join(SHOTS, "application-refuse.zh.png"), fullPage: true });
+    await wang.page.click("#lang");
+    await ready(wang.page);
+    await refuseForm();
+    await wang.page.screenshot({ path: join(SHOTS, "application-refuse.en.png"), fullPage: true });
+    await wang.page.click("#lang");
+    await ready(wang.page);
+    await refuseForm();
+    await wang.page.selectOption("#refuse-reason", "not_corrected");
+    await wang.page.fill("#refuse-note", "现场核查：整改照片与实际不符");
+    await wang.page.click("#refuse-continue");
+    await wang.page.waitForSelector("#sign-decision");
+    await wang.page.click("#sign-decision");
+    await wang.page.waitForSelector('#application[data-status="refused"]');
+    expect(await wang.page.locator("#decided").innerText()).toBe("已决定：不予修复。");
+    const shown = wang.page.locator('#decision-table [data-reason-code="not_corrected"]');
+    expect(await shown.innerText()).toContain("失信行为尚未纠正或整改不到位");
+    expect(await shown.innerText()).toContain("现场核查：整改照片与实际不符");
+    await shoot(wang.page, "application-refused");
+    // The ledger has the code, not the note; the chain has the refusal, the record stays published.
+    const entry = (await t.db.pool.query("SELECT payload FROM ledger WHERE type = 'repair.decided' AND payload LIKE '%' || $1 || '%'", [three.application.chainId.replace(/^0x/, "")])).rows[0];
+    expect(JSON.parse(entry.payload)).toMatchObject({ outcome: "refused", reasonCode: "not_corrected" });
+    expect(entry.payload).not.toMatch(/[\u4e00-\u9fff]/);
+    await drain();
+    expect(Number(await t.chain!.chain.creditLedger.getFunction("decisionOf")(three.record.chainId, three.application.chainId))).toBe(2); // refused
+    expect(Number((await t.chain!.chain.creditLedger.getFunction("recordOf")(three.record.chainId)).status)).toBe(1);
+    expect(wang.errors).toEqual([]);
   }, 400_000);
 });
