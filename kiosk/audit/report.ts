@@ -1,11 +1,15 @@
 // The audit result: the latest report the API published, or an audit run here in the
 // browser (the chain read by the browser, the entries and codes streamed from the API and
 // checked by the audit core of protocol/audit/), its findings, and their export as JSON.
+// A browser audit verifies the ledger signatures too, under the keys the API publishes
+// (GET /v1/ledger/keys, as `npm run audit -- --api` does): an entry a database intruder wrote
+// carries none of them. The key ids are shown, to compare with a copy published elsewhere.
 import { auditLedger, type Finding } from "../../protocol/audit/auditor.ts";
 import { addCodeStates, httpRpc, readChainView } from "../../protocol/audit/chain-reader.ts";
+import { ledgerSignatureVerifier, type LedgerPublicKey } from "../../protocol/audit/ledger-signatures.ts";
 import { codesFromNdjson, entriesFromNdjson } from "../../protocol/audit/ndjson.ts";
 import { nobleHasher } from "../../protocol/ledger/merkle.ts";
-import { t } from "../i18n/index.ts";
+import { lookup, t } from "../i18n/index.ts";
 import { h } from "../lib/dom.ts";
 import { renderAnchors } from "./chain.ts";
 import { apiGet, apiStream, settings } from "./settings.ts";
@@ -32,22 +36,44 @@ export async function runAudit(): Promise<void> {
     // The codes table after the chain and before the entries (see scripts/audit.ts).
     const codes = await codesFromNdjson(await apiStream("/v1/audit/codes", "codes"));
     if (s.registry) await addCodeStates(rpc, chain, s.registry, codes.rows.map((r) => r.subject));
+    const keys = await ledgerKeys();
     const entries = entriesFromNdjson(await apiStream("/v1/ledger/export", "export"));
     const result = await auditLedger(entries, chain, {
       hasher: nobleHasher,
       codes,
+      signatures: ledgerSignatureVerifier(keys),
       onProgress: (n) => {
         view.reportStatus = { state: "working", progress: n };
         renderReport();
       },
     });
-    const report: Report = { ...result, block: chain.block, rpc: s.rpc, creditLedger: s.ledger, codeRegistry: s.registry };
+    const report: Report = { ...result, block: chain.block, rpc: s.rpc, creditLedger: s.ledger, codeRegistry: s.registry, ledgerKeys: keys.map((k) => k.kid) };
     view.report = { report, source: "browser" };
     view.reportStatus = null;
   } catch (error) {
     view.reportStatus = { state: "failed", message: errorText(error) };
   }
   renderReport();
+}
+
+/** The published ledger public keys (a JWK set); without them the audit cannot tell the API's entries from an intruder's, so it does not run. */
+async function ledgerKeys(): Promise<LedgerPublicKey[]> {
+  const set = await apiGet<{ keys?: Array<{ kid?: unknown; x?: unknown }> }>("/v1/ledger/keys");
+  const keys = (set.keys ?? []).filter((k): k is LedgerPublicKey => typeof k.kid === "string" && typeof k.x === "string").map((k) => ({ kid: k.kid, x: k.x }));
+  if (keys.length === 0) throw new Error(t("audit.signatures.noKeys"));
+  return keys;
+}
+
+/** The signatures line of a report: what was verified, or that a (published) report did not. */
+function signaturesLine(report: Report): string {
+  const s = report.signatures as Report["signatures"] | undefined;
+  if (!s) return t("audit.signatures.absent");
+  if (!s.checked) return t("audit.signatures.notChecked", { signed: s.signed });
+  let line = t("audit.signatures.checked", { signed: s.signed, covered: s.coveredThrough });
+  if (s.startedAt !== null && s.startedAt > 1) line += t("audit.signatures.startedAt", { seq: s.startedAt });
+  const kids = Array.isArray(report.ledgerKeys) ? (report.ledgerKeys as unknown[]).filter((k): k is string => typeof k === "string") : [];
+  if (kids.length > 0) line += t("audit.signatures.keys", { kids: kids.join(", ") });
+  return line;
 }
 
 export function renderReport(): void {
@@ -65,6 +91,7 @@ export function renderReport(): void {
     anchors: report.anchors.length,
   });
   if (!next) status.replaceChildren(`${summary} · `, report.ok ? ok(t("audit.clean")) : bad(t("audit.findings", { n: report.findings.length })));
+  $("#audit-signatures").replaceChildren(signaturesLine(report));
   $("#findings tbody").replaceChildren(...report.findings.map(findingRow));
   $("#export-report").removeAttribute("disabled");
   renderAnchors(); // the delays of the report join the chart
@@ -75,10 +102,16 @@ function findingRow(f: Finding): HTMLElement {
     "tr",
     {},
     td(f.seq ?? "–"),
-    td(f.kind),
+    td(kindCell(f.kind)),
     td(f.anchorIndex !== undefined ? `#${f.anchorIndex}` : ""),
     h("td", {}, f.detail, f.txHash ? " " : null, f.txHash ? mono(`(tx ${short(f.txHash)})`) : null),
   );
+}
+
+/** A finding's kind: its code as the audit core writes it, and its name in the page language where the dictionary has one. */
+function kindCell(kind: string): HTMLElement {
+  const name = lookup(`audit.kind.${kind}`);
+  return h("span", { class: "kind", "data-kind": kind }, name ? `${name} ` : null, name ? mono(`(${kind})`) : kind);
 }
 
 export function exportReport(): void {

@@ -1,6 +1,7 @@
 // The auditors' console (kiosk/audit/). Findings keep their kind (edited, missing…) and
 // their detail as the audit core writes them: they are the report's own words, the same
-// in the exported JSON and in `npm run audit`.
+// in the exported JSON and in `npm run audit`. The signature kinds (audit.kind.*) are new
+// to auditors, so they are also named in the page language, beside their code.
 export const zh = {
   "audit.pageTitle": "审计控制台 · OneCode",
   "audit.title": "账本审计控制台",
@@ -54,6 +55,15 @@ export const zh = {
   "audit.reportSummary": "{source} · {when} · {entries} 条 · {anchors} 批锚定",
   "audit.clean": "无发现",
   "audit.findings": "{n} 项发现",
+  "audit.signatures.checked": "账本签名：已验证 {signed} 个，条目覆盖至第 {covered} 条",
+  "audit.signatures.startedAt": "；自第 {seq} 条起签名",
+  "audit.signatures.keys": "；公钥 {kids}",
+  "audit.signatures.notChecked": "账本签名：本报告未验证（含 {signed} 个签名）",
+  "audit.signatures.absent": "账本签名：本报告不含签名检查",
+  "audit.signatures.noKeys": "API 未公布账本公钥（/v1/ledger/keys），无法验证条目是否由 API 写入",
+  "audit.kind.unsigned": "无签名覆盖",
+  "audit.kind.bad_signature": "签名无效",
+  "audit.kind.signing_restarted": "签名重新开始",
   "audit.entries": "条目浏览",
   "audit.search.seq": "序号",
   "audit.search.type": "类型",
@@ -131,6 +141,15 @@ export const en: Record<keyof typeof zh, string> = {
   "audit.reportSummary": "{source} · {when} · {entries} entries · {anchors} anchors",
   "audit.clean": "clean",
   "audit.findings": "{n} findings",
+  "audit.signatures.checked": "ledger signatures: {signed} verified, entries covered through seq {covered}",
+  "audit.signatures.startedAt": "; signing started at seq {seq}",
+  "audit.signatures.keys": "; keys {kids}",
+  "audit.signatures.notChecked": "ledger signatures: not checked by this report ({signed} present)",
+  "audit.signatures.absent": "ledger signatures: this report has no signature check",
+  "audit.signatures.noKeys": "the API publishes no ledger keys (/v1/ledger/keys): the audit cannot tell whether the API wrote the entries",
+  "audit.kind.unsigned": "not covered by a signature",
+  "audit.kind.bad_signature": "bad signature",
+  "audit.kind.signing_restarted": "signing restarted",
   "audit.entries": "Entry browser",
   "audit.search.seq": "seq",
   "audit.search.type": "type",

@@ -2,7 +2,9 @@
 // real anvil chain itself, browses entries over the API, and verifies an entry's
 // inclusion proof in the browser against the root read from the chain — and refuses it
 // once the entry was edited in PostgreSQL behind the API's back. Chinese by default, the
-// same facts in English after the switch or with ?lang=en.
+// same facts in English after the switch or with ?lang=en. The browser audit verifies the
+// ledger signatures under the keys the API publishes, and names an entry a database intruder
+// appended and a signature changed in the database, in both languages.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -19,6 +21,7 @@ import { withTransaction } from "../../api/src/db/database.ts";
 import { appendEntries } from "../../api/src/ledger/append.ts";
 import { leafHash, rootFromLeafHashes } from "../../protocol/ledger/merkle.ts";
 import { toHex } from "../../protocol/bytes.ts";
+import { entryHash } from "../../protocol/ledger/entry.ts";
 import { writeDeployment } from "../../scripts/lib/deployment.ts";
 import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
 import { startTestChain, type TestChain } from "../helpers/chain.ts";
@@ -32,6 +35,7 @@ let testChain: TestChain;
 let app: FastifyInstance;
 let browser: Browser;
 let pageUrl: string;
+let kid: string;
 
 beforeAll(async () => {
   [db, testChain] = await Promise.all([createTestDatabase(), startTestChain()]);
@@ -75,6 +79,7 @@ beforeAll(async () => {
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
   const token = await mintOperatorToken(config.operatorTokenSecret, { sub: "auditor-1", role: "auditor" });
   pageUrl = `${address}/ui/audit/audit/index.html?token=${encodeURIComponent(token)}`;
+  kid = ((await app.inject({ url: "/v1/ledger/keys" })).json() as { signing: string }).signing;
   browser = await launchBrowser();
 }, 180_000);
 
@@ -132,6 +137,11 @@ describe.skipIf(!chromiumAvailable())("audit console", () => {
     expect(await page.locator("#audit-status").innerText()).toMatch(/本浏览器 · .* · 130 条 · 3 批锚定 · 无发现/);
     await page.click("#lang");
     expect(await page.locator("#audit-status").innerText()).toMatch(/this browser · .* · 130 entries · 3 anchors · clean/);
+    // The signatures, verified in the browser under the published key.
+    expect(await page.locator("#audit-signatures").innerText()).toMatch(new RegExp(`^ledger signatures: \\d+ verified, entries covered through seq 130; keys ${kid}$`));
+    await page.click("#lang");
+    expect(await page.locator("#audit-signatures").innerText()).toMatch(new RegExp(`^账本签名：已验证 \\d+ 个，条目覆盖至第 130 条；公钥 ${kid}$`));
+    await page.click("#lang");
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-report")]);
     expect(download.suggestedFilename()).toMatch(/^onecode-audit-.*\.json$/);
     expect(await page.locator("#anchor-chart polyline").count()).toBe(1); // delays from the audit
@@ -167,6 +177,42 @@ describe.skipIf(!chromiumAvailable())("audit console", () => {
     await page.waitForSelector("#audit-status .bad");
     expect(await page.locator("#audit-status").innerText()).toMatch(/\d+ findings/);
     expect(await page.locator("#findings tbody").innerText()).toMatch(/57\s+edited\s+#2/);
+    await page.close();
+  });
+
+  it("names an entry a database intruder appended and a signature changed in the database, in Chinese and English", async () => {
+    const c = new pg.Client({ connectionString: db.adminUrl });
+    await c.connect();
+    await c.query("SET session_replication_role = replica");
+    // After the head, correctly chained: only the API's key could have signed it.
+    const head = (await c.query<{ seq: string; hash: Buffer }>("SELECT seq, hash FROM ledger_head")).rows[0]!;
+    const forged = { seq: Number(head.seq) + 1, type: "record.published", payload: '{"recordId":"forged"}', subjectRef: null, actor: "credit_agency:ghost", createdAt: new Date().toISOString() };
+    const hash = Buffer.from(entryHash(head.hash, forged));
+    await c.query("INSERT INTO ledger (seq, type, payload, subject_ref, actor, created_at, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)", [
+      forged.seq, forged.type, forged.payload, forged.subjectRef, forged.actor, forged.createdAt, head.hash, hash,
+    ]);
+    await c.query("UPDATE ledger_head SET seq = $1, hash = $2", [forged.seq, hash]);
+    // And the API's last signature, one character of it changed (the first: the last only carries padding bits).
+    const signed = (await c.query<{ seq: string; signature: string }>("SELECT seq, signature FROM ledger WHERE signature IS NOT NULL ORDER BY seq DESC LIMIT 1")).rows[0]!;
+    const [header, , sig] = signed.signature.split(".");
+    const flipped = `${header}..${sig![0] === "A" ? "B" : "A"}${sig!.slice(1)}`;
+    await c.query("UPDATE ledger SET signature = $1 WHERE seq = $2", [flipped, signed.seq]);
+    await c.end();
+
+    const page = await browser.newPage();
+    await page.goto(pageUrl);
+    await page.waitForSelector("#anchor-table tbody tr");
+    await page.click("#run-audit");
+    await page.waitForSelector("#audit-status .bad");
+    const row = (kind: string) => page.locator(`#findings tbody tr:has([data-kind="${kind}"])`);
+    expect(await row("bad_signature").innerText()).toMatch(new RegExp(`^${signed.seq}\\s+签名无效 \\(bad_signature\\)`));
+    // No valid signature is left, so the first uncovered entry is seq 1, through the forged one.
+    expect(await row("unsigned").innerText()).toMatch(new RegExp(`^1\\s+无签名覆盖 \\(unsigned\\).*1\\.\\.${forged.seq}`, "s"));
+    expect(await page.locator("#audit-signatures").innerText()).toMatch(/^账本签名：已验证 \d+ 个，条目覆盖至第 0 条/);
+    await page.click("#lang");
+    expect(await row("bad_signature").innerText()).toMatch(new RegExp(`^${signed.seq}\\s+bad signature \\(bad_signature\\)`));
+    expect(await row("unsigned").innerText()).toMatch(/^1\s+not covered by a signature \(unsigned\)/);
+    expect(await page.locator("#audit-signatures").innerText()).toMatch(/^ledger signatures: \d+ verified, entries covered through seq 0/);
     await page.close();
   });
 });
