@@ -6,7 +6,9 @@
 //  3. the contracts deployed on first start (.data/deployment.json), compiled first if needed;
 //  4. the embedded PostgreSQL (PGlite in .data/pg) unless DATABASE_URL is set; migrations;
 //  5. the API, the outbox and anchoring workers; demo data (scripts/demo/) seeded once;
-//  6. URLs and operator tokens printed. Ctrl-C stops everything and anvil dumps its state.
+//  6. demo operator accounts (scripts/demo/operators.ts) and the demo face, once;
+//  7. URLs (PUBLIC_URL: http://localhost:PORT by default, where passkeys work), the demo
+//     subjects, how to sign in to the back office, and machine tokens printed. Ctrl-C stops everything and anvil dumps its state.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -17,7 +19,8 @@ import { mintOperatorToken, type Role } from "../api/src/auth/operators.ts";
 import { environmentWithSecrets, parseEnvFile } from "./lib/secrets.ts";
 import { fundOnAnvil, LOCAL_ADMIN_DELAY_SECONDS, rolesOf, startAnvil, type Anvil } from "./lib/anvil.ts";
 import { deployOneCode, ensureArtifacts, readDeployment, REPO_ROOT, writeDeployment } from "./lib/deployment.ts";
-import { seedDemoSubjects } from "./demo/subjects.ts";
+import { DEMO_ENTERPRISES, DEMO_PERSONS, seedDemoFace, seedDemoSubjects, type DemoFace } from "./demo/subjects.ts";
+import { demoOperatorLines, seedDemoOperators } from "./demo/operators.ts";
 import { seedCreditDemo } from "./demo/credit.ts";
 
 const t0 = Date.now();
@@ -90,8 +93,13 @@ export async function main(): Promise<void> {
     const credit = await seedCreditDemo(server, demo.enterprises.map((e) => e.id));
     say(`demo data seeded: ${demo.persons.length} persons, ${demo.enterprises.length} enterprises, ${credit?.records.length ?? 0} credit records`);
   }
+  const operators = await seedDemoOperators(server, dataDir);
+  if (operators?.created) say(`demo operator accounts enrolled: ${operators.operators.map((o) => o.login).join(", ")}`);
+  const face = await seedDemoFace(server, dataDir, env).catch((error: unknown): DemoFace => ({ status: "failed", reason: (error as Error).message }));
+  if (face.status === "enrolled") say(`demo face reference enrolled for ${face.personName}`);
 
-  const base = server.url;
+  // The browser's address: PUBLIC_URL (localhost, not the listening 127.0.0.1: passkeys refuse IP addresses).
+  const base = config.publicUrl.replace(/\/+$/, "");
   console.log(`
 OneCode is running.
   API        ${base}
@@ -101,9 +109,18 @@ OneCode is running.
   verifier   ${base}/ui/verifier/
   auditor    ${base}/ui/audit/
   chain      ${env.CHAIN_RPC_URL}  (deployment ${deploymentFile})
-  data       ${dataDir}
+  back office ${base}/ui/backoffice/
+  data       ${dataDir}   (API listening on ${server.url})
 
-Operator tokens (8 h; more with: npm run token -- ROLE SUB):`);
+Demo subjects (the kiosk looks them up by USCC or ID number):
+${DEMO_ENTERPRISES.map((e) => `  ${e.uscc}  ${e.name}  (legal representative ${DEMO_PERSONS[e.rep]!.name})`).join("\n")}
+${DEMO_PERSONS.map((p) => `  ${p.idNumber}  ${p.name}`).join("\n")}
+
+${faceLines(face, base).join("\n")}
+
+${demoOperatorLines(operators, base).join("\n")}
+
+Machine tokens (8 h, for scripts and batch feeds; more with: npm run token -- ROLE SUB):`);
   const roles: Role[] = ["registrar", "credit_agency", "repair_officer", "auditor", "kiosk", "admin"];
   for (const role of roles) {
     console.log(`  ${role.padEnd(15)} ${await mintOperatorToken(config.operatorTokenSecret, { role, sub: `demo-${role.replace("_", "-")}` })}`);
@@ -122,6 +139,24 @@ Operator tokens (8 h; more with: npm run token -- ROLE SUB):`);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+/** What `npm start` says about the demo face. */
+function faceLines(face: DemoFace, base: string): string[] {
+  switch (face.status) {
+    case "enrolled":
+    case "present":
+      return [
+        `Demo face: ${face.personName} (${face.idNumber}) has a reference photo from shared/faces. To try the kiosk's face check,`,
+        "  start Chromium with the shared live video as its camera:",
+        `  chromium --use-fake-device-for-media-stream --use-fake-ui-for-media-stream --use-file-for-fake-video-capture=${face.camera} ${base}/ui/`,
+        "  (the person in the video turns to their right: when the kiosk asks for the other direction, try again).",
+      ];
+    case "absent":
+      return [`Demo face: none (the shared face data was not found; looked in ${face.looked.join(", ")}; set ONECODE_FACES_DIR).`];
+    case "failed":
+      return [`Demo face: not enrolled (${face.reason}).`];
+  }
 }
 
 export { parseEnvFile };

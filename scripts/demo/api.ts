@@ -15,13 +15,15 @@ export interface DemoCaller {
   get<T>(url: string): Promise<T>;
   /** POSTs and expects 201 Created. */
   post<T>(url: string, body: unknown): Promise<T>;
+  /** PUTs and expects 200. */
+  put<T>(url: string, body: unknown): Promise<T>;
 }
 
 /** A caller with the given role, named `demo-seed` in the ledger's actor field. */
 export async function demoCaller(target: DemoTarget, role: Role): Promise<DemoCaller> {
   const token = await mintOperatorToken(target.ctx.config.operatorTokenSecret, { role, sub: "demo-seed" }, 600);
   const headers = { authorization: `Bearer ${token}` };
-  const send = async <T>(method: "GET" | "POST", url: string, expected: number, body?: unknown): Promise<T> => {
+  const send = async <T>(method: "GET" | "POST" | "PUT", url: string, expected: number, body?: unknown): Promise<T> => {
     const res = await target.app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as object }) });
     if (res.statusCode !== expected) throw new Error(`demo data: ${method} ${url} answered ${res.statusCode}: ${res.body}`);
     return res.json() as T;
@@ -29,5 +31,6 @@ export async function demoCaller(target: DemoTarget, role: Role): Promise<DemoCa
   return {
     get: (url) => send("GET", url, 200),
     post: (url, body) => send("POST", url, 201, body),
+    put: (url, body) => send("PUT", url, 200, body),
   };
 }
