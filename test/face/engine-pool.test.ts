@@ -1,6 +1,7 @@
 // The face engine on worker threads (api/src/face/engine-pool.ts), which the API uses: the same
 // numbers as one engine on the main thread, bad frames refused as such, and fail-closed when a
 // worker dies (its job is rejected, never answered, and the next job runs on a restarted worker).
+import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyseAttempt, analyseFrames, decodeFrames, FrameError } from "../../api/src/face/check.ts";
 import { createFaceEnginePool, type FaceEnginePool } from "../../api/src/face/engine-pool.ts";
@@ -83,4 +84,43 @@ describe("face engine pool", () => {
     await p.close();
     await expect(p.detect(faceImage(REFERENCE_PHOTO))).rejects.toThrow(/closed/);
   }, 120_000);
+});
+
+describe("fast Concat on the WASM backend (api/src/face/tf-kernels.ts)", () => {
+  // the tfjs instance the engine runs on (loaded by require, as api/src/face/engine.ts does)
+  const tf = createRequire(import.meta.url)("@tensorflow/tfjs-core") as {
+    getBackend(): string;
+    tensor(values: number[], shape: number[], dtype?: string): { dataSync(): Float32Array | Int32Array; shape: number[]; dispose(): void };
+    concat(ts: unknown[], axis: number): { dataSync(): Float32Array | Int32Array; shape: number[]; dispose(): void };
+    getKernel(name: string, backend: string): { kernelFunc: { fastConcat?: true } } | undefined;
+  };
+  /** Concatenation on the last axis, in plain JS: rows of each piece side by side. */
+  const expected = (pieces: { values: number[]; width: number }[], rows: number) =>
+    Array.from({ length: rows }, (_, r) => pieces.flatMap((p) => p.values.slice(r * p.width, (r + 1) * p.width))).flat();
+
+  it("is installed and gives the same numbers as a plain concatenation, for small and wide pieces, float and int", () => {
+    expect(tf.getBackend()).toBe("wasm");
+    expect(tf.getKernel("Concat", "wasm")?.kernelFunc.fastConcat).toBe(true);
+    for (const [widths, dtype] of [
+      [[1, 1, 1], "float32"],
+      [[3, 2], "float32"],
+      [[20, 5], "float32"], // wider than 16: tfjs's own kernel
+      [[1, 2], "int32"], // not float: tfjs's own kernel
+    ] as const) {
+      const rows = 2 * 3 * 5;
+      const pieces = widths.map((w, i) => ({ width: w, values: Array.from({ length: rows * w }, (_, k) => k * 3 + i * 1000 + 0.5 * (dtype === "float32" ? 1 : 0)) }));
+      const ts = pieces.map((p) => tf.tensor(p.values, [2, 3, 5, p.width], dtype));
+      const out = tf.concat(ts, 3);
+      expect(out.shape).toEqual([2, 3, 5, widths.reduce((a, b) => a + b, 0)]);
+      expect(Array.from(out.dataSync())).toEqual(expected(pieces, rows));
+      const neg = tf.concat(ts, -1);
+      expect(Array.from(neg.dataSync())).toEqual(expected(pieces, rows));
+      for (const t of [...ts, out, neg]) t.dispose();
+    }
+    // another axis: tfjs's own kernel
+    const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const b = tf.tensor([5, 6], [1, 2]);
+    const c = tf.concat([a, b], 0);
+    expect(Array.from(c.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+  });
 });
