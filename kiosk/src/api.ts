@@ -25,16 +25,6 @@ export interface Applicant {
   faceEnrolled: boolean;
 }
 
-export interface FaceResult {
-  verdict: "passed" | "refused";
-  reason?: string;
-  scores: { similarity: number; antispoof: number; liveness: number };
-  attemptsLeft: number;
-  nonce: string;
-  assertion?: string;
-  assertionExpiresAt?: string;
-}
-
 /** What a citizen reads (rendered by the API from the shared templates), per language. */
 export interface ReasonWords {
   text: string;
@@ -136,7 +126,6 @@ export function createApi(base: string, token: () => string | null) {
     endSession: (id: string) => call<void>("DELETE", `/v1/kiosk/sessions/${id}`),
     identify: (id: string, body: { enterprise?: string; capacity: string; idNumber?: string }) =>
       call<Applicant>("POST", `/v1/kiosk/sessions/${id}/applicant`, body),
-    face: (id: string, body: { personId: string; nonce: string; frames: string[] }) => call<FaceResult>("POST", `/v1/kiosk/sessions/${id}/face`, body),
     records: (subjectId: string) => call<RecordsView>("GET", `/v1/subjects/${subjectId}/records`),
     commitment: () => call<{ version: string; text: string; digest: string }>("GET", "/v1/credit/commitment"),
     apply: (body: unknown) => call<Application>("POST", "/v1/repair-applications", body),

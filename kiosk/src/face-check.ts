@@ -116,7 +116,7 @@ export async function runFaceCheck(k: Kiosk): Promise<void> {
   if (s.face.phase !== "ready" && s.face.phase !== "refused") return;
   const gen = k.generation;
   s.error = null;
-  s.face = { phase: "capturing", captured: 0, reason: null, attemptsLeft: s.face.attemptsLeft, scores: null };
+  s.face = { phase: "capturing", captured: 0, reason: null, attemptsLeft: s.face.attemptsLeft };
   attempt = { generation: gen, challenge: null, retryAfterSeconds: null };
   k.render();
   try {

@@ -12,16 +12,11 @@ export type Capacity = "legal_representative" | "authorised_agent";
 /** enterprise: for an enterprise (its legal representative or an agent); self: a person for themself (本人办理). */
 export type Mode = "enterprise" | "self";
 
-/** Frames sent per face check, and the pause between them (the server judges liveness across them). */
-export const FACE_FRAMES = 3;
-export const FRAME_GAP_MS = 350;
-
 export interface FaceState {
   phase: FacePhase;
   captured: number;
   reason: string | null;
   attemptsLeft: number | null;
-  scores: { similarity: number; antispoof: number; liveness: number } | null;
 }
 
 export interface State {
@@ -53,7 +48,7 @@ export interface State {
   unbind: UnbindState | null;
 }
 
-export const freshFace = (attemptsLeft: number | null = null): FaceState => ({ phase: "starting", captured: 0, reason: null, attemptsLeft, scores: null });
+export const freshFace = (attemptsLeft: number | null = null): FaceState => ({ phase: "starting", captured: 0, reason: null, attemptsLeft });
 
 export function initialState(): State {
   return {
