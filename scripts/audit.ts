@@ -1,7 +1,7 @@
 // `npm run audit -- --rpc URL (--deployment FILE | --ledger ADDR [--registry ADDR] [--from-block N])
 //                  (--api URL --token T | --entries FILE.ndjson [--codes FILE.ndjson]) [--json]
 //                  [--max-anchor-delay 10m] [--publish] [--now ISO] [--no-codes] [--progress]
-//                  [--ledger-keys FILE|URL | --no-signatures]`
+//                  [--ledger-keys FILE|URL | --no-signatures] [--decisions FILE | --no-decisions]`
 // An independent audit: reads the anchors and the code registry from the chain, the
 // codes table and the entries from the API's exports (GET /v1/audit/codes, GET
 // /v1/ledger/export) or from files, and re-derives everything (protocol/audit/auditor.ts).
@@ -12,6 +12,10 @@
 // The ledger signatures are verified under the published ledger keys: --ledger-keys (a file or
 // URL holding GET /v1/ledger/keys; pin it for an API you do not trust), by default the API's
 // own /v1/ledger/keys with --api; with --entries and no keys they are not checked.
+// The repair decisions (every officer's decision the database reports, GET /v1/audit/decisions)
+// are compared with the CreditLedger's RepairDecided / RepairApprovalProposed events and record
+// states (protocol/audit/decisions.ts): over --api by default, from a file with --decisions.
+// Writes still queued in the outbox are not findings (a live system lags the chain).
 // Exit 0 clean, 1 findings, 2 usage or I/O error.
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -20,12 +24,13 @@ import { auditLedger, type AuditCodeRow, type AuditEntry, type AuditReport, type
 import { addCodeStates, httpRpc, readChainView } from "../protocol/audit/chain-reader.ts";
 import { codesFromNdjson, entriesFromNdjson } from "../protocol/audit/ndjson.ts";
 import { ledgerSignatureVerifier, type LedgerPublicKey, type LedgerSignatureVerifier } from "../protocol/audit/ledger-signatures.ts";
+import { checkDecisions, readDecisionView, type DbApplicationDecision, type DecisionFinding } from "../protocol/audit/decisions.ts";
 import { nodeHasher } from "./lib/node-hasher.ts";
 
 const USAGE = `usage: npm run audit -- --rpc URL (--deployment FILE | --ledger ADDR [--registry ADDR] [--from-block N])
                         (--api URL --token TOKEN | --entries FILE.ndjson [--codes FILE.ndjson])
                         [--json] [--max-anchor-delay 10m] [--publish] [--now ISO] [--no-codes] [--progress]
-                        [--ledger-keys FILE|URL | --no-signatures]`;
+                        [--ledger-keys FILE|URL | --no-signatures] [--decisions FILE | --no-decisions]`;
 
 class UsageError extends Error {}
 
@@ -57,9 +62,15 @@ function progressBar(total: number | null, enabled: boolean) {
   };
 }
 
-export function formatReport(report: AuditReport): string {
+export interface DecisionAudit {
+  applications: number;
+  findings: DecisionFinding[];
+}
+
+export function formatReport(report: AuditReport, decisions?: DecisionAudit): string {
   const lines: string[] = [];
-  lines.push(`OneCode ledger audit — ${report.ok ? "CLEAN" : `${report.findings.length} FINDING(S)`}`);
+  const count = report.findings.length + (decisions?.findings.length ?? 0);
+  lines.push(`OneCode ledger audit — ${count === 0 ? "CLEAN" : `${count} FINDING(S)`}`);
   lines.push(`  entries        ${report.entries.toLocaleString("en")} (last seq ${report.lastSeq})`);
   lines.push(`  anchors        ${report.anchors.length} (through seq ${report.anchoredThrough}; ${report.anchors.filter((a) => !a.ok).length} not reproduced)`);
   lines.push(`  unanchored     ${report.unanchored}`);
@@ -69,6 +80,7 @@ export function formatReport(report: AuditReport): string {
   lines.push(
     `  signatures     ${report.signatures.checked ? `${report.signatures.signed} verified, entries covered through seq ${report.signatures.coveredThrough}` : `not checked (${report.signatures.signed} present)`}`,
   );
+  lines.push(`  decisions      ${decisions ? `${decisions.applications} applications compared with the chain` : "not checked"}`);
   lines.push(`  time           ${report.seconds.toFixed(2)} s`);
   if (report.findings.length > 0) {
     lines.push("");
@@ -79,7 +91,30 @@ export function formatReport(report: AuditReport): string {
       );
     }
   }
+  if (decisions && decisions.findings.length > 0) {
+    lines.push("");
+    lines.push("  LEDGER SEQ KIND                        APPLICATION                          DETAIL");
+    for (const f of decisions.findings) {
+      lines.push(
+        `  ${String(f.ledgerSeq ?? "-").padEnd(10)} ${f.kind.padEnd(27)} ${(f.application ?? f.applicationId).padEnd(36)} record ${f.recordId}: ${f.detail}${f.txHash ? ` (tx ${f.txHash})` : ""}`,
+      );
+    }
+  }
   return lines.join("\n");
+}
+
+/** The database's repair decisions (the JSON of GET /v1/audit/decisions) from the API or a file. */
+async function decisionsFrom(source: { api: string; token: string } | { file: string }): Promise<DbApplicationDecision[]> {
+  const text =
+    "file" in source
+      ? await readFile(source.file, "utf8")
+      : await fetch(new URL("/v1/audit/decisions", source.api), { headers: { authorization: `Bearer ${source.token}` } }).then(async (r) => {
+          if (!r.ok) throw new Error(`GET /v1/audit/decisions: HTTP ${r.status} ${await r.text().catch(() => "")}`);
+          return r.text();
+        });
+  const body = JSON.parse(text) as { applications?: unknown };
+  if (!Array.isArray(body.applications)) throw new Error("the decisions hold no applications list (GET /v1/audit/decisions)");
+  return body.applications as DbApplicationDecision[];
 }
 
 async function codesFromApi(api: string, token: string): Promise<CodeSnapshot & { rows: AuditCodeRow[] }> {
@@ -131,6 +166,8 @@ export async function main(argv: string[]): Promise<number> {
         progress: { type: "boolean" },
         "ledger-keys": { type: "string" },
         "no-signatures": { type: "boolean", default: false },
+        decisions: { type: "string" },
+        "no-decisions": { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
       strict: true,
@@ -147,6 +184,7 @@ export async function main(argv: string[]): Promise<number> {
     if (values.codes && values["no-codes"]) throw new UsageError("--codes and --no-codes contradict each other");
     if (values.publish && !values.api) throw new UsageError("--publish needs --api");
     if (values["ledger-keys"] && values["no-signatures"]) throw new UsageError("--ledger-keys and --no-signatures contradict each other");
+    if (values.decisions && values["no-decisions"]) throw new UsageError("--decisions and --no-decisions contradict each other");
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return 2;
@@ -178,16 +216,26 @@ export async function main(argv: string[]): Promise<number> {
     bar.update(report.entries, true);
     bar.done();
     const out = { ...report, block: chain.block, rpc: values.rpc, creditLedger: addresses.creditLedger, codeRegistry: addresses.codeRegistry ?? null };
+    // After the ledger: the decisions the database reports are at least as new as its entries.
+    let decisions: DecisionAudit | undefined;
+    const decisionSource = values["no-decisions"] ? undefined : values.decisions ? { file: values.decisions } : values.api ? { api: values.api, token: values.token! } : undefined;
+    if (decisionSource) {
+      const applications = await decisionsFrom(decisionSource);
+      const view = await readDecisionView(rpc, addresses.creditLedger, applications.flatMap((a) => a.records.map((r) => r.recordId)), { fromBlock: addresses.fromBlock });
+      decisions = { applications: applications.length, findings: checkDecisions(applications, view) };
+    }
+    const ok = report.ok && (decisions?.findings.length ?? 0) === 0;
+    const published = { ...out, ok, decisions: decisions ?? null };
     if (values.publish) {
       const response = await fetch(new URL("/v1/audit/reports", values.api), {
         method: "POST",
         headers: { authorization: `Bearer ${values.token}`, "content-type": "application/json" },
-        body: JSON.stringify(out),
+        body: JSON.stringify(published),
       });
       if (!response.ok) throw new Error(`POST /v1/audit/reports: HTTP ${response.status}`);
     }
-    console.log(values.json ? JSON.stringify(out) : formatReport(report));
-    return report.ok ? 0 : 1;
+    console.log(values.json ? JSON.stringify(published) : formatReport(report, decisions));
+    return ok ? 0 : 1;
   } catch (error) {
     console.error(`audit failed: ${error instanceof Error ? error.message : String(error)}`);
     return 2;

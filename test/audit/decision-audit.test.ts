@@ -1,8 +1,15 @@
 // The decision audit (protocol/audit/decisions.ts) on a real EVM and PostgreSQL: a serious-list
 // removal decided by two officers' passkeys, and a refusal, agree with the chain; then the
 // database is changed behind the API's back (an outcome, a document digest, a record's state, an
-// application's chain id) and the audit names the application, the record and the ledger entry.
+// application's chain id) and the audit names the application, the record and the ledger entry,
+// also through `npm run audit` (scripts/audit.ts as a process, against the listening API).
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeDeployment } from "../../scripts/lib/deployment.ts";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
 import { startTestChain, type TestChain } from "../helpers/chain.ts";
 import { decide, enrolOfficer, fileSeriousListApplication, passAdminDelay, type TestOfficer } from "../helpers/officers.ts";
@@ -32,7 +39,7 @@ describe("decision audit: the database's repair decisions against the chain's", 
     expect((await decide(t, li, approved.app.id, "approved", "整改到位")).statusCode).toBe(200);
     await drain();
     expect((await decide(t, wang, approved.app.id, "approved", "复核同意")).statusCode).toBe(200);
-    expect((await decide(t, wang, refused.app.id, "refused", "未按要求整改")).statusCode).toBe(200);
+    expect((await decide(t, wang, refused.app.id, "refused", "未按要求整改", "not_corrected")).statusCode).toBe(200);
     await drain();
   }, 180_000);
   afterAll(async () => {
@@ -120,4 +127,41 @@ describe("decision audit: the database's repair decisions against the chain's", 
     expect(findings.find((f) => f.kind === "decision_not_in_database")).toMatchObject({ applicationId: refused.app.chainId, application: null });
     expect(await audit()).toEqual([]);
   });
+
+  it("npm run audit compares the decisions too: clean, then names a changed outcome (exit 1) and publishes it", async () => {
+    const address = await t.app.listen({ port: 0, host: "127.0.0.1" });
+    const deploymentFile = join(mkdtempSync(join(tmpdir(), "onecode-decision-audit-")), "deployment.json");
+    await writeDeployment(deploymentFile, chain.deployment);
+    const token = (await t.auth("auditor", "auditor-1")).authorization.slice("Bearer ".length);
+    const run = async (extra: string[] = []) => {
+      const args = ["scripts/audit.ts", "--rpc", chain.rpcUrl, "--deployment", deploymentFile, "--api", address, "--token", token, "--json"];
+      // The test clock stands in 2026-11: the entries are judged at that time, with room for the unanchored tail.
+      args.push("--now", t.clock.now().toISOString(), "--max-anchor-delay", "30d", ...extra);
+      try {
+        const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: resolve(import.meta.dirname, "../.."), maxBuffer: 64 * 1024 * 1024 });
+        return { code: 0, report: JSON.parse(stdout) as { ok: boolean; decisions: { applications: number; findings: { kind: string; application: string }[] } | null } };
+      } catch (error) {
+        const e = error as { code: number; stdout: string; stderr: string };
+        if (e.code !== 1) throw new Error(`audit exited ${e.code}: ${e.stderr}`);
+        return { code: 1, report: JSON.parse(e.stdout) as { ok: boolean; decisions: { applications: number; findings: { kind: string; application: string }[] } | null } };
+      }
+    };
+    const clean = await run();
+    expect(clean.code).toBe(0);
+    expect(clean.report.ok).toBe(true);
+    expect(clean.report.decisions).toEqual({ applications: 2, findings: [] });
+
+    await t.db.pool.query("UPDATE repair_decisions SET outcome = 'approved' WHERE application_id = $1 AND step = 'final'", [refused.app.id]);
+    try {
+      const changed = await run(["--publish"]);
+      expect(changed.code).toBe(1);
+      expect(changed.report.ok).toBe(false);
+      expect(changed.report.decisions?.findings).toEqual([expect.objectContaining({ kind: "decision_mismatch", application: refused.app.id })]);
+      const latest = await t.app.inject({ method: "GET", url: "/v1/audit/latest", headers: await t.auth("auditor", "auditor-2") });
+      expect(latest.json()).toMatchObject({ ok: false, publishedBy: "auditor-1", decisions: { applications: 2, findings: [{ kind: "decision_mismatch", application: refused.app.id }] } });
+    } finally {
+      await t.db.pool.query("UPDATE repair_decisions SET outcome = 'refused' WHERE application_id = $1 AND step = 'final'", [refused.app.id]);
+    }
+    expect((await run(["--no-decisions"])).report.decisions).toBeNull();
+  }, 120_000);
 });

@@ -51,8 +51,8 @@ export async function passAdminDelay(chain: TestChain): Promise<void> {
   await chain.increaseTime(chain.deployment.adminDelaySeconds + 1);
 }
 
-export async function decisionToSign(t: TestApp, officer: TestOfficer, applicationId: string, outcome: "approved" | "refused", reason?: string): Promise<DecisionToSign> {
-  const query = new URLSearchParams({ outcome, ...(reason ? { reason } : {}) });
+export async function decisionToSign(t: TestApp, officer: TestOfficer, applicationId: string, outcome: "approved" | "refused", reason?: string, reasonCode?: string): Promise<DecisionToSign> {
+  const query = new URLSearchParams({ outcome, ...(reason ? { reason } : {}), ...(reasonCode ? { reasonCode } : {}) });
   const res = await t.app.inject({ method: "GET", url: `/v1/repair-applications/${applicationId}/decision-digest?${query}`, headers: officer.headers });
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as DecisionToSign;
@@ -88,9 +88,10 @@ export function sign(officer: TestOfficer, toSign: DecisionToSign, options: { fl
 }
 
 /** GET, sign, POST: an officer's whole decision. */
-export async function decide(t: TestApp, officer: TestOfficer, applicationId: string, outcome: "approved" | "refused", reason?: string): Promise<LightMyRequestResponse> {
-  const toSign = await decisionToSign(t, officer, applicationId, outcome, reason);
-  return postDecision(t, officer, applicationId, { outcome, reason, document: toSign.document, signatures: sign(officer, toSign) });
+/** A refusal needs `reasonCode`, one of GET /v1/repair-applications/refusal-reasons. */
+export async function decide(t: TestApp, officer: TestOfficer, applicationId: string, outcome: "approved" | "refused", reason?: string, reasonCode?: string): Promise<LightMyRequestResponse> {
+  const toSign = await decisionToSign(t, officer, applicationId, outcome, reason, reasonCode);
+  return postDecision(t, officer, applicationId, { outcome, reason, reasonCode, document: toSign.document, signatures: sign(officer, toSign) });
 }
 
 export async function postDecision(t: TestApp, officer: TestOfficer, applicationId: string, body: object): Promise<LightMyRequestResponse> {

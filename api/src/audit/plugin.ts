@@ -337,12 +337,12 @@ async function auditPlugin(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const body = request.body as { ok: boolean; findings: unknown[]; entries: number } & Record<string, unknown>;
+      const body = request.body as { ok: boolean; findings: unknown[]; entries: number; decisions?: { findings: unknown[] } | null } & Record<string, unknown>;
       // Who published is the token's subject, never a field of the body.
       const publishedBy = request.operator?.sub ?? "unknown";
       const publishedAt = app.ctx.clock.now().toISOString();
       const report = { ...body, publishedBy, publishedAt };
-      const id = await audit.publishReport({ publishedAt, publishedBy, ok: body.ok, entries: body.entries, findings: body.findings.length, report: JSON.stringify(report) });
+      const id = await audit.publishReport({ publishedAt, publishedBy, ok: body.ok, entries: body.entries, findings: body.findings.length + (body.decisions?.findings.length ?? 0), report: JSON.stringify(report) });
       return reply.code(201).send({ id, publishedAt });
     },
   );

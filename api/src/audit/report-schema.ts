@@ -4,6 +4,7 @@
 // shown to every auditor in the console, so nothing goes in that is not one of these fields,
 // and no text carries markup (< or >), whatever the console does to escape it.
 import type { FindingKind } from "../../../protocol/audit/report.ts";
+import type { DecisionFindingKind } from "../../../protocol/audit/decisions.ts";
 
 const FINDING_KINDS = [
   "edited",
@@ -46,6 +47,32 @@ const finding = {
     codeId: hex16,
   },
   required: ["seq", "kind", "detail"],
+  additionalProperties: false,
+} as const;
+
+const DECISION_FINDING_KINDS = [
+  "decision_not_on_chain",
+  "decision_mismatch",
+  "decision_not_in_database",
+  "record_state_mismatch",
+] as const satisfies readonly DecisionFindingKind[];
+type UnlistedDecision = Exclude<DecisionFindingKind, (typeof DECISION_FINDING_KINDS)[number]>;
+const everyDecisionKind: [UnlistedDecision] extends [never] ? true : never = true;
+void everyDecisionKind;
+
+const uuid = { type: "string", format: "uuid" } as const;
+const decisionFinding = {
+  type: "object",
+  properties: {
+    kind: { type: "string", enum: DECISION_FINDING_KINDS },
+    application: { anyOf: [uuid, { type: "null" }] },
+    applicationId: hex32,
+    recordId: hex32,
+    ledgerSeq: { anyOf: [seq, { type: "null" }] },
+    detail: text(2000),
+    txHash: hex32,
+  },
+  required: ["kind", "application", "applicationId", "recordId", "ledgerSeq", "detail"],
   additionalProperties: false,
 } as const;
 
@@ -96,6 +123,18 @@ export const auditReportBody = {
       properties: { checked: { type: "boolean" }, signed: count, coveredThrough: count, startedAt: { anyOf: [seq, { type: "null" }] } },
       required: ["checked", "signed", "coveredThrough"],
       additionalProperties: false,
+    },
+    // The repair decisions compared with the chain (protocol/audit/decisions.ts), null when not checked.
+    decisions: {
+      anyOf: [
+        {
+          type: "object",
+          properties: { applications: count, findings: { type: "array", maxItems: 20_000, items: decisionFinding } },
+          required: ["applications", "findings"],
+          additionalProperties: false,
+        },
+        { type: "null" },
+      ],
     },
     startedAt: time,
     seconds: { type: "number", minimum: 0 },
