@@ -44,7 +44,18 @@ export function secondsToNext(shown: ShownCode, binding: Binding, nowMs = Date.n
   return Math.max(0, Math.ceil(PROOF_REFRESH_MS / 1000 - elapsed));
 }
 
-export const timeOf = (iso: string) => new Date(iso).toLocaleString(lang() === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+/**
+ * A time as a newcomer reads it without guessing the order of day and month: "12月2日 00:29",
+ * "2 Dec, 00:29" (was 12/02 and 02/12 for the same day); the year only when it is not this year.
+ */
+export function timeOf(iso: string): string {
+  const at = new Date(iso);
+  const zone = "Asia/Shanghai";
+  const year = (d: Date) => d.toLocaleString("en-GB", { timeZone: zone, year: "numeric" });
+  const options: Intl.DateTimeFormatOptions = { timeZone: zone, hour12: false, month: lang() === "zh" ? "long" : "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
+  if (year(at) !== year(new Date())) options.year = "numeric";
+  return at.toLocaleString(lang() === "zh" ? "zh-CN" : "en-GB", options);
+}
 
 /** The code card: QR, whose it is, how it refreshes, how long the token on this phone lasts. */
 export function codeCard(binding: Binding, shown: ShownCode | null, state: { online: boolean; expired: boolean }): HTMLElement {
@@ -73,6 +84,6 @@ export function codeCard(binding: Binding, shown: ShownCode | null, state: { onl
     h("p", { class: "rule" }, t("wallet.codeRule")),
     binding.code ? h("p", { class: "hint", "data-test": "valid-until" }, t("wallet.codeValidUntil", { time: timeOf(binding.code.expiresAt) })) : null,
     state.online ? null : h("p", { class: "offline", "data-test": "offline" }, t("wallet.codeOffline")),
-    h("p", { class: "credit" }, `${t("wallet.creditStatus")}: `, h("b", { "data-test": "credit" }, t(`wallet.credit.${s.creditStatus}` as "wallet.credit.good"))),
+    h("p", { class: "credit" }, `${t("wallet.creditStatus")}${lang() === "zh" ? "：" : ": "}`, h("b", { "data-test": "credit" }, t(`wallet.credit.${s.creditStatus}` as "wallet.credit.good"))),
   );
 }

@@ -228,7 +228,9 @@ function render(): void {
     h("strong", { class: "title" }, t("wallet.title")),
     h("button", { type: "button", class: "btn ghost", "data-test": "lang", onclick: () => (switchLang(), void redraw().then(render)) }, t("common.langSwitch")),
   );
-  const error = state.error ? h("div", { class: "error", role: "alert", "data-test": "error", "data-code": state.error }, errorText(state.error)) : null;
+  // On the "unbound" screen its own card says it; the same words again in red would only alarm.
+  const shownError = state.screen === "removed" && (state.error === "device_removed" || state.error === "passkey_unknown") ? null : state.error;
+  const error = shownError ? h("div", { class: "error", role: "alert", "data-test": "error", "data-code": shownError }, errorText(shownError)) : null;
   const screens: Record<Screen, () => Child[]> = {
     loading: () => [h("p", { class: "hint" }, t("wallet.loading"))],
     welcome,
@@ -252,21 +254,35 @@ async function start(): Promise<void> {
     state.error = "no_webcrypto";
     return render();
   }
-  // The binding secret leaves the address bar at once (history, screenshots of the URL).
-  const secret = new URLSearchParams(location.hash.replace(/^#/, "")).get("bind");
-  if (secret) history.replaceState(null, "", location.pathname + location.search);
+  const secret = takeOfferFromAddress();
   state.binding = (await loadBinding()) ?? null;
-  if (secret) {
-    state.offer = { secret, info: null };
-    state.screen = "bind";
-    await step(async () => {
-      state.offer!.info = await offerInfo(secret);
-    });
-    if (!state.offer?.info) state.screen = state.binding ? "home" : "welcome";
-    return render();
-  }
+  // A binding QR scanned while the wallet is already open changes only the address's fragment:
+  // no new page load, so the offer is taken from here too (else the phone stays where it was).
+  window.addEventListener("hashchange", () => {
+    const next = takeOfferFromAddress();
+    if (next) void openOffer(next);
+  });
+  if (secret) return openOffer(secret);
   if (state.binding) return openHome();
   state.screen = "welcome";
+  render();
+}
+
+/** The binding secret in the address (#bind=…), which leaves the address bar at once (history, screenshots of the URL). */
+function takeOfferFromAddress(): string | null {
+  const secret = new URLSearchParams(location.hash.replace(/^#/, "")).get("bind");
+  if (secret) history.replaceState(null, "", location.pathname + location.search);
+  return secret;
+}
+
+async function openOffer(secret: string): Promise<void> {
+  state.offer = { secret, info: null };
+  state.error = null;
+  state.screen = "bind";
+  await step(async () => {
+    state.offer!.info = await offerInfo(secret);
+  });
+  if (!state.offer?.info) state.screen = state.binding ? "home" : "welcome";
   render();
 }
 

@@ -82,7 +82,8 @@ export function noticesList(notices: Notice[], onSeen: (id: number) => void): Ch
       h(
         "article",
         { class: `card notice${n.seen ? " seen" : ""}`, "data-test": "notice", "data-record": n.recordId, "data-seen": String(n.seen) },
-        h("h3", {}, t("wallet.noticeRepairable")),
+        // A notice whose record was applied for or ended since says so in its headline too, not "can now be repaired".
+        h("h3", { class: n.stillRepairable ? "" : "closed" }, t(n.stillRepairable ? "wallet.noticeRepairable" : "wallet.noticeClosed")),
         n.decisionNo ? h("p", {}, t("wallet.noticeRecord", { no: n.decisionNo, unit: n.decidingUnit ?? "" })) : null,
         n.stillRepairable ? h("p", {}, t("wallet.noticeWhere")) : h("p", { class: "hint" }, t("wallet.noticeDone")),
         n.stillRepairable ? h("p", {}, t("wallet.noticeHow")) : null,

@@ -50,7 +50,7 @@ let kioskToken: string;
 const browsers: Browser[] = [];
 /** Contexts a test took offline (put back online by the next test, also after a failure). */
 const offlineContexts: BrowserContext[] = [];
-const ids = { alice: "", carol: "", enterprise: "", uscc: uscc(1717) };
+const ids = { alice: "", carol: "", enterprise: "", uscc: uscc(1717), repairedAtKiosk: "" };
 const headers = { registrar: {} as Record<string, string>, agency: {} as Record<string, string> };
 
 const freePort = () =>
@@ -176,7 +176,7 @@ beforeAll(async () => {
   ids.carol = (await api("POST", "/v1/persons", headers.registrar, { idNumber: idNumber(1702), name: "陈小红" })).id as string;
   ids.enterprise = (await api("POST", "/v1/enterprises", headers.registrar, { uscc: ids.uscc, name: "佛山市禅城区晓梅商贸有限公司", legalRepresentativeId: ids.alice })).id as string;
   // A general penalty of about 200 days ago with its fine paid 150 days ago: repairable now.
-  await publish("佛禅市监罚〔2026〕118号", 200, 150);
+  ids.repairedAtKiosk = await publish("佛禅市监罚〔2026〕118号", 200, 150);
 }, 300_000);
 
 afterAll(async () => {
@@ -248,6 +248,10 @@ describe.skipIf(!chromiumAvailable())("the wallet in Chromium at 390×844", () =
     phones = await launch();
     alice = await phone(phones, "alice");
     const { page } = alice;
+    // A newcomer opening the wallet with nothing bound is told how to bind.
+    await page.goto(`${base}/ui/wallet/`);
+    await wallet(page, "welcome");
+    await shotBoth(page, "00-welcome");
     await page.goto(bindUrl);
     await wallet(page, "bind");
     expect(page.url()).not.toContain("wb1_"); // the secret left the address bar
@@ -319,6 +323,12 @@ describe.skipIf(!chromiumAvailable())("the wallet in Chromium at 390×844", () =
     await page.waitForSelector(`[data-test=notice][data-record="${recordId}"]`);
     await expect(page.textContent(`[data-test=notice][data-record="${recordId}"]`)).resolves.toContain("这条记录现在可以修复了");
     await expect(page.textContent(`[data-test=notice][data-record="${recordId}"]`)).resolves.toContain("自助一体机");
+    // The record repaired at the kiosk meanwhile: its notice no longer says "can now be repaired".
+    const repaired = page.locator(`[data-test=notice][data-record="${ids.repairedAtKiosk}"]`);
+    if ((await repaired.count()) > 0) {
+      await expect(repaired.locator("h3").textContent()).resolves.toBe("这条记录不用再办了");
+      await expect(repaired.textContent()).resolves.not.toContain("这条记录现在可以修复了");
+    }
     await shotBoth(page, "06-notices");
     await page.click("[data-test=notice-seen]");
     await page.waitForSelector(`[data-test=notice][data-record="${recordId}"][data-seen=true]`);
@@ -368,6 +378,9 @@ describe.skipIf(!chromiumAvailable())("the wallet in Chromium at 390×844", () =
     await second.page.click("[data-test=tab-records]");
     await second.page.click("[data-test=sign-in]");
     await wallet(second.page, "removed");
+    // Said once, on the screen's own card: no red banner repeating it.
+    await expect(second.page.locator("[data-test=error]").count()).resolves.toBe(0);
+    await expect(second.page.textContent("main")).resolves.toContain("这部手机已解绑");
     await second.page.screenshot({ path: join(SHOTS, "08-removed.png") });
   }, 90_000);
 });
