@@ -2,7 +2,9 @@
 // frame, measure how the frames differ after alignment (./motion.ts), judge the challenge, and
 // only then compute a descriptor on EVERY frame (a subset would let frames of another person in
 // unseen) and decide (./verify.ts). Shared by the kiosk route (./attempt.ts), the benchmark and the
-// attack-corpus tests, so all three run the same code.
+// attack-corpus tests, so all three run the same code. The frames of an attempt are sent to the
+// engine all at once: on the worker pool (./engine-pool.ts) they run on both cores; the order of
+// the checks (nothing that needs a descriptor before the cheap refusals) is unchanged.
 import type { DecodedImage } from "./image.ts";
 import { decodeImage, ImageDecodeError, readImageHeader } from "./image.ts";
 import type { Direction } from "./challenge.ts";

@@ -1,5 +1,5 @@
 // Face engine, in Node on the tfjs WASM backend (no native code, no network), two models on ONE
-// tfjs instance:
+// tfjs instance (the API runs two of these, one a worker thread: ./engine-pool.ts):
 //   - @vladmandic/human: face detector (blazeface) and 468-point mesh, which give the head angles
 //     the challenge is judged on and the eye and mouth centres; its passive anti-spoof and
 //     liveness models as extra signals. Human's own descriptor (faceres) is NOT used: on the
@@ -220,8 +220,8 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
   if (!recognition.isLoaded) throw new Error(`face engine: recognition model failed to load from ${recognitionDir}`);
   const modelLoadMs = performance.now() - t0;
 
-  // Serialize inference: one Human instance is not re-entrant, and on two cores parallel
-  // inference only adds contention.
+  // Serialize inference within this engine: one Human instance is not re-entrant. Parallelism
+  // comes from several engines, one a thread (./engine-pool.ts).
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = queue.then(fn, fn);
@@ -307,7 +307,8 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
     async close() {
       await queue;
       for (const m of Object.values(models)) (m as { dispose?: () => void } | null)?.dispose?.();
-      recognition.dispose();
+      // face-api's nets are module singletons: two engines in one process share one (the first close disposes it)
+      if (recognition.isLoaded) recognition.dispose();
     },
   };
 
