@@ -2,7 +2,8 @@
 // (a header row, then one record a line; RFC 4180 quoting). Lines may name the enterprise by
 // its USCC instead of its id: the page finds each USCC once. Lines go to POST /v1/records:batch
 // in chunks of 500 with a progress bar; the report says, line by line of the file, what was
-// published and why the other lines were refused, and can be saved as CSV.
+// published, which were published before (a re-upload publishes nothing twice) and why the
+// other lines were refused, and can be saved as CSV.
 import { h } from "../lib/dom.ts";
 import { t } from "../i18n/index.ts";
 import { post } from "./api.ts";
@@ -177,12 +178,14 @@ export function batchCard(): HTMLElement {
         progress.setAttribute("aria-valuenow", String(pct));
         progressText.textContent = t("backoffice.batch.progress", { done, total });
       });
+      // 201: published now; 200: the same record was published before (a re-upload publishes nothing twice).
       const accepted = results.filter((r) => r.status === 201);
-      const refused = results.filter((r) => r.status !== 201);
+      const already = results.filter((r) => r.status === 200);
+      const refused = results.filter((r) => r.status !== 201 && r.status !== 200);
       const download = h("a", { class: "btn secondary", download: "batch-report.csv", href: URL.createObjectURL(new Blob([reportCsv(results)], { type: "text/csv" })), id: "batch-download" }, t("backoffice.batch.download"));
       const acceptedList = h("details", { id: "batch-accepted" }, h("summary", {}, t("backoffice.batch.showAccepted", { n: accepted.length })), table([t("backoffice.col.line"), t("backoffice.col.record")], accepted.slice(0, 200).map((r) => [String(r.line), h("code", {}, r.id ?? "")])), accepted.length > 200 ? h("p", { class: "hint" }, t("backoffice.batch.firstOnly", { n: 200 })) : null);
       report.replaceChildren(
-        h("p", { id: "batch-summary", class: "summary" }, chip(t("backoffice.batch.accepted", { n: accepted.length }), "ok"), " ", chip(t("backoffice.batch.refused", { n: refused.length }), refused.length ? "no" : "ok"), " ", download),
+        h("p", { id: "batch-summary", class: "summary" }, chip(t("backoffice.batch.accepted", { n: accepted.length }), "ok"), " ", chip(t("backoffice.batch.already", { n: already.length }), "muted", { id: "batch-already" }), " ", chip(t("backoffice.batch.refused", { n: refused.length }), refused.length ? "no" : "ok"), " ", download),
         ...(refused.length === 0
           ? []
           : [

@@ -18,6 +18,7 @@ import { ProblemError } from "../errors.ts";
 import type { Policy } from "./policy/types.ts";
 import { sameDecision, writeRecord, type NewRecord } from "./records.ts";
 import { createCreditRepository } from "./repository.ts";
+import { createSubjectRepository, type SubjectRow } from "../subjects/repository.ts";
 
 /** Lines per transaction: a few hundred keep a chunk's locks short and its append far below MAX_ROWS_PER_INSERT. */
 export const BATCH_CHUNK = 250;
@@ -89,14 +90,20 @@ const published = (line: number, r: { id: string; chainId: string; status: strin
 /** One chunk in one transaction: rows line by line, then one ledger append and one outbox insert. */
 async function publishChunk(pool: pg.Pool, chunk: Array<{ line: number; input: NewRecord }>, actor: string, now: Date, policies: Policy[]): Promise<BatchResult[]> {
   return withTransaction(pool, async (client) => {
-    const subjects = [...new Set(chunk.map((l) => l.input.subjectId.toLowerCase()))].sort();
-    await client.query("SELECT id FROM subjects WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", [subjects]);
+    const ids = [...new Set(chunk.map((l) => l.input.subjectId))].sort();
+    // Locked in id order, once each (a line for a subject that does not exist is refused by writeRecord).
+    const repository = createSubjectRepository(client);
+    const subjects = new Map<string, SubjectRow>();
+    for (const id of ids) {
+      const row = await repository.find(id, { lock: true });
+      if (row) subjects.set(id, row);
+    }
     const entries: NewEntry[] = [];
     const writes: ChainWrite[] = [];
     const results: BatchResult[] = [];
     for (const { line, input } of chunk) {
       try {
-        const written = await writeRecord(client, input, actor, now, policies);
+        const written = await writeRecord(client, input, actor, now, policies, subjects.get(input.subjectId));
         entries.push(written.entry);
         if (written.chainWrite) writes.push(written.chainWrite);
         results.push(published(line, written.record));

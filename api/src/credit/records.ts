@@ -144,7 +144,7 @@ export interface WrittenRecord {
  * (./batch.ts) never keeps half of one. The ledger entry and chain write are returned, not
  * written: append them in the same transaction, in the order of the records.
  */
-export async function writeRecord(client: Queryable, input: NewRecord, actor: string, now: Date, policies?: Policy[]): Promise<WrittenRecord> {
+export async function writeRecord(client: Queryable, input: NewRecord, actor: string, now: Date, policies?: Policy[], locked?: SubjectRow): Promise<WrittenRecord> {
   const today = chinaDate(now);
   if (!isCivilDate(input.decisionDate)) throw unprocessable("invalid_date", `decisionDate ${input.decisionDate} is not a calendar date`);
   if (compareDates(input.decisionDate, today) > 0) throw unprocessable("decision_date_in_future", `decisionDate ${input.decisionDate} is after today (${today})`);
@@ -152,7 +152,8 @@ export async function writeRecord(client: Queryable, input: NewRecord, actor: st
   if (!repairable && !input.notRepairableBasis) throw unprocessable("basis_required", "A record that cannot be repaired needs the legal basis (notRepairableBasis)");
   if (input.kind === "serious_list" && input.severity !== "serious") throw unprocessable("invalid_severity", "A serious-dishonesty list entry is serious");
   const credit = createCreditRepository(client);
-  const subject = await createSubjectRepository(client).get(input.subjectId, { lock: true });
+  // `locked`: the caller holds the subject's row lock already (the bulk feed locks a chunk's subjects at once).
+  const subject = locked?.id === input.subjectId ? locked : await createSubjectRepository(client).get(input.subjectId, { lock: true });
   const stored = policies ?? (await loadPolicies(client));
   if (input.sector !== undefined && input.sector !== null && !knownSectors(stored).includes(input.sector)) {
     throw unprocessable("unknown_sector", `sector ${input.sector} is not one the rules know; send one of ${knownSectors(stored).join(", ")}, or none`, { sectors: knownSectors(stored) });
