@@ -1,0 +1,212 @@
+// Backup and restore of the embedded system (npm run backup / npm run restore, scripts/lib/backup.ts)
+// on the real thing: `npm start` (scripts/start.ts: anvil with its state file, the contracts,
+// PGlite, the API and its workers) as a child process. Data is written, the backup is refused
+// while the system runs and taken once it is stopped, more is written, the restore is refused
+// over the running system and done into a fresh folder. The restored database equals the backup
+// point (every subject, every ledger entry's hash), and the system started on it audits clean
+// (`npm run audit` against its chain, with its signatures).
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../api/src/db/database.ts";
+import { personId } from "../helpers/identifiers.ts";
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, "..", "..");
+const work = mkdtempSync(join(tmpdir(), "onecode-backup-test-"));
+const original = join(work, "original");
+const fresh = join(work, "fresh");
+const backups = join(work, "backups");
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  rpc: string;
+  tokens: Record<string, string>;
+  output: () => string;
+}
+const running = new Set<Running>();
+
+function env(dataDir: string): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "warn" };
+}
+
+/** `npm start` on `dataDir`; resolves once it printed its URLs and tokens. */
+async function start(dataDir: string): Promise<Running> {
+  const child = spawn(process.execPath, ["scripts/start.ts"], { cwd: ROOT, env: env(dataDir), stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${out}`)), 150_000);
+    const check = () => {
+      if (out.includes("Ctrl-C stops everything")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited (${code}):\n${out}`));
+    });
+  });
+  const url = /API listening on (http\S+)/.exec(out)![1]!;
+  const rpc = /^ {2}chain {6}(http\S+)/m.exec(out)![1]!;
+  const tokens = Object.fromEntries([...out.matchAll(/^ {2}(registrar|auditor) +(\S+\.\S+\.\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+  const r: Running = { child, url, rpc, tokens, output: () => out };
+  running.add(r);
+  return r;
+}
+
+/** Ctrl-C: the API stops, anvil writes its state. */
+async function stop(r: Running): Promise<void> {
+  running.delete(r);
+  if (r.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => r.child.once("exit", resolve));
+  r.child.kill("SIGINT");
+  await exited;
+  expect(r.output()).toContain("stopped; chain state saved");
+}
+
+async function script(file: string, args: string[], dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [file, ...args], { cwd: ROOT, env: env(dataDir), maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function enrol(r: Running, i: number): Promise<string> {
+  const res = await fetch(`${r.url}/v1/persons`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${r.tokens.registrar}`, "content-type": "application/json" },
+    body: JSON.stringify({ idNumber: personId(8800 + i), name: `备份${i}` }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+interface AuditJson {
+  ok: boolean;
+  entries: number;
+  lastSeq: number;
+  unanchored: number;
+  findings: unknown[];
+  signatures: { checked: boolean; coveredThrough: number };
+}
+
+async function audit(r: Running, dataDir: string): Promise<{ code: number; report: AuditJson; stderr: string }> {
+  const a = await script("scripts/audit.ts", ["--rpc", r.rpc, "--deployment", join(dataDir, "deployment.json"), "--api", r.url, "--token", r.tokens.auditor!, "--json"], dataDir);
+  return { code: a.code, report: JSON.parse(a.stdout) as AuditJson, stderr: a.stderr };
+}
+
+/** Until the anchoring worker has sealed every entry (so the chain state holds the anchors the database records). */
+async function anchoredAll(r: Running, dataDir: string): Promise<AuditJson> {
+  for (let i = 0; ; i++) {
+    const { code, report } = await audit(r, dataDir);
+    if (code === 0 && report.unanchored === 0) return report;
+    if (i > 30) throw new Error(`not anchored: ${JSON.stringify(report)}`);
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
+
+/** Everything the backup point is: the subjects and every ledger entry's hash and signature, read from a stopped folder. */
+async function snapshot(dataDir: string): Promise<{ subjects: string[]; ledger: string[]; anchors: string[] }> {
+  const db = await openDatabase({ databaseUrl: null, dataDir });
+  try {
+    const q = async (sql: string) => (await db.pool.query<{ v: string }>(sql)).rows.map((row) => row.v);
+    return {
+      subjects: await q("SELECT id::text || ' ' || name AS v FROM subjects ORDER BY id"),
+      ledger: await q("SELECT seq || ' ' || encode(hash, 'hex') || ' ' || coalesce(signature, '-') AS v FROM ledger ORDER BY seq"),
+      anchors: await q("SELECT idx || ' ' || from_seq || '-' || to_seq || ' ' || status || ' ' || coalesce(tx_hash, '-') AS v FROM anchors ORDER BY idx"),
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+afterAll(async () => {
+  for (const r of [...running]) await stop(r).catch(() => r.child.kill("SIGKILL"));
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("npm run backup / npm run restore", () => {
+  it("backs up a stopped system, refuses a running one, and restores the backup point into a fresh folder that audits clean", { timeout: 600_000 }, async () => {
+    // A system with data, every entry anchored.
+    let system = await start(original);
+    const before = await enrol(system, 1);
+    await anchoredAll(system, original);
+
+    // While it runs: refused, naming it, and nothing written.
+    const refused = await script("scripts/backup.ts", ["--out", backups], original);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`the system is running on ${original}`);
+    expect(refused.stderr).toContain(`pid ${system.child.pid}`);
+    expect(refused.stderr).toContain(system.url);
+    expect(refused.stderr).not.toMatch(/at .*\.ts:\d+/);
+    expect(existsSync(backups) ? readdirSync(backups) : []).toEqual([]);
+
+    // Stopped: the backup is taken and records the backup point.
+    await stop(system);
+    const point = await snapshot(original);
+    expect(point.subjects.some((s) => s.startsWith(before))).toBe(true);
+    expect(point.anchors.length).toBeGreaterThan(0);
+    const made = await script("scripts/backup.ts", ["--out", backups], original);
+    expect(made.stderr).toBe("");
+    expect(made.code).toBe(0);
+    const folder = /^backed up .* into (\S+)$/m.exec(made.stdout)![1]!;
+    expect(made.stdout).toContain(`ledger ${point.ledger.length} entries through seq ${point.ledger.length}`);
+    expect(made.stdout).not.toContain("WARNING"); // a clean stop: the chain state is as new as the database
+
+    // More data after the backup point.
+    system = await start(original);
+    const after = await enrol(system, 2);
+    // A restore over the running system is refused, and changes nothing.
+    const overRunning = await script("scripts/restore.ts", [folder, "--force"], original);
+    expect(overRunning.code).toBe(1);
+    expect(overRunning.stderr).toContain("nothing restored: the system is running on");
+    expect((await fetch(`${system.url}/v1/subjects/${after}`, { headers: { authorization: `Bearer ${system.tokens.registrar}` } })).status).toBe(200);
+    await stop(system);
+    expect((await snapshot(original)).subjects.some((s) => s.startsWith(after))).toBe(true);
+
+    // A damaged backup is refused before anything is written.
+    const damaged = join(work, "damaged");
+    await run("cp", ["-a", folder, damaged]);
+    writeFileSync(join(damaged, "data", "secrets.env"), "OPERATOR_TOKEN_SECRET=00\n");
+    const refusedDamaged = await script("scripts/restore.ts", [damaged], fresh);
+    expect(refusedDamaged.code).toBe(1);
+    expect(refusedDamaged.stderr).toContain("nothing restored: secrets.env differs from the backup's manifest");
+    expect(existsSync(fresh)).toBe(false);
+
+    // Restored into a fresh folder: exactly the backup point.
+    const restored = await script("scripts/restore.ts", [folder], fresh);
+    expect(restored.stderr).toBe("");
+    expect(restored.code).toBe(0);
+    expect(await snapshot(fresh)).toEqual(point);
+    // And it will not write over it a second time without --force.
+    const again = await script("scripts/restore.ts", [folder], fresh);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`nothing restored: ${fresh} holds data`);
+
+    // The system started on it: the same chain (its state came along), the same keys, and the audit is clean.
+    system = await start(fresh);
+    expect(system.output()).not.toContain("contracts deployed"); // found on the restored chain, not redeployed
+    const { code, report, stderr } = await audit(system, fresh);
+    expect(stderr).toBe("");
+    expect(report.findings).toEqual([]);
+    expect(code).toBe(0);
+    expect(report.lastSeq).toBeGreaterThanOrEqual(point.ledger.length);
+    expect(report.signatures.checked).toBe(true);
+    expect(report.signatures.coveredThrough).toBe(report.lastSeq);
+    const get = (id: string) => fetch(`${system.url}/v1/subjects/${id}`, { headers: { authorization: `Bearer ${system.tokens.registrar}` } });
+    expect((await get(before)).status).toBe(200);
+    expect((await get(after)).status).toBe(404);
+    await stop(system);
+  });
+});
