@@ -29,7 +29,9 @@ if (which === "anchor" || which === "both") {
 }
 if (which === "outbox" || which === "both") {
   const maxIssueBatch = process.env.OUTBOX_MAX_ISSUE_BATCH ? Number(process.env.OUTBOX_MAX_ISSUE_BATCH) : undefined;
-  const outbox = createOutboxWorker(ctx, { log, maxIssueBatch });
+  // Rounds in flight (test/faults/outbox-crash.test.ts kills the worker with several in flight).
+  const pipelineDepth = process.env.OUTBOX_PIPELINE_DEPTH ? Number(process.env.OUTBOX_PIPELINE_DEPTH) : undefined;
+  const outbox = createOutboxWorker(ctx, { log, maxIssueBatch, pipelineDepth });
   outbox.start();
   stops.push(() => outbox.stop());
 }

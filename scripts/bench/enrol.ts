@@ -1,5 +1,5 @@
 // `npm run bench -- enrol [--count N] [--json] [--batch 500] [--anchor-batch 10000] [--issue-batch N] [--overlap] [--keep]
-//                        [--verify] [--history-states 8] [--block-time 1] [--gas-limit 200000000]`
+//                        [--verify] [--history-states 8] [--block-time 1] [--gas-limit 200000000] [--depths 1,4]`
 //
 // One million subjects (by default) end to end, each phase timed on its own:
 //   generate   synthetic subjects with valid checksums, 30 % enterprises (scripts/lib/synthetic.ts)
@@ -11,13 +11,16 @@
 // chain and anchoring phases are the tails left after the import ends.
 // Then it checks the result (every code issued exactly once, every entry anchored exactly
 // once; skipped above 200,000 subjects unless --verify) and drops the database.
+// --depths 1,4 runs all of it once per outbox pipelining depth (rounds in flight), each on a
+// fresh chain and database with the same file, the first depth being the baseline; the JSON
+// line then holds every run and the speed-up of chainIssuePerSec over the baseline.
 // Goal: all of it within 30 minutes for 1,000,000 subjects on this machine.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../api/src/config.ts";
 import { systemClock, type AppContext } from "../../api/src/context.ts";
-import { createOutboxWorker } from "../../api/src/chain/outbox-worker.ts";
+import { createOutboxWorker, DEFAULT_PIPELINE_DEPTH } from "../../api/src/chain/outbox-worker.ts";
 import { createAnchorWorker } from "../../api/src/ledger/anchor-worker.ts";
 import { importFile } from "../import.ts";
 import { writeSubjectsFile } from "../lib/synthetic.ts";
@@ -55,15 +58,65 @@ export async function main(args: string[]): Promise<void> {
   const file = join(work, "subjects.ndjson");
   const keys = randomKeys();
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const totalStart = performance.now();
 
   // 1. generate
   log(`enrol benchmark: ${count.toLocaleString("en-US")} subjects`);
-  let t = performance.now();
+  const t = performance.now();
   const generated = await writeSubjectsFile(file, count, { seed: 1 });
   const generateSeconds = (performance.now() - t) / 1000;
   log(`  generated ${generated.persons} persons, ${generated.enterprises} enterprises in ${generateSeconds.toFixed(1)} s`);
 
+  const depths = opt("depths", String(DEFAULT_PIPELINE_DEPTH)).split(",").map(Number);
+  if (depths.some((d) => !Number.isInteger(d) || d < 1 || d > 64)) throw new Error("--depths must be a list of integers 1..64");
+  const runs: Record<string, number>[] = [];
+  try {
+    for (const depth of depths) {
+      log(`  outbox pipelining depth ${depth}${depths.length > 1 && depth === depths[0] ? " (baseline)" : ""}`);
+      const run = await runAtDepth({ depth, count, batch, anchorBatch, issueBatch, verify, overlap, file, work, keys, generated, generateSeconds, opt, keep: flags.has("--keep"), log });
+      runs.push(run);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  if (runs.length > 1) {
+    const base = runs[0]!;
+    printTable(`enrol: outbox pipelining, ${count.toLocaleString("en-US")} subjects, baseline depth ${base.pipelineDepth}`, [
+      ...runs.map((r): [string, string] => [
+        `depth ${r.pipelineDepth}`,
+        `${r.chainIssuePerSec} codes/s on chain (${r.chainIssueSeconds} s), import ${r.importSeconds} s, total ${r.seconds} s, ×${round(r.chainIssuePerSec! / base.chainIssuePerSec!, 2)}`,
+      ]),
+    ]);
+  }
+  if (json && runs.length === 1) console.log(JSON.stringify(runs[0]));
+  if (json && runs.length > 1) {
+    const last = runs[runs.length - 1]!;
+    console.log(JSON.stringify({ count, chainIssuePerSec: last.chainIssuePerSec, baselineChainIssuePerSec: runs[0]!.chainIssuePerSec, speedup: round(last.chainIssuePerSec! / runs[0]!.chainIssuePerSec!, 2), runs }));
+  }
+}
+
+interface DepthRun {
+  depth: number;
+  count: number;
+  batch: number;
+  anchorBatch: number;
+  issueBatch: number | undefined;
+  verify: boolean;
+  overlap: boolean;
+  file: string;
+  work: string;
+  keys: ReturnType<typeof randomKeys>;
+  generated: { persons: number; enterprises: number };
+  generateSeconds: number;
+  opt(name: string, fallback: string): string;
+  keep: boolean;
+  log(line: string): void;
+}
+
+/** One whole run (import, chain issue, anchoring, checks) at one pipelining depth, on a fresh chain and database. */
+async function runAtDepth(o: DepthRun): Promise<Record<string, number>> {
+  const { depth, count, batch, anchorBatch, issueBatch, verify, overlap, file, work, keys, generated, generateSeconds, opt, log } = o;
+  const totalStart = performance.now() - generateSeconds * 1000;
+  let t: number;
   const db = await createBenchDatabase({ prefix: "onecode_bench_enrol", poolSize: 4, ledgerSeed: keys.LEDGER_SIGNING_KEY });
   // The chain mines a block every second, as a QBFT network with a 1-s block period does,
   // with room for the outbox worker's 16 transactions of a round in one block. Mining a
@@ -84,7 +137,7 @@ export async function main(args: string[]): Promise<void> {
   };
   const ctx: AppContext = { config, db, clock: systemClock, chain: chain.client({ pollMs: blockTime ? 100 : 20, requestTimeoutMs: 60_000 }) };
   let result: Record<string, number> | null = null;
-  const outbox = createOutboxWorker(ctx, { maxIssueBatch: issueBatch, receiptTimeoutMs: 120_000, log: (m, f) => log(`  outbox: ${m} ${JSON.stringify(f ?? {})}`) });
+  const outbox = createOutboxWorker(ctx, { maxIssueBatch: issueBatch, pipelineDepth: depth, receiptTimeoutMs: 120_000, log: (m, f) => log(`  outbox: ${m} ${JSON.stringify(f ?? {})}`) });
   const anchor = createAnchorWorker(ctx, { receiptTimeoutMs: 120_000, log: (m, f) => log(`  anchor: ${m} ${JSON.stringify(f ?? {})}`) });
   // The shared test server runs with autovacuum off (fast test databases); without it the
   // outbox and code rows that the workers update pile up dead versions and every outbox
@@ -178,6 +231,7 @@ export async function main(args: string[]): Promise<void> {
       blockGasLimit: gasLimit,
       historyStates,
       vacuumEvery20s: autovacuum !== "on" ? 1 : 0,
+      pipelineDepth: depth,
     };
     let verified = "skipped (over 200,000; pass --verify)";
     if (verify) {
@@ -191,7 +245,7 @@ export async function main(args: string[]): Promise<void> {
       verified = `ok: ${codes.issuedEvents} CodeIssued events for ${codes.codes} codes, ${anchors.events} anchors for ${anchors.entries} entries (${((performance.now() - t) / 1000).toFixed(1)} s)`;
     }
 
-    printTable(`enrol: ${count.toLocaleString("en-US")} subjects (${generated.persons} persons, ${generated.enterprises} enterprises)${overlap ? ", workers during the import" : ""}`, [
+    printTable(`enrol: ${count.toLocaleString("en-US")} subjects (${generated.persons} persons, ${generated.enterprises} enterprises)${overlap ? ", workers during the import" : ""}, pipelining depth ${depth}`, [
       ["generate (s)", result.generateSeconds!],
       ["import (s)", result.importSeconds!],
       [overlap ? "chain issue tail after import (s)" : "chain issue drain (s)", result.chainIssueSeconds!],
@@ -215,11 +269,11 @@ export async function main(args: string[]): Promise<void> {
     await anchor.stop();
     await ctx.chain?.close();
     await chain.stop();
-    if (flags.has("--keep")) log(`kept database ${db.name}`);
+    if (o.keep) log(`kept database ${db.name}`);
     else await db.drop();
-    rmSync(work, { recursive: true, force: true });
   }
-  if (json && result) console.log(JSON.stringify(result));
+  if (!result) throw new Error("enrol run produced no result");
+  return result;
 }
 
 /** Average gas of the issueCodes transactions per code issued (from a sample of receipts). */

@@ -14,6 +14,14 @@
 // Each write is sent by the account of its role: code writes by the registrar, records by
 // the credit agency, decisions and expiries by the relayer, officer keys by the admin.
 // Outages (node down, timeouts) leave the rows as they are and back off.
+//
+// Pipelined: a round (up to maxUnitsPerRound transactions) is signed, stored and broadcast
+// while earlier rounds still wait for their receipts, up to pipelineDepth rounds in flight,
+// with explicit nonces from the sender's per-signer counter. Nothing about exactly-once
+// changes: every in-flight transaction is a 'sent' row with its signed bytes, so a crash or a
+// chain restart leaves exactly what recover() already handles (more rows of it, in nonce
+// order). A round never takes a row whose state key is in flight (a suspend waits for the
+// issue before it is estimated), so rounds in flight behave as one larger round.
 import type { TransactionReceipt, Wallet } from "ethers";
 import type { AppContext } from "../context.ts";
 import { withTransaction } from "../db/database.ts";
@@ -44,8 +52,10 @@ interface Unit {
 export interface OutboxWorkerOptions {
   /** Most code.issue writes in one issueCodes transaction (further capped by the gas limit). */
   maxIssueBatch?: number;
-  /** Most transactions in flight per round. */
+  /** Most transactions per round. */
   maxUnitsPerRound?: number;
+  /** Most rounds in flight at once (1: each round waits for its receipts before the next is sent). */
+  pipelineDepth?: number;
   receiptTimeoutMs?: number;
   /** Non-outage errors before a row is given up as failed. */
   maxAttempts?: number;
@@ -65,6 +75,12 @@ export interface RoundResult {
  */
 export type OutboxWorker = PollingWorker<RoundResult>;
 
+/**
+ * Rounds in flight by default: enough to keep the node's blocks full while the next round is
+ * estimated and signed (measured with `npm run bench -- enrol --depths 1,2,4`).
+ */
+export const DEFAULT_PIPELINE_DEPTH = 4;
+
 const OUTAGE_CODES = new Set(["NETWORK_ERROR", "TIMEOUT", "SERVER_ERROR", "UNKNOWN_ERROR", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT"]);
 
 export function isOutage(error: unknown): boolean {
@@ -76,6 +92,7 @@ export function isOutage(error: unknown): boolean {
 export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "config">, options: OutboxWorkerOptions = {}): OutboxWorker {
   const maxIssueBatch = options.maxIssueBatch ?? 200;
   const maxUnits = options.maxUnitsPerRound ?? 16;
+  const depth = Math.max(1, Math.floor(options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH));
   const receiptTimeoutMs = options.receiptTimeoutMs ?? 30_000;
   const maxAttempts = options.maxAttempts ?? 8;
   const log = options.log ?? (() => {});
@@ -99,6 +116,44 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
             receipt.blockNumber,
           ]);
         }
+      }
+    });
+  }
+
+  /** Rows whose transactions succeeded, in one database transaction (a round's worth at once). */
+  async function markMined(mined: Array<[Row[], TransactionReceipt]>): Promise<void> {
+    if (mined.length === 0) return;
+    const ids: number[] = [];
+    const hashes: string[] = [];
+    const blocks: number[] = [];
+    const codeIds: string[] = [];
+    const codeHashes: string[] = [];
+    const codeBlocks: number[] = [];
+    for (const [rows, receipt] of mined) {
+      for (const r of rows) {
+        ids.push(r.id);
+        hashes.push(receipt.hash);
+        blocks.push(receipt.blockNumber);
+        const codeId = r.write.kind === "code.issue" ? r.write.codeId : r.write.kind === "code.rotate" ? r.write.newCodeId : null;
+        if (codeId) {
+          codeIds.push(codeId.slice(2));
+          codeHashes.push(receipt.hash);
+          codeBlocks.push(receipt.blockNumber);
+        }
+      }
+    }
+    await withTransaction(pool, async (client) => {
+      await client.query(
+        `UPDATE chain_outbox o SET status = 'done', done_at = now(), error = NULL, raw_tx = NULL, tx_hash = m.tx, block_number = m.block
+           FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS m(id, tx, block) WHERE o.id = m.id`,
+        [ids, hashes, blocks],
+      );
+      if (codeIds.length > 0) {
+        await client.query(
+          `UPDATE codes c SET chain_tx = m.tx, chain_block = m.block
+             FROM unnest($1::text[], $2::text[], $3::bigint[]) AS m(code_id, tx, block) WHERE c.code_id = m.code_id`,
+          [codeIds, codeHashes, codeBlocks],
+        );
       }
     });
   }
@@ -174,7 +229,8 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
 
   /** Rows left 'sent' by a crash or an outage: find their receipts, or re-broadcast the same bytes. */
   async function recover(result: RoundResult): Promise<void> {
-    const sent = await loadRows("sent", 10_000);
+    // Every row in flight: with pipelining that is up to depth × maxUnits × maxIssueBatch rows.
+    const sent = await loadRows("sent", Math.max(10_000, 2 * depth * maxUnits * maxIssueBatch));
     if (sent.length === 0) return;
     const groups = new Map<string, Row[]>();
     for (const row of sent) {
@@ -260,16 +316,27 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     }
   }
 
-  async function sendPending(result: RoundResult): Promise<boolean> {
+  /** One round's transactions, broadcast and waiting for their receipts. */
+  interface InFlight {
+    sent: Array<[Unit, SignedTx]>;
+    keys: Set<string>;
+  }
+
+  /**
+   * Signs, stores and broadcasts the next round of pending rows, skipping none: the round ends
+   * at the first row whose key is in `busy` (in flight) or already in the round. Returns null
+   * when nothing is pending, "blocked" when the next row waits for a round in flight.
+   */
+  async function dispatch(result: RoundResult, busy: ReadonlySet<string>): Promise<InFlight | "blocked" | null> {
     const chain = ctx.chain!;
     const pending = await loadRows("pending", maxIssueBatch * maxUnits);
-    if (pending.length === 0) return false;
+    if (pending.length === 0) return null;
     // Group in id order: consecutive code.issue rows share a transaction; one key per round.
     const groups: Row[][] = [];
     const keys = new Set<string>();
     for (const row of pending) {
       const key = keyOf(row.write);
-      if (keys.has(key)) break;
+      if (keys.has(key) || busy.has(key)) break;
       keys.add(key);
       const last = groups[groups.length - 1];
       if (last && row.write.kind === "code.issue" && last[0]!.write.kind === "code.issue" && last.length < maxIssueBatch) last.push(row);
@@ -278,29 +345,35 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
         groups.push([row]);
       }
     }
+    if (groups.length === 0) return "blocked";
+    // The groups touch distinct keys: their estimates (and chain checks) run together.
+    const prepared = await Promise.allSettled(groups.map((group) => prepare(group, result)));
     const units: Unit[] = [];
-    for (const group of groups) {
-      try {
-        units.push(...(await prepare(group, result)));
-      } catch (error) {
-        if (isOutage(error)) throw error;
-        if (error instanceof NoSignerError) {
-          for (const row of group) await markFailed(row, error.message);
-          result.failed += group.length;
-          continue;
-        }
-        // Not a revert and not an outage (a bad key, no funds): count it, give up after maxAttempts.
-        for (const row of group) {
-          if (row.attempts + 1 >= maxAttempts) await markFailed(row, errorMessage(error));
-          else await backToPending([row], errorMessage(error), true);
-        }
-        log("chain write not sent", { ids: group.map((r) => r.id), error: errorMessage(error) });
-        break;
+    for (const [i, group] of groups.entries()) {
+      const outcome = prepared[i]!;
+      if (outcome.status === "fulfilled") {
+        units.push(...outcome.value);
+        continue;
       }
+      const error = outcome.reason;
+      if (isOutage(error)) throw error;
+      if (error instanceof NoSignerError) {
+        for (const row of group) await markFailed(row, error.message);
+        result.failed += group.length;
+        continue;
+      }
+      // Not a revert and not an outage (a bad key, no funds): count it, give up after maxAttempts;
+      // the groups after it wait for the next round, as they would have without the parallel estimates.
+      for (const row of group) {
+        if (row.attempts + 1 >= maxAttempts) await markFailed(row, errorMessage(error));
+        else await backToPending([row], errorMessage(error), true);
+      }
+      log("chain write not sent", { ids: group.map((r) => r.id), error: errorMessage(error) });
+      break;
     }
-    if (units.length === 0) return true;
+    if (units.length === 0) return { sent: [], keys };
     const fees: Fees = await chain.sender.fees();
-    const signed: Array<[Unit, SignedTx]> = await chain.sender.exclusive(async () => {
+    const sent: Array<[Unit, SignedTx]> = await chain.sender.exclusive(async () => {
       const out: Array<[Unit, SignedTx]> = [];
       for (const unit of units) out.push([unit, await chain.sender.sign(unit.wallet, { to: unit.to, data: unit.data, gasLimit: unit.gasLimit }, fees)]);
       // Stored before broadcast: a crash from here on re-sends the same bytes.
@@ -316,33 +389,65 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
           );
         }
       });
+      const broadcast: Array<[Unit, SignedTx]> = [];
       for (const [unit, tx] of out) {
         const outcome = await chain.sender.broadcast(tx);
+        // Its nonce went to something else: the rows are pending again (the chain decides there).
         if (outcome === "consumed") await backToPending(unit.rows, null, false);
+        else broadcast.push([unit, tx]);
       }
-      return out;
+      return broadcast;
     });
-    result.sent += signed.length;
-    for (const [unit, tx] of signed) {
-      const receipt = await chain.sender.waitReceipt(tx.hash, receiptTimeoutMs);
+    result.sent += sent.length;
+    return { sent, keys };
+  }
+
+  /** Waits for a round's receipts together, then settles them: the mined ones in one transaction. */
+  async function settleRound(round: InFlight, result: RoundResult): Promise<void> {
+    const chain = ctx.chain!;
+    const receipts = await chain.sender.waitReceipts(
+      round.sent.map(([, tx]) => tx),
+      receiptTimeoutMs,
+    );
+    const mined: Array<[Row[], TransactionReceipt]> = [];
+    for (const [i, [unit, tx]] of round.sent.entries()) {
+      const receipt = receipts[i]!;
       if (!receipt) throw Object.assign(new Error(`no receipt for ${tx.hash} yet`), { code: "TIMEOUT" });
-      const s = await settle(unit.rows, receipt);
-      result.done += s.done;
-      result.failed += s.failed;
+      if (receipt.status === 1) mined.push([unit.rows, receipt]);
+      else {
+        const s = await settle(unit.rows, receipt);
+        result.done += s.done;
+        result.failed += s.failed;
+      }
     }
-    return true;
+    await markMined(mined);
+    result.done += mined.reduce((n, [rows]) => n + rows.length, 0);
   }
 
   async function runOnce(): Promise<RoundResult> {
     const result: RoundResult = { done: 0, failed: 0, sent: 0 };
     if (!ctx.chain) return result;
     await recover(result);
-    // Keep going while rounds make progress (a backlog drains in one call).
+    // Keep going while rounds make progress (a backlog drains in one call), with up to `depth`
+    // rounds in flight: the next round is sent before the oldest one's receipts are awaited.
+    const inFlight: InFlight[] = [];
+    const busy = () => new Set(inFlight.flatMap((r) => [...r.keys]));
     for (let round = 0; round < 1000; round++) {
       const before = result.done + result.failed + result.sent;
-      if (!(await sendPending(result))) break;
-      if (result.done + result.failed + result.sent === before) break;
+      const next = inFlight.length < depth ? await dispatch(result, busy()) : "blocked";
+      if (next !== null && next !== "blocked") {
+        if (next.sent.length > 0) {
+          inFlight.push(next);
+          continue;
+        }
+        // Settled without sending (found applied, failed for good): go on while that is progress.
+        if (result.done + result.failed + result.sent !== before) continue;
+      }
+      // Nothing (more) to send now: the oldest round's receipts come next.
+      if (inFlight.length === 0) break;
+      await settleRound(inFlight.shift()!, result);
     }
+    while (inFlight.length > 0) await settleRound(inFlight.shift()!, result);
     return result;
   }
 

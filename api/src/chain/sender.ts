@@ -2,7 +2,7 @@
 // transactions signed locally (so the hash is known and stored before anything
 // is broadcast), fees that work on zero-gas-price networks (Besu), receipts by
 // polling, and errors sorted into "the contract refused" and "try again later".
-import { Transaction, type Interface, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
+import { keccak256, type Interface, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
 
 /** EIP-7825 cap on the gas of one transaction (Hardhat's default hardfork, Osaka). */
 export const MAX_TX_GAS = 16_777_216n;
@@ -102,7 +102,10 @@ export class TxSender {
     if (nonce === undefined) nonce = await this.provider.getTransactionCount(from, "pending");
     const raw = await wallet.signTransaction({ ...tx, ...fees, nonce, chainId: this.chainId });
     this.nonces.set(from, nonce + 1);
-    return { hash: Transaction.from(raw).hash!, raw, nonce, from };
+    // The hash of a signed transaction is the keccak of its bytes (legacy and typed alike);
+    // parsing the bytes back (Transaction.from) to ask cost a third of the signing time on a
+    // 26 kB issueCodes batch (measured).
+    return { hash: keccak256(raw), raw, nonce, from };
   }
 
   /** Forgets the nonce counter: the next sign re-reads the pending nonce from the node. */
@@ -146,6 +149,26 @@ export class TxSender {
       if (Date.now() >= until) return null;
       await new Promise((r) => setTimeout(r, this.pollMs));
     }
+  }
+
+  /**
+   * Receipts of several broadcast transactions, awaited together: per signer only the one with
+   * the highest nonce is polled (a signer's transactions are mined in nonce order, so once it
+   * is mined the others are too), then the others are read once. Null where the timeout
+   * passed first. Outages throw.
+   */
+  async waitReceipts(txs: readonly SignedTx[], timeoutMs: number): Promise<Array<TransactionReceipt | null>> {
+    const last = new Map<string, SignedTx>();
+    for (const tx of txs) if ((last.get(tx.from)?.nonce ?? -1) < tx.nonce) last.set(tx.from, tx);
+    const found = new Map<string, TransactionReceipt | null>();
+    await Promise.all([...last.values()].map(async (tx) => found.set(tx.hash, await this.waitReceipt(tx.hash, timeoutMs))));
+    return Promise.all(
+      txs.map(async (tx) => {
+        if (found.has(tx.hash)) return found.get(tx.hash)!;
+        // Read once; one still missing (its signer's last was not mined, or it was dropped) is polled.
+        return (await this.receipt(tx.hash)) ?? (await this.waitReceipt(tx.hash, found.get(last.get(tx.from)!.hash) ? timeoutMs : 0));
+      }),
+    );
   }
 
   async latestNonce(address: string): Promise<number> {
