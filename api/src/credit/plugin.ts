@@ -10,6 +10,7 @@ import { badRequest } from "../errors.ts";
 import { chainHex } from "../chain/hex.ts";
 import { addFact, getRecord, factsOf, publishRecord, type NewRecord } from "./records.ts";
 import { publishBatch, type BatchLine } from "./batch.ts";
+import { localRuleRoutes } from "./local-rules.ts";
 import { recordView, subjectRecordsView } from "./views.ts";
 import { createCreditRepository } from "./repository.ts";
 import { loadPolicies } from "./policies.ts";
@@ -214,6 +215,9 @@ async function creditPlugin(app: FastifyInstance): Promise<void> {
     policies: await loadPolicies(db.pool),
     calendar: calendarStatus(await loadWorkingCalendar(db.pool), clock.now()),
   }));
+
+  // The administrator's switch of local refusal rules (./local-rules.ts).
+  localRuleRoutes(app);
 
   app.get("/v1/credit/commitment", { schema: { tags: ["credit"], summary: "The current credit commitment (信用承诺书) text" } }, async () => {
     const current = COMMITMENT_TEXTS.find((c) => c.version === CURRENT_COMMITMENT_VERSION)!;
