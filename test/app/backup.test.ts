@@ -6,12 +6,13 @@
 // point (every subject, every ledger entry's hash), and the system started on it audits clean
 // (`npm run audit` against its chain, with its signatures).
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../api/src/db/database.ts";
+import { startAnvil } from "../../scripts/lib/anvil.ts";
 import { personId } from "../helpers/identifiers.ts";
 
 const run = promisify(execFile);
@@ -208,5 +209,20 @@ describe("npm run backup / npm run restore", () => {
     expect((await get(before)).status).toBe(200);
     expect((await get(after)).status).toBe(404);
     await stop(system);
+  });
+
+  it("refuses while a chain node left over from an unclean stop still writes the chain state", { timeout: 60_000 }, async () => {
+    const dataDir = join(work, "leftover");
+    mkdirSync(join(dataDir, "pg"), { recursive: true });
+    const anvil = await startAnvil({ statePath: join(dataDir, "chain", "state.json") });
+    try {
+      const refused = await script("scripts/backup.ts", ["--out", join(work, "leftover-backups")], dataDir);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^nothing backed up: a chain node \(anvil, pid \d+\) still runs on the chain state in /);
+      expect(existsSync(join(work, "leftover-backups")) ? readdirSync(join(work, "leftover-backups")) : []).toEqual([]);
+      expect(existsSync(join(dataDir, "pg.lock"))).toBe(false); // the lock was given back
+    } finally {
+      await anvil.kill();
+    }
   });
 });
