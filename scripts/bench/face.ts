@@ -1,4 +1,4 @@
-// `npm run bench -- face [--json] [--attempts 20] [--time-only]`
+// `npm run bench -- face [--json] [--attempts 20] [--time-only] [--workers N]`
 //
 // The server-side face check as the API runs it for one kiosk attempt, on the shared photos and
 // live video of real people (../shared/faces; ONECODE_FACES_DIR to point elsewhere):
@@ -139,7 +139,8 @@ export async function main(args: string[]): Promise<void> {
   const timeOnly = args.includes("--time-only");
   const attempts = opt(args, "--attempts", 20);
   const log = (s = "") => (json ? process.stderr.write(s + "\n") : console.log(s));
-  const engine = await createFaceEnginePool();
+  // --workers N: the pool's size (default: the API's, min(2, cores))
+  const engine = await createFaceEnginePool(args.includes("--workers") ? { workers: opt(args, "--workers", 2) } : {});
   const baseline = await createFaceEngine();
   const threshold = DEFAULT_THRESHOLDS.maxMedianDistance;
   log(`model: ${engine.model} (${engine.version}) on ${engine.backend}; load ${Math.round(engine.modelLoadMs)} ms, warm-up ${Math.round(engine.warmupMs)} ms`);
