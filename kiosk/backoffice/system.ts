@@ -25,7 +25,7 @@ interface Policy {
   effectiveFrom: string;
   effectiveTo: string | null;
   source: string;
-  refusalRules: Array<{ id: string; type: string; enabled: boolean; source: string }>;
+  refusalRules: Array<{ id: string; type: string; enabled: boolean; source: string; changed?: { enabled: boolean; reasonCode: string; at: string; by: string } }>;
   decisionRules: Array<{ id: string }>;
 }
 
@@ -63,7 +63,40 @@ function officerKeysCard(keys: OfficerKey[] | null): HTMLElement {
   return card(t("backoffice.system.officerKeys"), h("p", { class: "hint" }, t("backoffice.system.officerKeysText")), out, rows.length ? table([t("backoffice.system.keyId"), t("backoffice.col.officer"), t("backoffice.system.label"), t("backoffice.col.status"), t("backoffice.system.validFrom"), ""], rows, { id: "officer-key-table" }) : h("p", { class: "hint" }, t("backoffice.system.noKeys")));
 }
 
-function policiesCard(policies: Policy[]): HTMLElement {
+interface RuleReason {
+  code: string;
+  zh: string;
+  en: string;
+}
+
+/** A local rule's switch: a reason from the API's list, then on or off (a ledger entry). */
+function ruleSwitch(version: string, rule: Policy["refusalRules"][number], reasons: RuleReason[], out: HTMLElement): HTMLElement {
+  const key = `${version}/${rule.id}`;
+  const pick = h(
+    "select",
+    { class: "input", "data-rule-reason": key, "aria-label": t("backoffice.system.ruleReason") },
+    h("option", { value: "" }, t("backoffice.system.ruleReason")),
+    ...reasons.map((r) => h("option", { value: r.code }, r[lang()])),
+  ) as HTMLSelectElement;
+  const toggle = button(t(rule.enabled ? "backoffice.system.turnOff" : "backoffice.system.turnOn"), () => {
+    if (!pick.value) return out.replaceChildren(notice(t("backoffice.system.ruleReasonNeeded"), "error", { id: "rule-reason-needed" }));
+    void busy(toggle, out, async () => {
+      await post(`/v1/credit/policies/${encodeURIComponent(version)}/local-rules/${encodeURIComponent(rule.id)}`, { enabled: !rule.enabled, reasonCode: pick.value });
+      go(currentPath());
+    });
+  }, rule.enabled ? "secondary" : "danger", { "data-rule-toggle": key });
+  return h("div", { class: "inline-form" }, pick, toggle);
+}
+
+function changedText(rule: Policy["refusalRules"][number], reasons: RuleReason[]): string {
+  const c = rule.changed;
+  if (!c) return t("backoffice.system.ruleDefault");
+  const reason = reasons.find((r) => r.code === c.reasonCode)?.[lang()] ?? c.reasonCode;
+  return `${when(c.at)} · ${c.by} · ${reason}`;
+}
+
+function policiesCard(policies: Policy[], reasons: RuleReason[] | null): HTMLElement {
+  const out = h("div", { class: "out", id: "rules-out" });
   return card(
     t("backoffice.system.policies"),
     ...policies.map((p) =>
@@ -74,13 +107,20 @@ function policiesCard(policies: Policy[]): HTMLElement {
         h("p", { class: "hint" }, p.source),
         p.refusalRules.length
           ? table(
-              [t("backoffice.system.rule"), t("backoffice.system.ruleState"), t("backoffice.system.ruleSource")],
-              p.refusalRules.map((r) => [h("code", {}, r.id), chip(r.enabled ? t("backoffice.system.on") : t("backoffice.system.off"), r.enabled ? "warn" : "muted"), r.source]),
+              [t("backoffice.system.rule"), t("backoffice.system.ruleState"), t("backoffice.system.ruleSource"), t("backoffice.system.ruleChanged"), ""],
+              p.refusalRules.map((r) => [
+                h("code", {}, r.id),
+                chip(r.enabled ? t("backoffice.system.on") : t("backoffice.system.off"), r.enabled ? "warn" : "muted", { "data-rule-state": `${p.version}/${r.id}`, "data-enabled": String(r.enabled) }),
+                r.source,
+                changedText(r, reasons ?? []),
+                reasons ? ruleSwitch(p.version, r, reasons, out) : "",
+              ]),
             )
           : h("p", { class: "hint" }, t("backoffice.system.noLocalRules")),
       ),
     ),
     h("p", { class: "hint" }, t("backoffice.system.localRulesNote")),
+    out,
   );
 }
 
@@ -140,12 +180,13 @@ function healthCard(health: Health): HTMLElement {
 }
 
 export async function systemScreen(): Promise<HTMLElement> {
-  const [keys, policies, calendar, jwks, health] = await Promise.all([
+  const [keys, policies, calendar, jwks, health, ruleReasons] = await Promise.all([
     get<{ items: OfficerKey[] }>("/v1/officer-keys").then((r) => r.items).catch(() => null),
     get<{ policies: Policy[] }>("/v1/credit/policies"),
     get<CalendarStatus>("/v1/holiday-arrangements"),
     get<{ keys: Array<{ kid: string }> }>("/.well-known/jwks.json"),
     get<Health>("/v1/backoffice/health"),
+    get<{ reasons: RuleReason[] }>("/v1/credit/local-rule-reasons").then((r) => r.reasons).catch(() => null),
   ]);
-  return h("div", {}, heading(t("backoffice.system.title"), t("backoffice.system.lead")), healthCard(health), officerKeysCard(keys), calendarCard(calendar), policiesCard(policies.policies), keysCard(jwks));
+  return h("div", {}, heading(t("backoffice.system.title"), t("backoffice.system.lead")), healthCard(health), officerKeysCard(keys), calendarCard(calendar), policiesCard(policies.policies, ruleReasons), keysCard(jwks));
 }

@@ -99,6 +99,37 @@ describe.skipIf(!chromiumAvailable())("repair officers in the back office (Chrom
     expect(await a.page.locator('[data-key-status] >> text="可签署"').count()).toBe(2);
     await shoot(a.page, "system");
 
+    // The admin turns a local rule on for a reason from the list (a ledger entry naming codes only), then off again.
+    const rule = "national-2026/local.interval_since_last_repair";
+    const openRules = async () => {
+      await a.page.click('details[data-policy="national-2026"] > summary');
+      await a.page.waitForSelector(`[data-rule-toggle="${rule}"]`);
+    };
+    const ruleState = () => a.page.locator(`[data-rule-state="${rule}"]`).getAttribute("data-enabled");
+    expect(await ruleState()).toBe("false");
+    await openRules();
+    await a.page.click(`[data-rule-toggle="${rule}"]`);
+    await a.page.waitForSelector("#rule-reason-needed");
+    await a.page.selectOption(`[data-rule-reason="${rule}"]`, "local_regulation_adopted");
+    await a.page.click(`[data-rule-toggle="${rule}"]`);
+    await a.page.waitForSelector(`[data-rule-state="${rule}"][data-enabled="true"]`, { state: "attached" });
+    await ready(a.page);
+    const switched = (await t.db.pool.query("SELECT payload, actor FROM ledger WHERE type = 'policy.local_rule_changed'")).rows;
+    expect(switched.map((r) => JSON.parse(r.payload))).toEqual([{ policyVersion: "national-2026", ruleId: "local.interval_since_last_repair", enabled: true, reasonCode: "local_regulation_adopted" }]);
+    expect(switched[0].actor).toMatch(/^admin:op_/);
+    for (const l of ["zh", "en"] as const) {
+      await openRules();
+      await a.page.screenshot({ path: join(SHOTS, `system-local-rules.${l}.png`), fullPage: true });
+      await a.page.click("#lang");
+      await ready(a.page);
+    }
+    await openRules();
+    expect(await a.page.locator(`[data-rule-state="${rule}"]`).locator("xpath=../..").innerText()).toContain("本地信用修复办法已明确规定");
+    await a.page.selectOption(`[data-rule-reason="${rule}"]`, "local_regulation_repealed");
+    await a.page.click(`[data-rule-toggle="${rule}"]`);
+    await a.page.waitForSelector(`[data-rule-state="${rule}"][data-enabled="false"]`, { state: "attached" });
+    await ready(a.page);
+
     const one = await filed(1, { kind: "admin_penalty", severity: "serious", decisionNo: "禅市监罚〔2025〕31号" });
     const two = await filed(2, { kind: "serious_list", severity: "serious", decisionNo: "禅市监严失〔2025〕7号" });
     expect(one.application).toMatchObject({ status: "submitted", decisionMode: "officer" });
