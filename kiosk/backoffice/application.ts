@@ -103,10 +103,12 @@ export async function applicationScreen([id]: string[]): Promise<HTMLElement> {
     ? h("span", { class: `due ${due.overdue ? "overdue" : (due.workingDaysLeft ?? 99) <= 2 ? "soon" : "later"}`, id: "app-due" }, `${due.dueOn}${due.provisional ? ` ${t("backoffice.queue.provisional")}` : ""} · ${due.overdue ? t("backoffice.queue.overdue") : t("backoffice.queue.daysLeft", { n: due.workingDaysLeft ?? 0 })}`)
     : "—";
   const face = file.faceCheck;
+  // Officers by name and unit (from the history's accounts), not by their opaque ledger id.
+  const names = new Map(file.history.filter((e) => e.by).map((e) => [e.actor, `${e.by!.name}（${e.by!.unit}）`]));
   const decisions = view.decisions.map((d) => [
     word("backoffice.step", d.step),
     h("span", { class: `outcome ${d.outcome}` }, word("backoffice.outcome", d.outcome)),
-    d.officer,
+    names.get(d.officer) ?? d.officer,
     d.reasonWords
       ? h("div", { class: "refusal-reason", "data-reason-code": d.reasonCode ?? "" }, d.reasonWords[lang()], d.note ? h("small", { class: "hint note" }, ` ${t("backoffice.decide.noteLabel")}${d.note}`) : null)
       : d.reasons.length
