@@ -166,6 +166,7 @@ export function actionsFor(view: ApplicationView): HTMLElement {
       const list = await reasons("/v1/repair-applications/refusal-reasons");
       const pick = reasonSelect("refuse-reason", list);
       const note = h("textarea", { class: "input", id: "refuse-note", rows: 2, maxlength: 2000, placeholder: t("backoffice.decide.refuseNoteHint") });
+      pick.addEventListener("change", () => out.replaceChildren()); // a reason chosen: the request for one is answered
       const go2 = button(t("backoffice.decide.refuseContinue"), () => {
         if (!pick.value) return out.replaceChildren(notice(t("backoffice.decide.pickReason"), "error"));
         void busy(go2, out, async () => decisionArea.replaceChildren(await signPanel(view, "refused", { code: pick.value, note: note.value.trim() || undefined }, out)));
