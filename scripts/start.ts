@@ -47,6 +47,8 @@ export async function main(): Promise<void> {
   const secretsFile = join(dataDir, "secrets.env");
   const env = environmentWithSecrets(secretsFile);
   env.DATA_DIR = dataDir;
+  // The request log would bury what start prints (URLs, accounts); LOG_LEVEL=info npm start shows it.
+  env.LOG_LEVEL ??= "warn";
   const deploymentFile = resolve(env.DEPLOYMENT_FILE ?? join(dataDir, "deployment.json"));
   env.DEPLOYMENT_FILE = deploymentFile;
 
@@ -102,15 +104,17 @@ export async function main(): Promise<void> {
   const base = config.publicUrl.replace(/\/+$/, "");
   console.log(`
 OneCode is running.
-  API        ${base}
-  API docs   ${base}/docs
-  health     ${base}/healthz   ready ${base}/readyz   metrics ${base}/metrics
-  kiosk      ${base}/ui/
-  verifier   ${base}/ui/verifier/
-  auditor    ${base}/ui/audit/
-  chain      ${env.CHAIN_RPC_URL}  (deployment ${deploymentFile})
-  back office ${base}/ui/backoffice/
-  data       ${dataDir}   (API listening on ${server.url})
+  API          ${base}
+  API docs     ${base}/docs
+  health       ${base}/healthz   ready ${base}/readyz   metrics ${base}/metrics
+  kiosk        ${base}/ui/        (open once as ${base}/ui/#token=<the kiosk token below>)
+  verifier     ${base}/ui/verifier/
+  back office  ${base}/ui/backoffice/
+  wallet       ${base}/ui/wallet/   (a phone binds at the kiosk after the face check)
+  publicity    ${base}/ui/publicity/
+  auditor      ${base}/ui/audit/
+  chain        ${env.CHAIN_RPC_URL}  (deployment ${deploymentFile})
+  data         ${dataDir}   (API listening on ${server.url}; request log: LOG_LEVEL=info npm start)
 
 Demo subjects (the kiosk looks them up by USCC or ID number):
 ${DEMO_ENTERPRISES.map((e) => `  ${e.uscc}  ${e.name}  (legal representative ${DEMO_PERSONS[e.rep]!.name})`).join("\n")}
