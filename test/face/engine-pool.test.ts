@@ -2,12 +2,14 @@
 // numbers as one engine on the main thread, bad frames refused as such, and fail-closed when a
 // worker dies (its job is rejected, never answered, and the next job runs on a restarted worker).
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyseAttempt, analyseFrames, decodeFrames, FrameError } from "../../api/src/face/check.ts";
-import { createFaceEnginePool, type FaceEnginePool } from "../../api/src/face/engine-pool.ts";
+import { ConfigError, type Config } from "../../api/src/config.ts";
+import { createFaceEnginePool, poolSize, type FaceEnginePool } from "../../api/src/face/engine-pool.ts";
 import { createFaceEngine, type FaceEngine } from "../../api/src/face/engine.ts";
 import { encodeJpeg, ImageDecodeError } from "../../api/src/face/image.ts";
-import { DEFAULT_FACE_SETTINGS } from "../../api/src/face/settings.ts";
+import { DEFAULT_FACE_SETTINGS, faceSettings } from "../../api/src/face/settings.ts";
 import { DEFAULT_THRESHOLDS } from "../../api/src/face/verify.ts";
 import { liveWindow } from "./corpus.ts";
 import { faceImage, REFERENCE_PHOTO } from "./data.ts";
@@ -122,5 +124,18 @@ describe("fast Concat on the WASM backend (api/src/face/tf-kernels.ts)", () => {
     const b = tf.tensor([5, 6], [1, 2]);
     const c = tf.concat([a, b], 0);
     expect(Array.from(c.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe("FACE_ENGINE_THREADS", () => {
+  it("sets the API's pool size, 1 to 8, and a bad value stops the boot", () => {
+    expect(poolSize({ FACE_ENGINE_THREADS: "1" })).toBe(1);
+    expect(poolSize({ FACE_ENGINE_THREADS: "3" })).toBe(3);
+    expect(poolSize({})).toBe(Math.max(1, Math.min(2, availableParallelism())));
+    for (const bad of ["0", "9", "1.5", "two"]) {
+      expect(() => poolSize({ FACE_ENGINE_THREADS: bad })).toThrow(/FACE_ENGINE_THREADS/);
+      expect(() => faceSettings({} as Config, { FACE_ENGINE_THREADS: bad })).toThrow(ConfigError);
+    }
+    expect(faceSettings({} as Config, { FACE_ENGINE_THREADS: "1" }).engineThreads).toBe(1);
   });
 });

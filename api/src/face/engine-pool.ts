@@ -15,7 +15,7 @@ import { decodeImage, ImageDecodeError, type DecodedImage, type ImageInput } fro
 import { dlibChip, type Point } from "./mesh.ts";
 
 export interface PoolConfig extends FaceConfig {
-  /** engines (threads); default min(2, available cores) */
+  /** engines (threads); default min(2, available cores) (the API: ./poolSize) */
   workers?: number;
 }
 
@@ -108,6 +108,21 @@ class Slot {
   }
 }
 
+/**
+ * The API's pool size: FACE_ENGINE_THREADS (1..8), default min(2, cores). Two engines halve an
+ * attempt on an otherwise idle 2-core server, but cost ~20 % more CPU when both cores are busy
+ * with other work (measured: `npm run bench -- face --time-only [--workers N]`); 1 still keeps
+ * the inference off the HTTP thread at ~0-5 % more CPU than the main thread. Throws on a bad
+ * value (./settings.ts checks it at boot).
+ */
+export function poolSize(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.FACE_ENGINE_THREADS;
+  if (raw === undefined || raw === "") return Math.max(1, Math.min(2, availableParallelism()));
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`FACE_ENGINE_THREADS must be an integer from 1 to 8, got "${raw}"`);
+  return n;
+}
+
 export interface FaceEnginePool extends FaceEngine {
   readonly workers: number;
   /** Terminates worker `index` as a crash would (its job is rejected; the next job starts it again): for test/face/engine-pool.test.ts. */
@@ -115,7 +130,7 @@ export interface FaceEnginePool extends FaceEngine {
 }
 
 export async function createFaceEnginePool(config: PoolConfig = {}): Promise<FaceEnginePool> {
-  const { workers = Math.max(1, Math.min(2, availableParallelism())), ...engineConfig } = config;
+  const { workers = poolSize({}), ...engineConfig } = config;
   const slots = Array.from({ length: workers }, () => new Slot(engineConfig));
   let info: Info[];
   try {

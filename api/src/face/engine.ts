@@ -21,7 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Config, FaceResult, Human as HumanType } from "@vladmandic/human";
 import { decodeImage, type DecodedImage, type ImageInput } from "./image.ts";
-import { createFaceEnginePool } from "./engine-pool.ts";
+import { createFaceEnginePool, poolSize } from "./engine-pool.ts";
 import { CHIP_SIZE, dlibChip, mirrorChip, type Point } from "./mesh.ts";
 import { installFastConcat, type TfKernels } from "./tf-kernels.ts";
 
@@ -332,7 +332,7 @@ let sharedEngine: Promise<FaceEngine> | null = null;
 
 /** The process-wide engine; a failed load is retried on the next call. */
 export function sharedFaceEngine(): Promise<FaceEngine> {
-  sharedEngine ??= createFaceEnginePool().catch((error: unknown) => {
+  sharedEngine ??= createFaceEnginePool({ workers: poolSize() }).catch((error: unknown) => {
     sharedEngine = null;
     throw error;
   });

@@ -2,6 +2,7 @@
 // lockout limits and lifetimes, from the defaults and the environment.
 import type { Config } from "../config.ts";
 import { ConfigError } from "../config.ts";
+import { poolSize } from "./engine-pool.ts";
 import { DEFAULT_THRESHOLDS, type FaceThresholds } from "./verify.ts";
 
 export interface FaceSettings extends FaceThresholds {
@@ -27,6 +28,8 @@ export interface FaceSettings extends FaceThresholds {
   assertionTtlSeconds: number;
   /** key id written in new reference JWEs */
   referenceKid: string;
+  /** face engines (worker threads) of the process (FACE_ENGINE_THREADS; ./engine-pool.ts poolSize) */
+  engineThreads: number;
 }
 
 export const DEFAULT_FACE_SETTINGS: Readonly<FaceSettings> = Object.freeze({
@@ -48,9 +51,19 @@ export const DEFAULT_FACE_SETTINGS: Readonly<FaceSettings> = Object.freeze({
   sessionTtlSeconds: 15 * 60,
   assertionTtlSeconds: 5 * 60,
   referenceKid: "face-1",
+  engineThreads: poolSize({}),
 });
 
 type Env = Record<string, string | undefined>;
+
+/** Checked here at boot; the process-wide engine (./engine.ts sharedFaceEngine) reads the same variable. */
+function engineThreads(env: Env): number {
+  try {
+    return poolSize(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
 
 function envNumber(env: Env, name: string, fallback: number, min: number, max: number, integer: boolean): number {
   const raw = env[name];
@@ -66,7 +79,7 @@ function envNumber(env: Env, name: string, fallback: number, min: number, max: n
  * Face settings: defaults, then environment (FACE_MAX_DISTANCE, FACE_MAX_FRAME_DISTANCE,
  * FACE_MIN_ANTISPOOF, FACE_MIN_LIVENESS, FACE_MAX_FAILURES_PER_SESSION,
  * FACE_MAX_FAILURES_PER_PERSON, FACE_PERSON_WINDOW_SECONDS, KIOSK_SESSION_TTL_SECONDS,
- * FACE_ASSERTION_TTL_SECONDS, FACE_REFERENCE_KID), then `config.face` when the configuration
+ * FACE_ASSERTION_TTL_SECONDS, FACE_REFERENCE_KID, FACE_ENGINE_THREADS), then `config.face` when the configuration
  * carries one (tests). Read once, as a boot step (api/src/boot.ts), so a bad value stops the boot.
  * The challenge's direction is not a setting: it is drawn at random (./challenge.ts).
  */
@@ -88,6 +101,7 @@ export function faceSettings(config: Config, env: Env = process.env): FaceSettin
     sessionTtlSeconds: envNumber(env, "KIOSK_SESSION_TTL_SECONDS", d.sessionTtlSeconds, 60, 86400, true),
     assertionTtlSeconds: envNumber(env, "FACE_ASSERTION_TTL_SECONDS", d.assertionTtlSeconds, 10, 3600, true),
     referenceKid: env.FACE_REFERENCE_KID || d.referenceKid,
+    engineThreads: engineThreads(env),
   };
   const override = (config as Config & { face?: Partial<FaceSettings> }).face ?? {};
   const settings = { ...fromEnv, ...override };
