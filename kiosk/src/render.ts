@@ -35,7 +35,8 @@ export function renderKiosk(k: Kiosk, app: HTMLElement, idleBar: HTMLElement): v
   const s = k.state;
   document.body.dataset.screen = s.screen;
   document.body.dataset.busy = String(s.busy);
-  const step = STEP[s.screen];
+  // A phone bound from the records screen is still step 3 (no application yet).
+  const step = s.screen === "bind" && s.binding ? STEP[s.binding.from] : STEP[s.screen];
   const header = h(
     "header",
     { class: "top" },

@@ -82,6 +82,8 @@ export async function buildTestApp(
     config?: Partial<Config>;
     /** boot options (a face engine loader; the face challenge fixed for a canned video) */
     boot?: BootOptions;
+    /** The built front ends to serve under /ui/ (default: kiosk/dist when built, as the API does). */
+    uiRoot?: string;
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase({ embedded: options.embedded });
@@ -90,6 +92,7 @@ export async function buildTestApp(
   const clock = options.clock ?? new TestClock();
   const ctx: AppContext = { config, db, clock, chain: options.chain ?? null };
   const boot = await prepareApp(ctx, options.boot);
+  if (options.uiRoot) boot.web = { root: options.uiRoot };
   const app = await buildApp(ctx, { logger: false, boot });
   await app.ready();
   return {

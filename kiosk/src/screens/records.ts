@@ -8,6 +8,7 @@ import type { RecordItem } from "../api.ts";
 import { finish, toCommitment } from "../flow.ts";
 import type { Kiosk } from "../state.ts";
 import { button, reasonItem, wordFor } from "../ui.ts";
+import { bindEarlyButton } from "./bind.ts";
 import { unbindButton } from "./unbind.ts";
 
 type Group = "now" | "later" | "review" | "not";
@@ -32,7 +33,9 @@ export function recordsScreen(k: Kiosk): Child[] {
     h(
       "div",
       { class: "actions sticky" },
-      // A lost phone is removed here, once the face check has passed (./unbind.ts).
+      // Once the face check has passed, a phone is bound here (./bind.ts) or a lost one removed
+      // (./unbind.ts): neither needs an application, nor anything to repair.
+      bindEarlyButton(k),
       unbindButton(k),
       canRepair ? h("span", { class: "count", "data-test": "selected-count" }, t("kiosk.selectedCount", { n: s.selected.size })) : null,
       canRepair
