@@ -5,24 +5,21 @@
 // video shows) through the test-only boot option; test/face/fake-camera.ts starts the attempt as
 // the video's loop begins. Screenshots of every step go to .test-output/kiosk-screens/ (gitignored).
 //
-// The page is built into a temporary folder and served to the browser by request interception
-// (same origin as the API, so the page and the API share one origin as they do under /ui/): other
-// engineers rebuild kiosk/dist while tests run, and a half-emptied dist must not break this suite.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve, normalize } from "node:path";
+// The page is built into a folder of this test's own and served by the API under /ui/ with its
+// security headers (../helpers/kiosk-person.ts): other engineers rebuild kiosk/dist while tests run.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { PNG } from "pngjs";
-import { build } from "vite";
 import { decodeQr } from "../../kiosk/lib/scan.ts";
-import { buildTestApp, type TestApp } from "../helpers/app.ts";
-import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
-import { faceBytes, OTHER_PEOPLE, REFERENCE_PHOTO } from "../face/data.ts";
-import { liveCameraVideo, startWhenLoopBegins, stillCameraVideo } from "../face/fake-camera.ts";
+import type { TestApp } from "../helpers/app.ts";
+import { chromiumAvailable } from "../helpers/browser.ts";
+import { enrolPerson, openKiosk as openKioskPage, pageFaults, publishRecord as publish, ROOT, screen, startStage, type Stage } from "../helpers/kiosk-person.ts";
+import { OTHER_PEOPLE } from "../face/data.ts";
+import { startWhenLoopBegins } from "../face/fake-camera.ts";
 import { idNumber, uscc } from "./seed.ts";
 
-const ROOT = resolve(import.meta.dirname, "..", "..");
 const SCREENS = join(ROOT, ".test-output", "kiosk-screens");
 // KIOSK_SCREENS=390x844 takes the screenshots at that size instead, each screen in Chinese
 // and then in English (switched and back), to look at the layout on a phone.
@@ -30,14 +27,9 @@ const PHONE = /^(\d+)x(\d+)$/.exec(process.env.KIOSK_SCREENS ?? "");
 const PORTRAIT = PHONE ? { width: Number(PHONE[1]), height: Number(PHONE[2]) } : { width: 1080, height: 1920 };
 const LANDSCAPE = { width: 1920, height: 1080 };
 
+let stage: Stage;
 let t: TestApp;
-let base: string;
-let uiDir: string;
-let work: string;
 let kioskToken: string;
-let registrar: { authorization: string };
-let agency: { authorization: string };
-const browsers: Browser[] = [];
 
 const seeded = {
   alice: "",
@@ -54,43 +46,13 @@ async function api(method: string, url: string, headers: Record<string, string>,
   return { status: r.statusCode, body: r.json() as Record<string, unknown> };
 }
 
-async function publishRecord(input: Record<string, unknown>, paidOn?: string): Promise<string> {
-  const r = await api("POST", "/v1/records", agency, { subjectId: seeded.enterprise, decidingUnit: "佛山市禅城区市场监督管理局", legalBasis: "《中华人民共和国行政处罚法》", ...input });
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
-  const id = r.body.id as string;
-  if (paidOn) {
-    const f = await api("POST", `/v1/records/${id}/facts`, agency, { kind: "fine_paid", obligationIndex: 0, on: paidOn });
-    expect(f.status, JSON.stringify(f.body)).toBe(201);
-  }
-  return id;
-}
-
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+const publishRecord = (input: Record<string, unknown>, paidOn?: string) =>
+  publish(t, { subjectId: seeded.enterprise, decidingUnit: "佛山市禅城区市场监督管理局", legalBasis: "《中华人民共和国行政处罚法》", ...input }, paidOn);
 
 /** A browser whose camera shows the live person ("live") or his enrolled photo held still ("still"). */
-async function browserWithCamera(name: "live" | "still"): Promise<Browser> {
-  const file = join(work, `${name}.y4m`);
-  if (!existsSync(file)) writeFileSync(file, name === "live" ? liveCameraVideo() : stillCameraVideo());
-  const browser = await launchBrowser({ fakeVideo: file });
-  browsers.push(browser);
-  return browser;
-}
+const browserWithCamera = (name: "live" | "still") => stage.browser(name);
 
-async function openKiosk(browser: Browser, query = ""): Promise<Page> {
-  const context = await browser.newContext({ viewport: PORTRAIT, deviceScaleFactor: 1, locale: "zh-CN" });
-  await context.grantPermissions(["camera"], { origin: base });
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.error("[kiosk page error]", e.message));
-  await page.route(`${base}/ui/**`, async (route) => {
-    const path = new URL(route.request().url()).pathname.replace(/^\/ui\/?/, "") || "index.html";
-    const file = normalize(join(uiDir, path));
-    if (!file.startsWith(uiDir) || !existsSync(file)) return route.fulfill({ status: 404, body: "not found" });
-    return route.fulfill({ path: file });
-  });
-  await page.goto(`${base}/ui/${query}#token=${kioskToken}`);
-  await page.waitForSelector("body[data-screen=welcome]");
-  return page;
-}
+const openKiosk = (browser: Browser, query = ""): Promise<Page> => openKioskPage(stage, browser, { token: kioskToken, viewport: PORTRAIT, query });
 
 async function shot(page: Page, name: string, both = false): Promise<void> {
   await page.waitForTimeout(150);
@@ -110,8 +72,6 @@ async function shot(page: Page, name: string, both = false): Promise<void> {
   }
 }
 
-const screen = (page: Page, name: string, timeout = 30_000) => page.waitForSelector(`body[data-screen=${name}][data-busy=false]`, { timeout });
-
 async function enterEnterprise(page: Page, value: string): Promise<void> {
   await page.click("[data-test=start]");
   await screen(page, "enterprise");
@@ -120,30 +80,15 @@ async function enterEnterprise(page: Page, value: string): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(SCREENS, { recursive: true });
-  work = mkdtempSync(join(tmpdir(), "onecode-kiosk-"));
-  uiDir = join(work, "ui");
-  await build({
-    configFile: false,
-    root: join(ROOT, "kiosk"),
-    base: "/ui/",
-    logLevel: "warn",
-    build: { outDir: uiDir, emptyOutDir: true, target: "es2022", rollupOptions: { input: { kiosk: join(ROOT, "kiosk", "index.html") } } },
-  });
-  t = await buildTestApp({ boot: { testOnlyFaceChallenge: () => "right" } });
-  await t.app.listen({ port: 0, host: "127.0.0.1" });
-  const address = t.app.server.address() as { port: number };
-  base = `http://127.0.0.1:${address.port}`;
-  kioskToken = (await t.auth("kiosk", "kiosk-chancheng-07")).authorization.slice(7);
-  registrar = await t.auth("registrar");
-  agency = await t.auth("credit_agency");
+  mkdirSync(join(ROOT, ".test-output", "kiosk"), { recursive: true });
+  stage = await startStage({ prefix: "kiosk", pages: { kiosk: "index.html" }, boot: { testOnlyFaceChallenge: () => "right" } });
+  t = stage.t;
+  kioskToken = await stage.kioskToken("kiosk-chancheng-07");
 
   // Enrolment through the API, reference photos included (the face feature's enrolment hook).
-  const alice = await api("POST", "/v1/persons", registrar, { idNumber: idNumber(31), name: "李晓梅", referencePhoto: b64(faceBytes(REFERENCE_PHOTO)) });
-  expect(alice.status, JSON.stringify(alice.body)).toBe(201);
-  seeded.alice = alice.body.id as string;
-  const bob = await api("POST", "/v1/persons", registrar, { idNumber: idNumber(32), name: "王建国", referencePhoto: b64(faceBytes(OTHER_PEOPLE[0])) });
-  seeded.bob = bob.body.id as string;
-  const ent = await api("POST", "/v1/enterprises", registrar, { uscc: seeded.uscc, name: "佛山市禅城区晓梅商贸有限公司", legalRepresentativeId: seeded.alice });
+  seeded.alice = await enrolPerson(t, { idNumber: idNumber(31), name: "李晓梅" });
+  seeded.bob = await enrolPerson(t, { idNumber: idNumber(32), name: "王建国", photo: OTHER_PEOPLE[0]! });
+  const ent = await api("POST", "/v1/enterprises", await t.auth("registrar"), { uscc: seeded.uscc, name: "佛山市禅城区晓梅商贸有限公司", legalRepresentativeId: seeded.alice });
   expect(ent.status, JSON.stringify(ent.body)).toBe(201);
   seeded.enterprise = ent.body.id as string;
 
@@ -163,11 +108,7 @@ beforeAll(async () => {
   });
 }, 240_000);
 
-afterAll(async () => {
-  for (const b of browsers) await b.close().catch(() => {});
-  await t?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(async () => stage?.close());
 
 describe.skipIf(!chromiumAvailable())("the kiosk in Chromium", () => {
   let repairBody: Record<string, unknown> | null = null;
@@ -210,6 +151,29 @@ describe.skipIf(!chromiumAvailable())("the kiosk in Chromium", () => {
     await expect(page.locator("[data-test=group-not]").textContent()).resolves.toContain("食品安全严重违法");
     await expect(page.locator("[data-test=record-check]").isChecked()).resolves.toBe(true);
     await shot(page, "05-records", true);
+
+    // A phone can be bound here already, before any application: the enterprise's code for its
+    // legal representative, or her own personal code; "back" returns to the records as they were.
+    await page.click("[data-test=to-bind]");
+    await screen(page, "bind");
+    await expect(page.textContent("h2")).resolves.toContain("企业码");
+    await expect(page.textContent("[data-test=step]")).resolves.toContain("3");
+    await page.screenshot({ path: join(ROOT, ".test-output", "kiosk", "bind-early-enterprise-zh.png") });
+    await page.click("[data-test=bind-own]");
+    await screen(page, "bind");
+    await expect(page.textContent("h2")).resolves.toContain("个人码");
+    await expect(page.locator("[data-test=bind-own]").count()).resolves.toBe(0);
+    await page.click("[data-test=lang]");
+    await page.screenshot({ path: join(ROOT, ".test-output", "kiosk", "bind-early-own-en.png") });
+    await page.click("[data-test=lang]");
+    await page.click("[data-test=bind-back]");
+    await screen(page, "records");
+    await expect(page.locator("[data-test=record-check]").isChecked()).resolves.toBe(true);
+    const offers = await t.db.pool.query(`SELECT holder_id, subject_id, used_at FROM wallet_binding_offers ORDER BY issued_at, subject_id = holder_id`);
+    expect(offers.rows).toEqual([
+      { holder_id: seeded.alice, subject_id: seeded.enterprise, used_at: null },
+      { holder_id: seeded.alice, subject_id: seeded.alice, used_at: null },
+    ]);
 
     await page.click("[data-test=to-commitment]");
     await screen(page, "commitment");
@@ -254,6 +218,8 @@ describe.skipIf(!chromiumAvailable())("the kiosk in Chromium", () => {
     await page.click("[data-test=done]");
     await screen(page, "welcome");
     await expect(page.content()).resolves.not.toContain(applicationNo);
+    // Nothing failed to load, nothing broke the pages' policy (the API serves the page with it).
+    expect(pageFaults(page)).toEqual([]);
     await page.context().close();
   }, 180_000);
 

@@ -5,95 +5,44 @@
 // ID number, their own face, their own records (the reasons in plain words with the legal basis,
 // the rule id behind "details"), the commitment, the decision and their own fresh code.
 // Screenshots go to .test-output/kiosk-screens/person-*.png (gitignored).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, normalize, resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { PNG } from "pngjs";
-import { build } from "vite";
 import { decodeQr } from "../../kiosk/lib/scan.ts";
-import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
-import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
-import { faceBytes, REFERENCE_PHOTO } from "../face/data.ts";
-import { liveCameraVideo, startWhenLoopBegins } from "../face/fake-camera.ts";
+import { TestClock, type TestApp } from "../helpers/app.ts";
+import { chromiumAvailable } from "../helpers/browser.ts";
+import { enrolPerson, openKiosk, pageFaults, publishRecord, ROOT, screen, startStage, type Stage } from "../helpers/kiosk-person.ts";
+import { startWhenLoopBegins } from "../face/fake-camera.ts";
 import { idNumber } from "./seed.ts";
 
-const ROOT = resolve(import.meta.dirname, "..", "..");
 const SCREENS = join(ROOT, ".test-output", "kiosk-screens");
 const ID_NUMBER = idNumber(45);
 
+let stage: Stage;
 let t: TestApp;
-let base: string;
-let work: string;
-let uiDir: string;
-let kioskToken: string;
-let browser: Browser | null = null;
 const seeded = { person: "", recordNow: "", recordLater: "" };
 
 beforeAll(async () => {
   mkdirSync(SCREENS, { recursive: true });
-  work = mkdtempSync(join(tmpdir(), "onecode-person-"));
-  uiDir = join(work, "ui");
-  await build({
-    configFile: false,
-    root: join(ROOT, "kiosk"),
-    base: "/ui/",
-    publicDir: false,
-    logLevel: "warn",
-    build: { outDir: uiDir, emptyOutDir: true, target: "es2022", rollupOptions: { input: { kiosk: join(ROOT, "kiosk", "index.html") } } },
-  });
-  t = await buildTestApp({ clock: new TestClock("2026-11-26T02:00:00.000Z"), boot: { testOnlyFaceChallenge: () => "right" } });
-  await t.app.listen({ port: 0, host: "127.0.0.1" });
-  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
-  kioskToken = (await t.auth("kiosk", "kiosk-chancheng-09")).authorization.slice(7);
-  const registrar = await t.auth("registrar");
-  const agency = await t.auth("credit_agency");
-  const enrolled = await t.app.inject({ method: "POST", url: "/v1/persons", headers: registrar, payload: { idNumber: ID_NUMBER, name: "林雅婷", referencePhoto: Buffer.from(faceBytes(REFERENCE_PHOTO)).toString("base64") } });
-  expect(enrolled.statusCode, enrolled.body).toBe(201);
-  seeded.person = enrolled.json().id;
+  stage = await startStage({ prefix: "person", pages: { kiosk: "index.html" }, clock: new TestClock("2026-11-26T02:00:00.000Z"), boot: { testOnlyFaceChallenge: () => "right" } });
+  t = stage.t;
+  seeded.person = await enrolPerson(t, { idNumber: ID_NUMBER, name: "林雅婷" });
   const fine = [{ type: "fine", amount: 2000, description: "罚款人民币贰仟元" }];
-  const publish = async (body: object, paidOn?: string) => {
-    const r = await t.app.inject({ method: "POST", url: "/v1/records", headers: agency, payload: { subjectId: seeded.person, kind: "admin_penalty", severity: "general", decidingUnit: "佛山市禅城区城市管理和综合执法局", legalBasis: "《城市市容和环境卫生管理条例》第三十四条", obligations: fine, ...body } });
-    expect(r.statusCode, r.body).toBe(201);
-    if (paidOn) expect((await t.app.inject({ method: "POST", url: `/v1/records/${r.json().id}/facts`, headers: agency, payload: { kind: "fine_paid", obligationIndex: 0, on: paidOn } })).statusCode).toBe(201);
-    return r.json().id as string;
-  };
+  const publish = (body: object, paidOn: string) =>
+    publishRecord(t, { subjectId: seeded.person, kind: "admin_penalty", severity: "general", decidingUnit: "佛山市禅城区城市管理和综合执法局", legalBasis: "《城市市容和环境卫生管理条例》第三十四条", obligations: fine, ...body }, paidOn);
   seeded.recordNow = await publish({ decisionNo: "禅城管罚〔2026〕71号", decisionDate: "2026-06-02" }, "2026-06-20");
   seeded.recordLater = await publish({ decisionNo: "禅城管罚〔2026〕133号", decisionDate: "2026-10-09" }, "2026-10-15");
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => {});
-  await t?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(async () => stage?.close());
 
-async function openKiosk(): Promise<Page> {
-  const file = join(work, "person.y4m");
-  if (!existsSync(file)) writeFileSync(file, liveCameraVideo());
-  browser ??= await launchBrowser({ fakeVideo: file });
-  const context = await browser.newContext({ viewport: { width: 1080, height: 1920 }, deviceScaleFactor: 1, locale: "zh-CN" });
-  await context.grantPermissions(["camera"], { origin: base });
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.error("[kiosk page error]", e.message));
-  await page.route(`${base}/ui/**`, async (route) => {
-    const path = new URL(route.request().url()).pathname.replace(/^\/ui\/?/, "") || "index.html";
-    const target = normalize(join(uiDir, path));
-    if (!target.startsWith(uiDir) || !existsSync(target)) return route.fulfill({ status: 404, body: "not found" });
-    return route.fulfill({ path: target });
-  });
-  await page.goto(`${base}/ui/#token=${kioskToken}`);
-  await page.waitForSelector("body[data-screen=welcome]");
-  return page;
-}
-
-const screen = (page: Page, name: string, timeout = 30_000) => page.waitForSelector(`body[data-screen=${name}][data-busy=false]`, { timeout });
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENS, `person-${name}.png`) });
 
 describe.skipIf(!chromiumAvailable())("a person's own repair at the kiosk (本人办理)", () => {
   it("repairs their own record: own ID number, own face, own records, commitment, decision, own code", async () => {
-    const page = await openKiosk();
+    const page = await openKiosk(stage, await stage.browser("live"), { token: await stage.kioskToken("kiosk-chancheng-09") });
     await page.click("[data-test=start-self]");
     await screen(page, "self");
     await shot(page, "01-id-number");
@@ -165,6 +114,7 @@ describe.skipIf(!chromiumAvailable())("a person's own repair at the kiosk (本�
     expect(verdict.json()).toMatchObject({ valid: true, subject: { kind: "person" } });
     await page.click("[data-test=done]");
     await screen(page, "welcome");
+    expect(pageFaults(page)).toEqual([]);
     await page.context().close();
   }, 180_000);
 });

@@ -4,51 +4,27 @@
 // commitment (text, version, date; never the signature); rate-limited per client.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
-import { passedFaceCheck } from "../helpers/face.ts";
+import { applyAtKiosk, publishRecord } from "../helpers/kiosk-person.ts";
 import { generalPenalty } from "../credit/fixtures.ts";
 import { idNumber, seedEnterprise, seedPerson, uscc } from "../kiosk/seed.ts";
 
-type H = { authorization: string };
-
 describe("public credit page API", () => {
   let t: TestApp;
-  let agency: H, kiosk: H;
   const ids = { person: "", enterprise: "", other: "", recordShown: "", recordMinor: "", recordRepaired: "", personRecord: "" };
   const ID_NUMBER = idNumber(401);
   const USCC = uscc(4401);
 
   beforeAll(async () => {
     t = await buildTestApp({ clock: new TestClock("2026-09-01T02:00:00.000Z") });
-    agency = await t.auth("credit_agency", "agency-market");
-    kiosk = await t.auth("kiosk", "kiosk-public-test");
     ids.person = await seedPerson(t.db.pool, { idNumber: ID_NUMBER, name: "陈小红" });
     ids.enterprise = await seedEnterprise(t.db.pool, { uscc: USCC, name: "佛山市禅城区公示测试贸易有限公司", legalRepId: ids.person });
     ids.other = await seedEnterprise(t.db.pool, { uscc: uscc(4402), name: "广州市另一家100%_测试公司", legalRepId: null });
-    const publish = async (body: object) => {
-      const r = await t.app.inject({ method: "POST", url: "/v1/records", headers: agency, payload: body });
-      expect(r.statusCode, r.body).toBe(201);
-      return r.json().id as string;
-    };
-    ids.recordShown = await publish(generalPenalty(ids.enterprise, { decisionNo: "禅市监罚〔2026〕501号", decisionDate: "2026-07-01" }));
-    ids.recordMinor = await publish(generalPenalty(ids.enterprise, { severity: "minor", decisionNo: "禅市监罚〔2026〕502号", decisionDate: "2026-07-02" }));
-    ids.recordRepaired = await publish(generalPenalty(ids.enterprise, { decisionNo: "禅市监罚〔2026〕503号", decisionDate: "2026-05-01" }));
-    ids.personRecord = await publish(generalPenalty(ids.person, { decisionNo: "禅市监罚〔2026〕504号", decisionDate: "2026-07-03" }));
-    const paid = await t.app.inject({ method: "POST", url: `/v1/records/${ids.recordRepaired}/facts`, headers: agency, payload: { kind: "fine_paid", obligationIndex: 0, on: "2026-05-10" } });
-    expect(paid.statusCode, paid.body).toBe(201);
-    const face = await passedFaceCheck(t.db.pool, { device: "kiosk-public-test", enterpriseId: ids.enterprise, personId: ids.person, now: t.clock.now() });
-    const filed = await t.app.inject({
-      method: "POST",
-      url: "/v1/repair-applications",
-      headers: kiosk,
-      payload: {
-        subjectId: ids.enterprise,
-        recordIds: [ids.recordRepaired],
-        applicant: { personId: ids.person, capacity: "legal_representative" },
-        commitment: { version: "cc-2026-04", accepted: true, signature: "sha256:5ea1ed" },
-        faceAssertion: face.assertion,
-      },
-    });
-    expect(filed.json()).toMatchObject({ status: "approved" });
+    ids.recordShown = await publishRecord(t, generalPenalty(ids.enterprise, { decisionNo: "禅市监罚〔2026〕501号", decisionDate: "2026-07-01" }));
+    ids.recordMinor = await publishRecord(t, generalPenalty(ids.enterprise, { severity: "minor", decisionNo: "禅市监罚〔2026〕502号", decisionDate: "2026-07-02" }));
+    ids.recordRepaired = await publishRecord(t, generalPenalty(ids.enterprise, { decisionNo: "禅市监罚〔2026〕503号", decisionDate: "2026-05-01" }), "2026-05-10");
+    ids.personRecord = await publishRecord(t, generalPenalty(ids.person, { decisionNo: "禅市监罚〔2026〕504号", decisionDate: "2026-07-03" }));
+    const filed = await applyAtKiosk(t, { device: "kiosk-public-test", enterpriseId: ids.enterprise, personId: ids.person, recordIds: [ids.recordRepaired], signature: "sha256:5ea1ed" });
+    expect(filed).toMatchObject({ status: "approved" });
   });
   afterAll(async () => t?.close());
 

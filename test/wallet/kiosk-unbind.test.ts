@@ -6,31 +6,22 @@
 // the screen (with the on-screen "are you sure"), and that phone's code is then refused online
 // and by an offline verifier with a fresh status list, while the other phone carries on.
 // Screenshots go to .test-output/wallet/kiosk-unbind-*.png (gitignored).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, normalize, resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { build } from "vite";
 import { createOfflineVerifier } from "../../protocol/codes/offline-verifier.ts";
-import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
-import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
-import { faceBytes, REFERENCE_PHOTO } from "../face/data.ts";
-import { liveCameraVideo, startWhenLoopBegins } from "../face/fake-camera.ts";
+import { TestClock, type TestApp } from "../helpers/app.ts";
+import { chromiumAvailable } from "../helpers/browser.ts";
+import { enrolPerson, openKiosk, pageFaults, ROOT, screen, selfVisitToRecords, startStage, type Stage } from "../helpers/kiosk-person.ts";
 import { verifyOnline } from "../codes/fixtures.ts";
 import { idNumber } from "../kiosk/seed.ts";
 import { call, Phone } from "./phone.ts";
 
-const ROOT = resolve(import.meta.dirname, "..", "..");
 const SHOTS = join(ROOT, ".test-output", "wallet");
 const ID_NUMBER = idNumber(1745);
 
+let stage: Stage;
 let t: TestApp;
-let base: string;
-let work: string;
-let uiDir: string;
-let kioskToken: string;
-let browser: Browser | null = null;
 let person = "";
 const phones = { old: null as Phone | null, current: null as Phone | null };
 
@@ -52,77 +43,22 @@ async function offline() {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  work = mkdtempSync(join(tmpdir(), "onecode-unbind-"));
-  uiDir = join(work, "ui");
-  // The kiosk alone, in a folder of this test's own (others rebuild kiosk/dist).
-  await build({
-    configFile: false,
-    root: join(ROOT, "kiosk"),
-    base: "/ui/",
-    publicDir: false,
-    logLevel: "warn",
-    build: { outDir: uiDir, emptyOutDir: true, target: "es2022", rollupOptions: { input: { kiosk: join(ROOT, "kiosk", "index.html") } } },
-  });
-  t = await buildTestApp({ clock: new TestClock("2026-11-26T02:00:00.000Z"), boot: { testOnlyFaceChallenge: () => "right" } });
-  await t.app.listen({ port: 0, host: "127.0.0.1" });
-  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
-  kioskToken = (await t.auth("kiosk", "kiosk-unbind-01")).authorization.slice(7);
-  const registrar = await t.auth("registrar");
-  const enrolled = await call(t, "POST", "/v1/persons", registrar, { idNumber: ID_NUMBER, name: "黄志强", referencePhoto: Buffer.from(faceBytes(REFERENCE_PHOTO)).toString("base64") });
-  expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(201);
-  person = enrolled.body.id as string;
+  stage = await startStage({ prefix: "unbind", pages: { kiosk: "index.html" }, clock: new TestClock("2026-11-26T02:00:00.000Z"), boot: { testOnlyFaceChallenge: () => "right" } });
+  t = stage.t;
+  person = await enrolPerson(t, { idNumber: ID_NUMBER, name: "黄志强" });
   phones.old = await bindAtRegistrar("旧手机");
   phones.current = await bindAtRegistrar("新手机");
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => {});
-  await t?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-async function openKiosk(): Promise<Page> {
-  const file = join(work, "live.y4m");
-  if (!existsSync(file)) writeFileSync(file, liveCameraVideo());
-  browser ??= await launchBrowser({ fakeVideo: file });
-  const context = await browser.newContext({ viewport: { width: 1080, height: 1920 }, deviceScaleFactor: 1, locale: "zh-CN" });
-  await context.grantPermissions(["camera"], { origin: base });
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.error("[kiosk page error]", e.message));
-  await page.route(`${base}/ui/**`, async (route) => {
-    const path = new URL(route.request().url()).pathname.replace(/^\/ui\/?/, "") || "index.html";
-    const target = normalize(join(uiDir, path));
-    if (!target.startsWith(uiDir) || !existsSync(target)) return route.fulfill({ status: 404, body: "not found" });
-    return route.fulfill({ path: target });
-  });
-  await page.goto(`${base}/ui/#token=${kioskToken}`);
-  await page.waitForSelector("body[data-screen=welcome]");
-  return page;
-}
-
-const screen = (page: Page, name: string, timeout = 30_000) => page.waitForSelector(`body[data-screen=${name}][data-busy=false]`, { timeout });
+afterAll(async () => stage?.close());
 
 describe.skipIf(!chromiumAvailable())("a lost phone removed at the kiosk", () => {
   it("after the face check lists his phones by name, removes the one he chooses, and that phone's code is refused", async () => {
     // Both phones present codes before.
     for (const p of [phones.old!, phones.current!]) expect((await verifyOnline(t, await p.show())).body).toMatchObject({ valid: true });
 
-    const page = await openKiosk();
-    await page.click("[data-test=start-self]");
-    await screen(page, "self");
-    await page.fill("[data-test=self-id-input]", ID_NUMBER);
-    await page.click("[data-test=self-next]");
-    await page.waitForSelector("[data-test=face-start]", { timeout: 60_000 });
-    // On a loaded machine a capture can miss the turn; the kiosk offers a retry, as to a person.
-    for (let attempt = 1; ; attempt += 1) {
-      await startWhenLoopBegins(page);
-      const passed = await Promise.race([
-        screen(page, "records", 120_000).then(() => true),
-        page.waitForSelector("[data-test=face-retry]", { timeout: 120_000 }).then(() => false),
-      ]);
-      if (passed) break;
-      if (attempt === 3) throw new Error(`the face check did not pass in 3 attempts: ${(await page.textContent("main"))?.slice(0, 300)}`);
-    }
+    const page = await openKiosk(stage, await stage.browser("live"), { token: await stage.kioskToken("kiosk-unbind-01") });
+    await selfVisitToRecords(page, ID_NUMBER);
 
     await page.click("[data-test=to-unbind]");
     await screen(page, "unbind");
@@ -169,5 +105,6 @@ describe.skipIf(!chromiumAvailable())("a lost phone removed at the kiosk", () =>
     expect((await phones.current!.fetchCode()).status).toBe(200);
     expect((await verifyOnline(t, await phones.current!.show())).body).toMatchObject({ valid: true });
     expect(await (await offline()).verify(await phones.current!.show())).toMatchObject({ valid: true, deviceBound: true });
+    expect(pageFaults(page)).toEqual([]);
   }, 300_000);
 });
