@@ -1,14 +1,19 @@
 // `npm run backup -- [--out FOLDER]`: a backup of the embedded system in DATA_DIR (default .data):
 // its database, chain state, deployment, code keys and secrets, into a new folder
-// FOLDER/onecode-backup-<time>/ (default ~/onecode-backups, outside the repository: it holds the
-// secrets). The system must be stopped (it is refused, naming the running instance, otherwise);
-// see scripts/lib/backup.ts. With a PostgreSQL server (DATABASE_URL) the database is the
+// FOLDER/onecode-backup-<time>/ (default BACKUP_DIR, else ~/onecode-backups, outside the
+// repository: it holds the secrets). A stopped system is copied here (scripts/lib/backup.ts).
+// While the system runs, its folder's lock names its API, and the backup is taken by the API
+// itself with its writers paused (POST /v1/admin/backups, api/src/backup/), into a folder on
+// this machine: the CLI sends an admin token minted with the data folder's
+// OPERATOR_TOKEN_SECRET, and no secret travels over HTTP. With a PostgreSQL server (DATABASE_URL) the database is the
 // server's to back up: README "Backup and restore".
 // Exit 0 done, 1 refused (nothing written), 2 usage.
-import { homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { backup, BackupRefused, describeState } from "./lib/backup.ts";
+import { mintOperatorToken } from "../api/src/auth/operators.ts";
+import type { LockInfo } from "../api/src/db/lock.ts";
+import { backup, BackupRefused, describeState, SystemRunning, verifyBackup, type BackupState } from "./lib/backup.ts";
 import { REPO_ROOT } from "./lib/deployment.ts";
 import { readSecrets } from "./lib/secrets.ts";
 
@@ -35,12 +40,17 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     );
     return 2;
   }
-  const outDir = resolve(values.out ?? join(homedir(), "onecode-backups"));
+  const chosen = values.out ?? settings.BACKUP_DIR;
+  const outDir = resolve(chosen ?? join(homedir(), "onecode-backups"));
   try {
-    const { folder, manifest } = await backup(dataDir, outDir, settings);
+    const { folder, manifest } = await backup(dataDir, outDir, settings).catch((error: unknown) => {
+      if (error instanceof SystemRunning) return online(error, chosen ? outDir : undefined, settings);
+      throw error;
+    });
     console.log(`backed up ${dataDir} into ${folder}`);
     console.log(`  ${describeState(manifest.state)}`);
     console.log(`  ${manifest.files.length} files, ${(manifest.files.reduce((n, f) => n + f.size, 0) / 1e6).toFixed(1)} MB (SHA-256 of each in manifest.json)`);
+    if (manifest.taken === "online") console.log("  taken online by the running system, its writers paused for the copy");
     if (manifest.chainBehindDatabase) {
       console.log(
         `  WARNING: the chain state (block ${manifest.state.chainBlock}) is older than the database's chain writes (block ${manifest.state.databaseBlock}): ` +
@@ -56,6 +66,45 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
       return 1;
     }
     throw error;
+  }
+}
+
+interface OnlineAnswer {
+  folder: string;
+  createdAt: string;
+  state: BackupState;
+  files: number;
+  bytes: number;
+  chainBehindDatabase: boolean;
+  notIncluded: string[];
+}
+
+/** The running system's API takes the backup; refused (BackupRefused) with what to do when it cannot be asked. */
+async function online(running: SystemRunning, folder: string | undefined, settings: Record<string, string | undefined>) {
+  const holder: LockInfo = running.holder;
+  if (holder.host !== hostname()) throw running; // another machine's system: its own operator backs it up
+  if (!holder.url) throw new BackupRefused(`nothing backed up: the system on ${holder.dataDir} is starting (pid ${holder.pid}) and does not listen yet; run the command again in a moment.`);
+  const secret = settings.OPERATOR_TOKEN_SECRET;
+  if (!secret || !/^[0-9a-fA-F]{64}$/.test(secret)) throw new BackupRefused(`nothing backed up: no OPERATOR_TOKEN_SECRET in ${holder.dataDir}/secrets.env or the environment, so the running system cannot be asked`);
+  const token = await mintOperatorToken(Buffer.from(secret, "hex"), { role: "admin", sub: "npm-run-backup" }, 600);
+  let res: Response;
+  try {
+    res = await fetch(`${holder.url}/v1/admin/backups`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(folder ? { folder } : {}),
+    });
+  } catch (error) {
+    throw new BackupRefused(`nothing backed up: the running system (pid ${holder.pid}) does not answer at ${holder.url}: ${(error as Error).message}`);
+  }
+  const body = (await res.json().catch(() => ({}))) as Partial<OnlineAnswer> & { detail?: string; code?: string };
+  if (res.status !== 201) throw new BackupRefused(`nothing backed up: the running system answered ${res.status} ${body.code ?? ""}: ${body.detail ?? "(no detail)"}`);
+  const answer = body as OnlineAnswer;
+  // The files stayed on this machine: check every one against the manifest the server wrote.
+  try {
+    return { folder: answer.folder, manifest: verifyBackup(answer.folder) };
+  } catch (error) {
+    throw new BackupRefused(`the running system wrote ${answer.folder}, but it does not check out: ${(error as Error).message}`);
   }
 }
 

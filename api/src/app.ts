@@ -14,6 +14,7 @@
 //   onecode-operators needs auth, ledger                   accounts, sign-in, look-up, access log
 //   onecode-wallet    needs auth, ledger, codes, face, subjects, credit   (holders' phones)
 //   onecode-public    needs credit                           (no sign-in, rate-limited)
+//   onecode-backup    needs auth                             online backup of the embedded system (npm run backup)
 //   onecode-web
 // Boot steps with effects outside the plugin (seeding, key files, settings, metrics) run before,
 // in ./boot.ts. Listening, workers and signals live in server.ts; tests call buildApp and inject.
@@ -39,6 +40,7 @@ import operatorsPlugin from "./operators/plugin.ts";
 import walletPlugin from "./wallet/plugin.ts";
 import publicPlugin from "./public/plugin.ts";
 import webPlugin from "./web/plugin.ts";
+import backupPlugin from "./backup/plugin.ts";
 
 export interface BuildOptions {
   /** Pino logger options; false in tests. */
@@ -94,6 +96,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(operatorsPlugin);
   await app.register(walletPlugin);
   await app.register(publicPlugin);
+  await app.register(backupPlugin);
   await app.register(webPlugin, boot.web);
   return app;
 }

@@ -1,100 +1,50 @@
 // Backup and restore of an embedded system's data folder (DATA_DIR): the PGlite database
 // (pg/), the embedded chain's state (chain/state.json, anvil's dump), the deployment, the code
-// signing keys (code-keys/) and the secrets (secrets.env). One folder per backup:
-//   manifest.json   what was copied (path, size, SHA-256 of every file), from where and when,
-//                   and the state it holds (ledger head, subjects, anchors, chain block);
-//   data/           the files, as they were in DATA_DIR.
+// signing keys (code-keys/) and the secrets (secrets.env). One folder per backup, in the format
+// of api/src/backup/format.ts (manifest.json + data/).
 // Consistency: PGlite is one process per folder (api/src/db/lock.ts) and anvil writes its state
-// on a clean stop, so a backup is taken from a stopped system, holding the folder's lock for the
-// whole copy (a start in the meantime is refused), and a running one is refused with a message
-// naming it. The database is opened once before the copy (which replays its log after a crash)
+// on a clean stop. A stopped system is copied here, holding the folder's lock for the whole copy
+// (a start in the meantime is refused). A running one is not opened here: the lock names it
+// (SystemRunning) and `npm run backup` asks its API for an online backup (api/src/backup/). The database is opened once before the copy (which replays its log after a crash)
 // and its state is read into the manifest; a restore reads the copy back and compares.
 // A restore never writes over a running system, never half-writes (it copies into a staging
 // folder and renames), and never deletes: a folder in the way is moved aside.
-import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
-import { describeHolder, FolderLockedError, lockFolder, type FolderLock } from "../../api/src/db/lock.ts";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
+import { describeHolder, FolderLockedError, lockFolder, type FolderLock, type LockInfo } from "../../api/src/db/lock.ts";
+import {
+  BACKUP_FORMAT,
+  BackupRefused,
+  backupFolder,
+  chainBlock,
+  copyFiles,
+  HAS_LEDGER_SQL,
+  listTree,
+  outsideDataDir,
+  pgliteVersion,
+  sealBackup,
+  sha256File,
+  SKIP,
+  STATE_SQL,
+  stateOf,
+  toPosix,
+  type BackupManifest,
+  type BackupState,
+  type StateRow,
+} from "../../api/src/backup/format.ts";
 
-export const BACKUP_FORMAT = "onecode-backup/1";
+// One definition of the format for this and the API's online backup.
+export { BACKUP_FORMAT, BackupRefused, chainBlock, copyFiles, describeState, outsideDataDir, pgliteVersion, sha256File } from "../../api/src/backup/format.ts";
+export type { BackupFile, BackupManifest, BackupState } from "../../api/src/backup/format.ts";
 
-export interface BackupState {
-  /** Highest migration applied. */
-  schemaVersion: number | null;
-  entries: number;
-  lastSeq: number;
-  /** Hash of the last entry (hex), null for an empty ledger. */
-  lastHash: string | null;
-  subjects: number;
-  /** Confirmed anchors and the last sequence they cover. */
-  anchors: number;
-  anchoredThrough: number;
-  /** The highest block the database records a chain write in. */
-  databaseBlock: number;
-  /** anvil's block in chain/state.json (null: no embedded chain state). */
-  chainBlock: number | null;
-}
-
-export interface BackupFile {
-  path: string;
-  size: number;
-  sha256: string;
-}
-
-export interface BackupManifest {
-  format: typeof BACKUP_FORMAT;
-  createdAt: string;
-  dataDir: string;
-  pglite: string;
-  state: BackupState;
-  /** The chain state is older than the database's chain writes (anvil was killed, not stopped). */
-  chainBehindDatabase: boolean;
-  files: BackupFile[];
-  /** Every folder, empty ones included ("/"-separated, relative to data/). */
-  dirs: string[];
-  /** What the system uses outside DATA_DIR, not in this backup. */
-  notIncluded: string[];
-}
-
-/** A refusal the user can act on: printed as it is, exit 1. */
-export class BackupRefused extends Error {
-  constructor(message: string) {
+/** The folder is locked by a running system: `holder` names it (its API URL once it listens). */
+export class SystemRunning extends BackupRefused {
+  readonly holder: LockInfo;
+  constructor(message: string, holder: LockInfo) {
     super(message);
-    this.name = "BackupRefused";
+    this.name = "SystemRunning";
+    this.holder = holder;
   }
-}
-
-/** Files that belong to a running process, not to the data: locks and their leftovers. */
-const SKIP = [/^pg\.lock$/, /\.lock\.stale-\d+$/, /\.lock$/];
-
-/** The files and the folders (empty ones too: PostgreSQL needs pg_notify/, pg_tblspc/, …) under `root`, relative to it. */
-function listTree(root: string, dir = root, out: { files: string[]; dirs: string[] } = { files: [], dirs: [] }): { files: string[]; dirs: string[] } {
-  for (const name of readdirSync(dir).sort()) {
-    const full = join(dir, name);
-    const rel = relative(root, full);
-    if (dir === root && SKIP.some((p) => p.test(name))) continue;
-    const st = statSync(full, { throwIfNoEntry: false });
-    if (!st) continue; // removed while listing: not data
-    if (st.isDirectory()) {
-      out.dirs.push(rel);
-      listTree(root, full, out);
-    } else if (st.isFile()) out.files.push(rel);
-    else throw new BackupRefused(`${full} is neither a file nor a folder (${readlinkSafe(full)}); nothing backed up`);
-  }
-  return out;
-}
-
-function readlinkSafe(path: string): string {
-  try {
-    return `a link to ${readlinkSync(path)}`;
-  } catch {
-    return "a special file";
-  }
-}
-
-export function sha256File(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
 /** anvil's processes that load or dump a state file under `folder` (Linux /proc; elsewhere none are found). */
@@ -122,10 +72,11 @@ export function lockForBackup(dataDir: string, what: string): FolderLock {
     return lockFolder(join(dataDir, "pg"), dataDir);
   } catch (error) {
     if (!(error instanceof FolderLockedError)) throw error;
-    throw new BackupRefused(
+    throw new SystemRunning(
       `${what}: the system is running on ${dataDir} (${describeHolder(error.holder)}).\n` +
         "An embedded system is backed up and restored while it is stopped: stop it (Ctrl-C in its terminal, so that the chain node " +
         `writes its state too), run the command again, then start it again. With a PostgreSQL server (DATABASE_URL), see README "Backup and restore".`,
+      error.holder,
     );
   }
 }
@@ -145,48 +96,12 @@ export async function readState(dataDir: string): Promise<BackupState> {
   const { PGlite } = await import("@electric-sql/pglite");
   const db = await PGlite.create(join(dataDir, "pg"));
   try {
-    const one = async <T>(sql: string): Promise<T> => ((await db.query<T>(sql)).rows[0] as T);
-    const hasLedger = (await one<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'ledger'")).n > 0;
+    const hasLedger = (await db.query<{ n: number }>(HAS_LEDGER_SQL)).rows[0]!.n > 0;
     if (!hasLedger) throw new BackupRefused(`${dataDir} holds no OneCode database (no ledger table): start the system once first`);
-    const s = await one<{
-      version: number | null;
-      entries: number;
-      last_seq: number | null;
-      last_hash: string | null;
-      subjects: number;
-      anchors: number;
-      anchored_through: number | null;
-      db_block: number;
-    }>(`SELECT (SELECT max(version) FROM schema_migrations)::int AS version,
-              (SELECT count(*) FROM ledger)::int AS entries,
-              (SELECT max(seq) FROM ledger)::int AS last_seq,
-              (SELECT encode(hash, 'hex') FROM ledger ORDER BY seq DESC LIMIT 1) AS last_hash,
-              (SELECT count(*) FROM subjects)::int AS subjects,
-              (SELECT count(*) FROM anchors WHERE status = 'confirmed')::int AS anchors,
-              (SELECT max(to_seq) FROM anchors WHERE status = 'confirmed')::int AS anchored_through,
-              greatest(coalesce((SELECT max(block_number) FROM chain_outbox), 0), coalesce((SELECT max(block_number) FROM anchors), 0))::int AS db_block`);
-    return {
-      schemaVersion: s.version,
-      entries: s.entries,
-      lastSeq: s.last_seq ?? 0,
-      lastHash: s.last_hash,
-      subjects: s.subjects,
-      anchors: s.anchors,
-      anchoredThrough: s.anchored_through ?? 0,
-      databaseBlock: s.db_block,
-      chainBlock: chainBlock(join(dataDir, "chain", "state.json")),
-    };
+    return stateOf((await db.query<StateRow>(STATE_SQL)).rows[0]!, chainBlock(join(dataDir, "chain", "state.json")));
   } finally {
     await db.close();
   }
-}
-
-/** The block anvil's state file was dumped at, or null without one. */
-export function chainBlock(stateFile: string): number | null {
-  if (!existsSync(stateFile)) return null;
-  const state = JSON.parse(readFileSync(stateFile, "utf8")) as { best_block_number?: number | string; block?: { number?: string } };
-  const n = state.best_block_number ?? state.block?.number;
-  return n === undefined ? null : Number(n);
 }
 
 /** The parts of the state a restore must give back exactly. */
@@ -197,59 +112,16 @@ export function sameData(a: BackupState, b: BackupState): string | null {
   return null;
 }
 
-/** Copies the folders and files of `from` listed into `to`, files 0600 and folders 0700 (they hold the keys). */
-export function copyFiles(from: string, to: string, files: readonly string[], dirs: readonly string[]): BackupFile[] {
-  mkdirSync(to, { recursive: true, mode: 0o700 });
-  for (const rel of dirs) mkdirSync(join(to, rel), { recursive: true, mode: 0o700 });
-  const out: BackupFile[] = [];
-  for (const rel of files) {
-    const target = join(to, rel);
-    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-    copyFileSync(join(from, rel), target);
-    chmodSync(target, 0o600);
-    out.push({ path: rel.split(sep).join("/"), size: statSync(target).size, sha256: sha256File(target) });
-  }
-  return out;
-}
-
-/** Paths the configuration points outside DATA_DIR: the operator backs them up with the key store. */
-export function outsideDataDir(dataDir: string, env: Record<string, string | undefined>): string[] {
-  const out: string[] = [];
-  const inside = (p: string) => resolve(p).startsWith(resolve(dataDir) + sep);
-  for (const name of ["LEDGER_SIGNING_KEY_FILE", "CODE_KEYS_DIR", "DEPLOYMENT_FILE"]) {
-    const value = env[name];
-    if (value && !inside(value)) out.push(`${name}=${value}`);
-  }
-  if (env.CHAIN_RPC_URL) out.push(`the chain at CHAIN_RPC_URL=${env.CHAIN_RPC_URL} (a network's nodes keep it; back up its deployment file)`);
-  return out;
-}
-
-/** The installed PGlite's version: its data folder is only read by a PGlite of the same PostgreSQL major. */
-export function pgliteVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.resolve("@electric-sql/pglite")));
-  while (dir !== dirname(dir)) {
-    const file = join(dir, "package.json");
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "@electric-sql/pglite" && pkg.version) return pkg.version;
-    }
-    dir = dirname(dir);
-  }
-  return "unknown";
-}
-
 /** Takes a backup of the stopped system in `dataDir` into a new folder under `outDir`; returns its folder and manifest. */
 export async function backup(dataDir: string, outDir: string, env: Record<string, string | undefined>, now = new Date()): Promise<{ folder: string; manifest: BackupManifest }> {
   if (!existsSync(join(dataDir, "pg"))) throw new BackupRefused(`nothing backed up: ${dataDir} has no embedded database (pg/)`);
   // The lock first: it names a running system; a chain node without one is a leftover.
   const lock = lockForBackup(dataDir, "nothing backed up");
-  const stamp = now.toISOString().replace(/[:.]/g, "-");
-  const folder = join(outDir, `onecode-backup-${stamp}`);
-  const partial = `${folder}.partial`;
+  let partial: string | null = null;
   try {
     refuseRunningChain(dataDir, "nothing backed up");
-    if (resolve(outDir).startsWith(resolve(dataDir) + sep)) throw new BackupRefused(`nothing backed up: the backup folder ${outDir} is inside the data folder`);
-    if (existsSync(folder)) throw new BackupRefused(`nothing backed up: ${folder} exists`);
+    const folder = backupFolder(dataDir, outDir, now);
+    partial = `${folder}.partial`;
     const state = await readState(dataDir);
     const tree = listTree(dataDir);
     const files = copyFiles(dataDir, join(partial, "data"), tree.files, tree.dirs);
@@ -258,17 +130,17 @@ export async function backup(dataDir: string, outDir: string, env: Record<string
       createdAt: now.toISOString(),
       dataDir: resolve(dataDir),
       pglite: pgliteVersion(),
+      taken: "stopped",
       state,
       chainBehindDatabase: state.chainBlock !== null && state.databaseBlock > state.chainBlock,
       files,
-      dirs: tree.dirs.map((d) => d.split(sep).join("/")),
+      dirs: tree.dirs.map(toPosix),
       notIncluded: outsideDataDir(dataDir, env),
     };
-    writeFileSync(join(partial, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n", { mode: 0o600 });
-    renameSync(partial, folder); // the backup appears whole or not at all
+    sealBackup(partial, folder, manifest);
     return { folder, manifest };
   } catch (error) {
-    rmSync(partial, { recursive: true, force: true });
+    if (partial) rmSync(partial, { recursive: true, force: true });
     throw error;
   } finally {
     lock.release();
@@ -347,13 +219,4 @@ export async function restore(folder: string, dataDir: string, options: { force?
   } finally {
     lock?.release();
   }
-}
-
-export function describeState(s: BackupState): string {
-  return (
-    `ledger ${s.entries} entries through seq ${s.lastSeq}${s.lastHash ? ` (hash ${s.lastHash.slice(0, 16)}…)` : ""}, ` +
-    `${s.subjects} subjects, ${s.anchors} anchors through seq ${s.anchoredThrough}, ` +
-    (s.chainBlock === null ? "no embedded chain" : `chain at block ${s.chainBlock}`) +
-    `, schema ${s.schemaVersion ?? "?"}`
-  );
 }

@@ -26,7 +26,21 @@ export interface Database {
   ledgerKeys: LedgerKeys | null;
   /** Embedded: the lock of the data folder (its URL is added once the API listens). */
   lock: FolderLock | null;
+  /** Embedded: runs `fn` with every writer paused (an online backup, api/src/backup/); null for a server. */
+  pause: (<T>(fn: (paused: PausedDatabase) => Promise<T>) => Promise<T>) | null;
   close(): Promise<void>;
+}
+
+/**
+ * The embedded database with every writer paused: `client` is the pool's only connection, so
+ * every request and worker waits for it (none is inside a transaction: it was checked out
+ * between them). `exclusive` also holds PGlite itself, so not even another socket connection
+ * runs a statement while the data folder (`folder`) is copied.
+ */
+export interface PausedDatabase {
+  client: pg.PoolClient;
+  folder: string;
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface DatabaseOptions extends Pick<Config, "databaseUrl" | "dataDir"> {
@@ -36,6 +50,8 @@ export interface DatabaseOptions extends Pick<Config, "databaseUrl" | "dataDir">
 export interface EmbeddedServer {
   url: string;
   lock: FolderLock;
+  /** Runs `fn` holding PGlite's query lock: no statement of any connection runs meanwhile. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +82,7 @@ async function serveEmbedded(dir: string, lock: FolderLock): Promise<EmbeddedSer
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     lock,
+    exclusive: (fn) => db.runExclusive(fn),
     async stop() {
       try {
         await server.stop();
@@ -102,7 +119,7 @@ export async function openDatabase(config: DatabaseOptions, poolSize = 10): Prom
   if (config.databaseUrl) {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: poolSize, connectionTimeoutMillis: 5000, Client });
     survivesServerRestarts(pool);
-    return { pool, mode: "server", url: config.databaseUrl, ledgerKeys, lock: null, close: () => pool.end() };
+    return { pool, mode: "server", url: config.databaseUrl, ledgerKeys, lock: null, pause: null, close: () => pool.end() };
   }
   const embedded = await startEmbeddedPostgres(join(config.dataDir, "pg"), config.dataDir);
   const pool = new pg.Pool({ connectionString: embedded.url, max: 1, connectionTimeoutMillis: 30_000, Client });
@@ -113,6 +130,16 @@ export async function openDatabase(config: DatabaseOptions, poolSize = 10): Prom
     url: embedded.url,
     ledgerKeys,
     lock: embedded.lock,
+    async pause(fn) {
+      // Waits for the connection like any writer (so the one in a transaction finishes first);
+      // the writers after it queue behind, up to the pool's connection timeout (30 s).
+      const client = await pool.connect();
+      try {
+        return await fn({ client, folder: join(config.dataDir, "pg"), exclusive: embedded.exclusive });
+      } finally {
+        client.release();
+      }
+    },
     async close() {
       await pool.end();
       await embedded.stop();
