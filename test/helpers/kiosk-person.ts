@@ -15,7 +15,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect } from "vitest";
-import type { Browser, ConsoleMessage, Page } from "playwright-core";
+import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
 import { build, type PluginOption } from "vite";
 import { faceBytes, REFERENCE_PHOTO } from "../face/data.ts";
 import { liveCameraVideo, startWhenLoopBegins, stillCameraVideo } from "../face/fake-camera.ts";
@@ -47,7 +47,8 @@ export interface Stage {
   close(): Promise<void>;
 }
 
-const freePort = () =>
+/** A port free on 127.0.0.1 now (for an origin that must be known before the API starts). */
+export const freePort = () =>
   new Promise<number>((done) => {
     const server = createServer().listen(0, "127.0.0.1", () => {
       const { port } = server.address() as { port: number };
@@ -144,6 +145,22 @@ export async function openKiosk(
   await page.goto(`${stage.base}/ui/${options.query ?? ""}#token=${options.token}`);
   await page.waitForSelector("body[data-screen=welcome]");
   return page;
+}
+
+/** A phone's size and touch, as the wallet is drawn for first (390×844). */
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" } as const;
+
+/** A phone: a mobile context of `browser` with Chromium's virtual platform authenticator (CDP; user verification on). */
+export async function phoneContext(browser: Browser, name: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error(`[${name} page error]`, e.message));
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return { context, page };
 }
 
 /** Waits for a screen of the kiosk (or the wallet: both mark body[data-screen][data-busy]) with no step running. */

@@ -17,12 +17,11 @@ import { createOfflineVerifier } from "../../protocol/codes/offline-verifier.ts"
 import { decodeQr } from "../../kiosk/lib/scan.ts";
 import { walletPwa } from "../../kiosk/wallet/pwa.ts";
 import { chromiumAvailable, launchBrowser } from "../helpers/browser.ts";
-import { enrolPerson, openKiosk, pageFaults, RealTimeClock, ROOT, screen, selfVisitToRecords, startStage, type Stage } from "../helpers/kiosk-person.ts";
+import { enrolPerson, openKiosk, pageFaults, phoneContext, RealTimeClock, ROOT, screen, selfVisitToRecords, startStage, type Stage } from "../helpers/kiosk-person.ts";
 import { idNumber } from "../kiosk/seed.ts";
 
 const SHOTS = join(ROOT, ".test-output", "kiosk");
 const ID_NUMBER = idNumber(1761);
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" } as const;
 
 let stage: Stage;
 let person = "";
@@ -79,6 +78,7 @@ describe.skipIf(!chromiumAvailable())("binding a phone at the kiosk without an a
     await expect(kiosk.textContent("[data-test=bind-expires]")).resolves.toContain("只能用一次");
     // Still the records' step: nothing was applied for.
     await expect(kiosk.textContent("[data-test=step]")).resolves.toContain("3");
+    await expect(kiosk.textContent("[data-test=bind-for]")).resolves.toBe("黄*强");
     // A person's own visit has one code: no "bind my own code instead".
     await expect(kiosk.locator("[data-test=bind-own]").count()).resolves.toBe(0);
     const bindUrl = qrOf((await kiosk.getAttribute("[data-test=bind-qr]", "src"))!);
@@ -91,14 +91,8 @@ describe.skipIf(!chromiumAvailable())("binding a phone at the kiosk without an a
 
     // The phone: opens the wallet (its welcome says where to bind), then the QR's address.
     const phones = await launchBrowser();
-    const context = await phones.newContext(PHONE);
-    const phone = await context.newPage();
+    const { page: phone } = await phoneContext(phones, "phone");
     const phoneFaults = pageFaults(phone);
-    const cdp = await context.newCDPSession(phone);
-    await cdp.send("WebAuthn.enable");
-    await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    });
     try {
       await phone.goto(`${stage.base}/ui/wallet/`);
       await screen(phone, "welcome");

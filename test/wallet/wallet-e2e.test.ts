@@ -14,7 +14,6 @@
 // 4. A second holder sees only her own records; she unbinds her second phone from the first,
 //    and the removed phone can no longer present.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,12 +32,12 @@ import { testConfig } from "../helpers/app.ts";
 import { CHROMIUM, chromiumAvailable } from "../helpers/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
 import { faceBytes, REFERENCE_PHOTO } from "../face/data.ts";
-import { liveCameraVideo, startWhenLoopBegins } from "../face/fake-camera.ts";
+import { liveCameraVideo } from "../face/fake-camera.ts";
+import { freePort, passFaceCheck, phoneContext as phone } from "../helpers/kiosk-person.ts";
 import { idNumber, uscc } from "../kiosk/seed.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const SHOTS = join(ROOT, ".test-output", "wallet");
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" } as const;
 
 let app: FastifyInstance;
 let db: TestDatabase;
@@ -52,14 +51,6 @@ const browsers: Browser[] = [];
 const offlineContexts: BrowserContext[] = [];
 const ids = { alice: "", carol: "", enterprise: "", uscc: uscc(1717), repairedAtKiosk: "" };
 const headers = { registrar: {} as Record<string, string>, agency: {} as Record<string, string> };
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 
 async function api(method: string, url: string, head: Record<string, string>, payload?: unknown) {
   const r = await app.inject({ method: method as "POST", url, headers: head, ...(payload === undefined ? {} : { payload: payload as object }) });
@@ -90,19 +81,6 @@ async function launch(fakeVideo?: string): Promise<Browser> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args, headless: true });
   browsers.push(browser);
   return browser;
-}
-
-/** A phone: a mobile context with a virtual platform authenticator (user verification on). */
-async function phone(browser: Browser, name: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext(PHONE);
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.error(`[${name} page error]`, e.message));
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  return { context, page };
 }
 
 const wallet = (page: Page, screen: string, timeout = 30_000) => page.waitForSelector(`body[data-screen=${screen}][data-busy=false]`, { timeout });
@@ -205,20 +183,10 @@ describe.skipIf(!chromiumAvailable())("the wallet in Chromium at 390×844", () =
     await screen("enterprise");
     await kiosk.fill("[data-test=enterprise-input]", ids.uscc);
     await kiosk.click("[data-test=enterprise-next]");
-    await kiosk.waitForSelector("[data-test=face-start]", { timeout: 60_000 });
-    // On a loaded machine a capture can miss the turn; the kiosk offers a retry, as to a person.
-    for (let attempt = 1; ; attempt += 1) {
-      await startWhenLoopBegins(kiosk);
-      const passed = await Promise.race([
-        screen("records", 120_000).then(() => true),
-        kiosk.waitForSelector("[data-test=face-retry]", { timeout: 120_000 }).then(() => false),
-      ]);
-      if (passed) break;
-      if (attempt === 3) {
-        await kiosk.screenshot({ path: join(SHOTS, "kiosk-face-refused.png") });
-        throw new Error(`the face check did not pass in 3 attempts: ${(await kiosk.textContent("main"))?.slice(0, 300)}`);
-      }
-    }
+    await passFaceCheck(kiosk).catch(async (e: unknown) => {
+      await kiosk.screenshot({ path: join(SHOTS, "kiosk-face-refused.png") });
+      throw e;
+    });
     await kiosk.click("[data-test=to-commitment]");
     await screen("commitment");
     await kiosk.check("[data-test=accept]");

@@ -66,7 +66,12 @@ export function bindScreen(k: Kiosk): Child[] {
       "div",
       { class: "qr-card" },
       h("img", { class: "qr", src: offer.qr, alt: t("wallet.kiosk.bindTitle", { kind }), "data-test": "bind-qr" }),
-      h("p", { class: "qr-name" }, t("wallet.kiosk.bindFor", { name: offer.subject.displayName, holder: offer.holder.displayName })),
+      // A person's own code is held by that person: the name once, not "黄*强 · holder 黄*强".
+      h(
+        "p",
+        { class: "qr-name", "data-test": "bind-for" },
+        offer.holder.capacity === "self" ? offer.subject.displayName : t("wallet.kiosk.bindFor", { name: offer.subject.displayName, holder: offer.holder.displayName }),
+      ),
       h("p", { class: "hint", "data-test": "bind-expires" }, t("wallet.kiosk.bindExpires", { time: formatTime(offer.expiresAt) })),
       h("p", { class: "hint" }, t("wallet.kiosk.bindSteps")),
     ),
