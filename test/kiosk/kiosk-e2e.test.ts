@@ -157,6 +157,7 @@ describe.skipIf(!chromiumAvailable())("the kiosk in Chromium", () => {
     await page.click("[data-test=to-bind]");
     await screen(page, "bind");
     await expect(page.textContent("h2")).resolves.toContain("企业码");
+    await expect(page.textContent("[data-test=bind-for]")).resolves.toBe("佛山市禅城区晓梅商贸有限公司 · 持码人 李*梅");
     await expect(page.textContent("[data-test=step]")).resolves.toContain("3");
     await page.screenshot({ path: join(ROOT, ".test-output", "kiosk", "bind-early-enterprise-zh.png") });
     await page.click("[data-test=bind-own]");
