@@ -17,7 +17,7 @@ import { backup, BackupRefused, describeState, SystemRunning, verifyBackup, type
 import { REPO_ROOT } from "./lib/deployment.ts";
 import { readSecrets } from "./lib/secrets.ts";
 
-const USAGE = "usage: npm run backup -- [--out FOLDER]   (the data folder: DATA_DIR, default .data)";
+const USAGE = "usage: npm run backup -- [--out FOLDER]   (the data folder: DATA_DIR, default .data; FOLDER: default BACKUP_DIR, else ~/onecode-backups; while the system runs, its API takes the backup, under its BACKUP_DIR)";
 
 export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let values;
@@ -43,14 +43,14 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
   const chosen = values.out ?? settings.BACKUP_DIR;
   const outDir = resolve(chosen ?? join(homedir(), "onecode-backups"));
   try {
-    const { folder, manifest } = await backup(dataDir, outDir, settings).catch((error: unknown) => {
+    const { folder, manifest, pausedMs } = await backup(dataDir, outDir, settings).then((made) => ({ ...made, pausedMs: null as number | null }), (error: unknown) => {
       if (error instanceof SystemRunning) return online(error, chosen ? outDir : undefined, settings);
       throw error;
     });
     console.log(`backed up ${dataDir} into ${folder}`);
     console.log(`  ${describeState(manifest.state)}`);
     console.log(`  ${manifest.files.length} files, ${(manifest.files.reduce((n, f) => n + f.size, 0) / 1e6).toFixed(1)} MB (SHA-256 of each in manifest.json)`);
-    if (manifest.taken === "online") console.log("  taken online by the running system, its writers paused for the copy");
+    if (manifest.taken === "online") console.log(`  taken online by the running system, its writers paused for the copy (${pausedMs} ms)`);
     if (manifest.chainBehindDatabase) {
       console.log(
         `  WARNING: the chain state (block ${manifest.state.chainBlock}) is older than the database's chain writes (block ${manifest.state.databaseBlock}): ` +
@@ -77,6 +77,7 @@ interface OnlineAnswer {
   bytes: number;
   chainBehindDatabase: boolean;
   notIncluded: string[];
+  pausedMs: number;
 }
 
 /** The running system's API takes the backup; refused (BackupRefused) with what to do when it cannot be asked. */
@@ -102,7 +103,7 @@ async function online(running: SystemRunning, folder: string | undefined, settin
   const answer = body as OnlineAnswer;
   // The files stayed on this machine: check every one against the manifest the server wrote.
   try {
-    return { folder: answer.folder, manifest: verifyBackup(answer.folder) };
+    return { folder: answer.folder, manifest: verifyBackup(answer.folder), pausedMs: answer.pausedMs };
   } catch (error) {
     throw new BackupRefused(`the running system wrote ${answer.folder}, but it does not check out: ${(error as Error).message}`);
   }

@@ -198,6 +198,7 @@ describe("npm run backup / npm run restore", () => {
     expect(made.stderr).toBe("");
     expect(made.code).toBe(0);
     expect(made.stdout).toContain("taken online by the running system");
+    const pausedMs = Number(/writers paused for the copy \((\d+) ms\)/.exec(made.stdout)![1]);
     const folder = /^backed up .* into (\S+)$/m.exec(made.stdout)![1]!;
     expect(folder.startsWith(backups)).toBe(true);
     const manifest = JSON.parse(readFileSync(join(folder, "manifest.json"), "utf8")) as BackupManifest;
@@ -213,7 +214,8 @@ describe("npm run backup / npm run restore", () => {
     expect(results.filter((r) => r.at - r.ms > backupEnd).length).toBeGreaterThan(0);
     expect(during.length).toBeGreaterThan(0);
     console.log(
-      `online backup: ${(backupEnd - backupStart).toFixed(0)} ms for the CLI, ${results.length} enrolments, ` +
+      `online backup: ${(backupEnd - backupStart).toFixed(0)} ms for the CLI, writers paused ${pausedMs} ms, ${manifest.files.length} files ` +
+        `${(manifest.files.reduce((n, f) => n + f.size, 0) / 1e6).toFixed(1)} MB; ${results.length} enrolments, ` +
         `slowest ${Math.max(...results.map((r) => r.ms)).toFixed(0)} ms, median ${results.map((r) => r.ms).sort((a, b) => a - b)[results.length >> 1]!.toFixed(0)} ms`,
     );
     // Every one is in the live system: none was lost or half-written.
@@ -238,10 +240,28 @@ describe("npm run backup / npm run restore", () => {
     // What was answered 201 before the backup began is in it.
     for (const r of results.filter((x) => x.at < backupStart)) expect(point.subjects.some((s) => s.startsWith(r.id!))).toBe(true);
 
+    const inFlight = await openDatabase({ databaseUrl: null, dataDir: liveRestored }).then(async (db) => {
+      try {
+        return (await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM chain_outbox WHERE status IN ('pending', 'sent')")).rows[0]!.n;
+      } finally {
+        await db.close();
+      }
+    });
+    console.log(`chain writes queued or in flight at the backup point: ${inFlight}`);
+
     // Started on it: its chain came along (no redeploy), its workers finish what was in flight, and the audit is clean.
     system = await start(liveRestored);
     expect(system.output()).not.toContain("contracts deployed");
     const report = await anchoredAll(system, liveRestored);
+    for (let i = 0; ; i++) {
+      const metrics = await (await fetch(`${system.url}/metrics`)).text();
+      const open = [...metrics.matchAll(/^onecode_chain_writes_open(?:\{[^}]*\})? (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      if (open === 0 && /^onecode_chain_writes_open/m.test(metrics)) break;
+      if (i > 60) throw new Error(`chain writes still open after the restore: ${open}`);
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    const ready = (await (await fetch(`${system.url}/readyz`)).json()) as { status: string; chainWrites: string };
+    expect(ready).toMatchObject({ status: "ready", chainWrites: "ok" });
     expect(report.findings).toEqual([]);
     expect(report.lastSeq).toBeGreaterThanOrEqual(manifest.state.lastSeq);
     expect(report.signatures.checked).toBe(true);

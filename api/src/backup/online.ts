@@ -74,7 +74,8 @@ async function embeddedChain(dataDir: string, url: string | null): Promise<strin
   return version.startsWith("anvil/") ? url : null;
 }
 
-export async function onlineBackup(db: Database, options: OnlineBackupOptions): Promise<{ folder: string; manifest: BackupManifest }> {
+/** Takes the backup; `pausedMs` is how long the writers waited (from holding the connection to giving it back). */
+export async function onlineBackup(db: Database, options: OnlineBackupOptions): Promise<{ folder: string; manifest: BackupManifest; pausedMs: number }> {
   if (!db.pause) throw new BackupRefused('nothing backed up: the database is a PostgreSQL server\'s, backed up with its own tools (pg_dump): README "Backup and restore"');
   const { dataDir } = options;
   const now = options.now ?? new Date();
@@ -82,8 +83,10 @@ export async function onlineBackup(db: Database, options: OnlineBackupOptions): 
   const partial = `${folder}.partial`;
   const data = join(partial, "data");
   const chainUrl = await embeddedChain(dataDir, options.chainRpcUrl);
+  let pausedAt = 0;
   try {
     const manifest = await db.pause(async (paused) => {
+      pausedAt = performance.now();
       const row = (await paused.client.query<StateRow>(STATE_SQL)).rows[0]!;
       await paused.client.query("CHECKPOINT");
       const files: BackupFile[] = [];
@@ -123,8 +126,9 @@ export async function onlineBackup(db: Database, options: OnlineBackupOptions): 
         notIncluded: outsideDataDir(dataDir, { ...options.paths, CHAIN_RPC_URL: chainUrl ? undefined : (options.chainRpcUrl ?? undefined) }),
       } satisfies BackupManifest;
     });
+    const pausedMs = Math.round(performance.now() - pausedAt);
     sealBackup(partial, folder, manifest);
-    return { folder, manifest };
+    return { folder, manifest, pausedMs };
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });
     throw error;

@@ -72,8 +72,9 @@ async function backupPlugin(app: FastifyInstance, options: BackupPluginOptions):
               bytes: { type: "integer" },
               chainBehindDatabase: { type: "boolean" },
               notIncluded: { type: "array", items: { type: "string" } },
+              pausedMs: { type: "integer", description: "How long every writer waited for the copy" },
             },
-            required: ["folder", "createdAt", "taken", "state", "files", "bytes", "chainBehindDatabase", "notIncluded"],
+            required: ["folder", "createdAt", "taken", "state", "files", "bytes", "chainBehindDatabase", "notIncluded", "pausedMs"],
           },
           403: problem,
           409: problem,
@@ -90,13 +91,13 @@ async function backupPlugin(app: FastifyInstance, options: BackupPluginOptions):
       if (running) throw conflict("backup_in_progress", "A backup is being taken; try again when it is done");
       running = true;
       try {
-        const { folder, manifest } = await onlineBackup(db, {
+        const { folder, manifest, pausedMs } = await onlineBackup(db, {
           dataDir: config.dataDir,
           outDir,
           chainRpcUrl: config.chainRpcUrl,
           paths: { LEDGER_SIGNING_KEY_FILE: process.env.LEDGER_SIGNING_KEY_FILE, CODE_KEYS_DIR: config.codeKeysDir, DEPLOYMENT_FILE: config.deploymentFile },
         });
-        request.log.info({ folder, lastSeq: manifest.state.lastSeq, by: request.operator?.sub }, "online backup taken");
+        request.log.info({ folder, lastSeq: manifest.state.lastSeq, pausedMs, by: request.operator?.sub }, "online backup taken");
         return reply.code(201).send({
           folder,
           createdAt: manifest.createdAt,
@@ -106,6 +107,7 @@ async function backupPlugin(app: FastifyInstance, options: BackupPluginOptions):
           bytes: manifest.files.reduce((n, f) => n + f.size, 0),
           chainBehindDatabase: manifest.chainBehindDatabase,
           notIncluded: manifest.notIncluded,
+          pausedMs,
         });
       } catch (error) {
         if (error instanceof BackupRefused) throw new ProblemError(409, "backup_refused", "Conflict", error.message);
