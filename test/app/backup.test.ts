@@ -63,8 +63,12 @@ async function start(dataDir: string): Promise<Running> {
       reject(new Error(`npm start exited (${code}):\n${out}`));
     });
   });
-  const url = /API listening on (http[^\s;)]+)/.exec(out)![1]!;
-  const rpc = /^ {2}chain +(http\S+)/m.exec(out)![1]!;
+  const url = /API listening on (http[^\s;)]+)/.exec(out)?.[1];
+  const rpc = /^ {2}chain +(http\S+)/m.exec(out)?.[1];
+  if (!url || !rpc) {
+    child.kill("SIGINT"); // not left running when its output changes shape
+    throw new Error(`npm start's output names no API or chain URL:\n${out}`);
+  }
   const tokens = Object.fromEntries([...out.matchAll(/^ {2}(registrar|auditor) +(\S+\.\S+\.\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
   const r: Running = { child, url, rpc, tokens, output: () => out };
   running.add(r);
