@@ -100,6 +100,25 @@ describe("ledger signatures", () => {
   });
 });
 
+describe("a backlog longer than one batch (the chain was down)", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db?.drop());
+
+  it("seals a full batch and names no problem: the signed entries after it are the next batch's", async () => {
+    // Two entries an append, every append signed: 20 entries wait when the worker comes back.
+    for (let i = 0; i < 10; i++) await withTransaction(db.pool, (c) => appendEntries(c, [entry(2 * i), entry(2 * i + 1)]));
+    const first = await withTransaction(db.pool, (client) => sealNextBatch(client, 7, db.ledgerKeys!));
+    // A full batch of 7 (seq 8's signature covers seq 7 through the hash chain); nothing is refused.
+    expect([first.anchor?.fromSeq, first.anchor?.toSeq, first.problem]).toEqual([1, 7, null]);
+    await db.pool.query("UPDATE anchors SET status = 'confirmed'");
+    const second = await withTransaction(db.pool, (client) => sealNextBatch(client, 7, db.ledgerKeys!));
+    expect([second.anchor?.fromSeq, second.anchor?.toSeq, second.problem]).toEqual([8, 14, null]);
+  });
+});
+
 describe("a forged entry the head does not know about", () => {
   let db: TestDatabase;
   beforeAll(async () => {

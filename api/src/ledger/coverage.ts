@@ -40,6 +40,8 @@ export async function signedRange(client: Queryable, fromSeq: number, maxBatch: 
   const window = Math.max(maxBatch, MAX_ROWS_PER_INSERT);
   const { rows } = await client.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq >= $1 ORDER BY seq LIMIT $2`, [fromSeq, window]);
   let covered = -1;
+  // A full batch stops the scan early: what lies after it is the next batch's, not unsigned.
+  let full = false;
   let problem: LedgerProblem | null = null;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
@@ -64,11 +66,14 @@ export async function signedRange(client: Queryable, fromSeq: number, maxBatch: 
         break;
       }
       covered = i;
-      if (covered >= maxBatch - 1) break;
+      if (covered >= maxBatch - 1) {
+        full = true;
+        break;
+      }
     }
     prev = r.hash;
   }
-  if (!problem && covered < rows.length - 1 && rows.length < window) {
+  if (!problem && !full && covered < rows.length - 1 && rows.length < window) {
     // The end of the ledger, and no signature after these entries.
     const first = fromSeq + covered + 1;
     const last = Number(rows[rows.length - 1]!.seq);
