@@ -15,9 +15,9 @@
 // the credit agency, decisions and expiries by the relayer, officer keys by the admin.
 // Outages (node down, timeouts) leave the rows as they are and back off.
 //
-// Pipelined: a round (up to maxUnitsPerRound transactions) is signed, stored and broadcast
-// while earlier rounds still wait for their receipts, up to pipelineDepth rounds in flight,
-// with explicit nonces from the sender's per-signer counter. Nothing about exactly-once
+// Pipelined: up to pipelineDepth rounds (each up to maxUnitsPerRound transactions) at once:
+// one estimated by the node while another is signed here, earlier ones waiting for their
+// blocks; explicit nonces from the sender's per-signer counter. Nothing about exactly-once
 // changes: every in-flight transaction is a 'sent' row with its signed bytes, so a crash or a
 // chain restart leaves exactly what recover() already handles (more rows of it, in nonce
 // order). A round never takes a row whose state key is in flight (a suspend waits for the
@@ -100,24 +100,12 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
 
   const interfaces = () => [ctx.chain!.codeRegistry.interface, ctx.chain!.creditLedger.interface];
 
-  async function markDone(rows: Row[], receipt: TransactionReceipt | null, note: string | null): Promise<void> {
-    await withTransaction(pool, async (client) => {
-      await client.query(
-        `UPDATE chain_outbox SET status = 'done', done_at = now(), error = $2, raw_tx = NULL,
-           tx_hash = COALESCE($3, tx_hash), block_number = $4 WHERE id = ANY($1::bigint[])`,
-        [rows.map((r) => r.id), note, receipt?.hash ?? null, receipt?.blockNumber ?? null],
-      );
-      if (receipt) {
-        const codeIds = rows.flatMap((r) => (r.write.kind === "code.issue" ? [r.write.codeId] : r.write.kind === "code.rotate" ? [r.write.newCodeId] : []));
-        if (codeIds.length > 0) {
-          await client.query("UPDATE codes SET chain_tx = $2, chain_block = $3 WHERE code_id = ANY($1::text[])", [
-            codeIds.map((c) => c.slice(2)),
-            receipt.hash,
-            receipt.blockNumber,
-          ]);
-        }
-      }
-    });
+  /** Rows found applied without a receipt of ours (the note says how). */
+  async function markDone(rows: Row[], note: string): Promise<void> {
+    await pool.query(
+      "UPDATE chain_outbox SET status = 'done', done_at = now(), error = $2, raw_tx = NULL, block_number = NULL WHERE id = ANY($1::bigint[])",
+      [rows.map((r) => r.id), note],
+    );
   }
 
   /** Rows whose transactions succeeded, in one database transaction (a round's worth at once). */
@@ -189,14 +177,14 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
   /** A mined transaction: success marks done; a revert is checked against the chain row by row. */
   async function settle(rows: Row[], receipt: TransactionReceipt): Promise<{ done: number; failed: number }> {
     if (receipt.status === 1) {
-      await markDone(rows, receipt, null);
+      await markMined([[rows, receipt]]);
       return { done: rows.length, failed: 0 };
     }
     let done = 0;
     let failed = 0;
     for (const row of rows) {
       if (await appliedOnChain(ctx.chain!, row.write)) {
-        await markDone([row], null, `already applied on chain (tx ${receipt.hash} reverted)`);
+        await markDone([row], `already applied on chain (tx ${receipt.hash} reverted)`);
         done++;
       } else if (rows.length > 1) {
         // A batch reverted as a whole: its rows go again one by one.
@@ -209,7 +197,7 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     return { done, failed };
   }
 
-  async function loadRows(status: "sent" | "pending", limit: number): Promise<Row[]> {
+  async function loadRows(status: "sent" | "pending", limit: number, exclude: readonly number[] = []): Promise<Row[]> {
     const result = await pool.query<{
       id: number;
       kind: ChainWrite["kind"];
@@ -221,8 +209,8 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
       raw_tx: string | null;
     }>(
       `SELECT id, kind, payload, attempts, nonce, signer, tx_hash, raw_tx FROM chain_outbox
-        WHERE status = $1 ORDER BY ${status === "sent" ? "nonce, id" : "id"} LIMIT $2`,
-      [status, limit],
+        WHERE status = $1 AND NOT (id = ANY($3::bigint[])) ORDER BY ${status === "sent" ? "nonce, id" : "id"} LIMIT $2`,
+      [status, limit, exclude],
     );
     return result.rows.map((r) => ({ ...r, write: { kind: r.kind, ...r.payload } as ChainWrite }));
   }
@@ -276,7 +264,7 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     const fresh: Row[] = [];
     for (const row of rows) {
       if (row.attempts > 0 && (await appliedOnChain(chain, row.write))) {
-        await markDone([row], null, "found applied on chain before resending");
+        await markDone([row], "found applied on chain before resending");
         result.done++;
       } else fresh.push(row);
     }
@@ -306,7 +294,7 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
       }
       const row = fresh[0]!;
       if (await appliedOnChain(chain, row.write)) {
-        await markDone([row], null, `already applied on chain (${describeRevert(error, interfaces())})`);
+        await markDone([row], `already applied on chain (${describeRevert(error, interfaces())})`);
         result.done++;
       } else {
         await markFailed(row, describeRevert(error, interfaces()));
@@ -316,10 +304,27 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     }
   }
 
-  /** One round's transactions, broadcast and waiting for their receipts. */
+  /** One round's transactions, broadcast and waiting for their receipts; the keys and rows it claimed. */
   interface InFlight {
     sent: Array<[Unit, SignedTx]>;
     keys: Set<string>;
+    ids: number[];
+  }
+
+  /**
+   * What the rounds of one runOnce have taken: a round being prepared or in flight holds its
+   * rows (no other round loads them) and their keys (no other round touches that state). The
+   * pick of the next rows runs one at a time, so two rounds never take the same row.
+   */
+  interface Claims {
+    keys: Set<string>;
+    ids: Set<number>;
+    picking: Promise<unknown>;
+  }
+
+  function release(claims: Claims, round: Pick<InFlight, "keys" | "ids">): void {
+    for (const key of round.keys) claims.keys.delete(key);
+    for (const id of round.ids) claims.ids.delete(id);
   }
 
   /**
@@ -327,16 +332,15 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
    * at the first row whose key is in `busy` (in flight) or already in the round. Returns null
    * when nothing is pending, "blocked" when the next row waits for a round in flight.
    */
-  async function dispatch(result: RoundResult, busy: ReadonlySet<string>): Promise<InFlight | "blocked" | null> {
-    const chain = ctx.chain!;
-    const pending = await loadRows("pending", maxIssueBatch * maxUnits);
+  async function pick(claims: Claims): Promise<{ groups: Row[][]; keys: Set<string>; ids: number[] } | "blocked" | null> {
+    const pending = await loadRows("pending", maxIssueBatch * maxUnits, [...claims.ids]);
     if (pending.length === 0) return null;
     // Group in id order: consecutive code.issue rows share a transaction; one key per round.
     const groups: Row[][] = [];
     const keys = new Set<string>();
     for (const row of pending) {
       const key = keyOf(row.write);
-      if (keys.has(key) || busy.has(key)) break;
+      if (keys.has(key) || claims.keys.has(key)) break;
       keys.add(key);
       const last = groups[groups.length - 1];
       if (last && row.write.kind === "code.issue" && last[0]!.write.kind === "code.issue" && last.length < maxIssueBatch) last.push(row);
@@ -346,6 +350,19 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
       }
     }
     if (groups.length === 0) return "blocked";
+    const ids = groups.flat().map((r) => r.id);
+    for (const key of keys) claims.keys.add(key);
+    for (const id of ids) claims.ids.add(id);
+    return { groups, keys, ids };
+  }
+
+  async function dispatch(result: RoundResult, claims: Claims): Promise<InFlight | "blocked" | null> {
+    const chain = ctx.chain!;
+    const picked = claims.picking.then(() => pick(claims));
+    claims.picking = picked.catch(() => {});
+    const taken = await picked;
+    if (taken === null || taken === "blocked") return taken;
+    const { groups, keys, ids } = taken;
     // The groups touch distinct keys: their estimates (and chain checks) run together.
     const prepared = await Promise.allSettled(groups.map((group) => prepare(group, result)));
     const units: Unit[] = [];
@@ -371,7 +388,7 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
       log("chain write not sent", { ids: group.map((r) => r.id), error: errorMessage(error) });
       break;
     }
-    if (units.length === 0) return { sent: [], keys };
+    if (units.length === 0) return { sent: [], keys, ids };
     const fees: Fees = await chain.sender.fees();
     const sent: Array<[Unit, SignedTx]> = await chain.sender.exclusive(async () => {
       const out: Array<[Unit, SignedTx]> = [];
@@ -399,7 +416,7 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
       return broadcast;
     });
     result.sent += sent.length;
-    return { sent, keys };
+    return { sent, keys, ids };
   }
 
   /** Waits for a round's receipts together, then settles them: the mined ones in one transaction. */
@@ -429,25 +446,36 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     if (!ctx.chain) return result;
     await recover(result);
     // Keep going while rounds make progress (a backlog drains in one call), with up to `depth`
-    // rounds in flight: the next round is sent before the oldest one's receipts are awaited.
-    const inFlight: InFlight[] = [];
-    const busy = () => new Set(inFlight.flatMap((r) => [...r.keys]));
-    for (let round = 0; round < 1000; round++) {
-      const before = result.done + result.failed + result.sent;
-      const next = inFlight.length < depth ? await dispatch(result, busy()) : "blocked";
-      if (next !== null && next !== "blocked") {
-        if (next.sent.length > 0) {
-          inFlight.push(next);
+    // rounds at once: while one is signed and broadcast (this process's CPU) the next is
+    // estimated (the node's) and earlier ones wait for their blocks. Settled in the order sent.
+    const claims: Claims = { keys: new Set(), ids: new Set(), picking: Promise.resolve() };
+    const window: Array<Promise<InFlight | "blocked" | null>> = [];
+    // The last pick found nothing it could take: start no more rounds until one settles.
+    let idle = false;
+    try {
+      for (let round = 0; round < 1000; round++) {
+        while (!idle && window.length < depth) window.push(dispatch(result, claims));
+        if (window.length === 0) break;
+        const before = result.done + result.failed;
+        const next = await window.shift()!;
+        if (next === null || next === "blocked") {
+          idle = true;
           continue;
         }
-        // Settled without sending (found applied, failed for good): go on while that is progress.
-        if (result.done + result.failed + result.sent !== before) continue;
+        if (next.sent.length > 0) await settleRound(next, result);
+        release(claims, next);
+        // Settled something (mined, found applied, failed for good): try for more.
+        idle = result.done + result.failed === before;
       }
-      // Nothing (more) to send now: the oldest round's receipts come next.
-      if (inFlight.length === 0) break;
-      await settleRound(inFlight.shift()!, result);
+    } catch (error) {
+      // No round of this call may still be signing or broadcasting when the next call recovers.
+      await Promise.allSettled(window);
+      throw error;
     }
-    while (inFlight.length > 0) await settleRound(inFlight.shift()!, result);
+    for (const pending of window) {
+      const next = await pending;
+      if (next !== null && next !== "blocked" && next.sent.length > 0) await settleRound(next, result);
+    }
     return result;
   }
 
