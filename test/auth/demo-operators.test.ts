@@ -10,6 +10,7 @@ import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, TestClock, type TestApp } from "../helpers/app.ts";
+import { facesDir } from "../face/data.ts";
 import { DEMO_OPERATORS, demoOperatorLines, demoOperatorsFile, seedDemoOperators } from "../../scripts/demo/operators.ts";
 import { DEMO_PERSONS, findFacesDir, seedDemoFace, seedDemoSubjects } from "../../scripts/demo/subjects.ts";
 import { sessionCookieOf } from "./accounts.ts";
@@ -79,14 +80,17 @@ describe("demo operators and face at npm start", () => {
     const absent = await seedDemoFace(t, dataDir, { ONECODE_FACES_DIR: "/nonexistent" }, "/");
     expect(absent).toEqual({ status: "absent", looked: ["ONECODE_FACES_DIR=/nonexistent", "/shared/faces"] });
     expect(existsSync(join(dataDir, "demo-camera.y4m"))).toBe(false);
-    if (!findFacesDir().dir) throw new Error("the shared face data (shared/faces) is needed for this test");
-    const face = await seedDemoFace(t, dataDir);
+    // The test data is found as every face test finds it (test/face/data.ts: ONECODE_FACES_DIR,
+    // walking up, or the machine's /work/shared/faces), and handed over as a deployment would.
+    const shared = { ONECODE_FACES_DIR: facesDir() };
+    expect(findFacesDir(shared).dir).toBe(facesDir());
+    const face = await seedDemoFace(t, dataDir, shared);
     expect(face).toMatchObject({ status: "enrolled", personName: DEMO_PERSONS[0]!.name, camera: join(dataDir, "demo-camera.y4m") });
     const ref = await t.db.pool.query("SELECT f.person_id FROM face_references f JOIN subjects s ON s.id = f.person_id WHERE s.identifier = $1", [DEMO_PERSONS[0]!.idNumber]);
     expect(ref.rows).toHaveLength(1);
     const camera = join(dataDir, "demo-camera.y4m");
     expect(existsSync(camera)).toBe(true);
     expect(readFileSync(camera).subarray(0, 40).toString("latin1")).toMatch(/^YUV4MPEG2 W640 H480 F10:1/);
-    expect((await seedDemoFace(t, dataDir)).status).toBe("present");
+    expect((await seedDemoFace(t, dataDir, shared)).status).toBe("present");
   }, 120_000);
 });
