@@ -154,19 +154,46 @@ export class TxSender {
   /**
    * Receipts of several broadcast transactions, awaited together: per signer only the one with
    * the highest nonce is polled (a signer's transactions are mined in nonce order, so once it
-   * is mined the others are too), then the others are read once. Null where the timeout
-   * passed first. Outages throw.
+   * is mined the others are too), then the others are read once. While a signer's last one is
+   * not mined, its unmined ones are sent again every `rebroadcastMs` (the same signed bytes:
+   * at most once on chain) — a node that lost one (seen with anvil under load: one transaction
+   * of a round gone from the pool, every later nonce queued behind the gap) then goes on at
+   * once instead of after the receipt timeout. Null where the timeout passed first. Outages throw.
    */
-  async waitReceipts(txs: readonly SignedTx[], timeoutMs: number): Promise<Array<TransactionReceipt | null>> {
-    const last = new Map<string, SignedTx>();
-    for (const tx of txs) if ((last.get(tx.from)?.nonce ?? -1) < tx.nonce) last.set(tx.from, tx);
+  async waitReceipts(txs: readonly SignedTx[], timeoutMs: number, rebroadcastMs = 5000): Promise<Array<TransactionReceipt | null>> {
+    const bySigner = new Map<string, SignedTx[]>();
+    for (const tx of txs) bySigner.set(tx.from, [...(bySigner.get(tx.from) ?? []), tx]);
     const found = new Map<string, TransactionReceipt | null>();
-    await Promise.all([...last.values()].map(async (tx) => found.set(tx.hash, await this.waitReceipt(tx.hash, timeoutMs))));
+    await Promise.all(
+      [...bySigner.values()].map(async (own) => {
+        own.sort((a, b) => a.nonce - b.nonce);
+        const last = own[own.length - 1]!;
+        const until = Date.now() + timeoutMs;
+        let resendAt = Date.now() + rebroadcastMs;
+        for (;;) {
+          const receipt = await this.provider.getTransactionReceipt(last.hash);
+          if (receipt || Date.now() >= until) {
+            found.set(last.hash, receipt);
+            return;
+          }
+          if (Date.now() >= resendAt) {
+            for (const tx of own) {
+              if (await this.provider.getTransactionReceipt(tx.hash)) continue;
+              // "already known" / "nonce too low" say nothing new: the receipts decide.
+              await this.provider.send("eth_sendRawTransaction", [tx.raw]).catch(() => {});
+            }
+            resendAt = Date.now() + rebroadcastMs;
+          }
+          await new Promise((r) => setTimeout(r, this.pollMs));
+        }
+      }),
+    );
     return Promise.all(
       txs.map(async (tx) => {
         if (found.has(tx.hash)) return found.get(tx.hash)!;
+        const last = bySigner.get(tx.from)!.at(-1)!;
         // Read once; one still missing (its signer's last was not mined, or it was dropped) is polled.
-        return (await this.receipt(tx.hash)) ?? (await this.waitReceipt(tx.hash, found.get(last.get(tx.from)!.hash) ? timeoutMs : 0));
+        return (await this.receipt(tx.hash)) ?? (await this.waitReceipt(tx.hash, found.get(last.hash) ? timeoutMs : 0));
       }),
     );
   }
