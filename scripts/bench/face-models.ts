@@ -7,10 +7,13 @@
 //   - Human's descriptors on Human's own aligned crop (the rotated 192 px face tensor that Human's
 //     description path feeds them), preprocessed as Human 3.3's modules do: faceres / faceres-deep
 //     (human/src/face/faceres.ts: resize to the model's input, x255, the 1024-wide output) and
-//     mobilefacenet / mobileface (human/src/face/mobilefacenet.ts: resize, values 0..1). The two
-//     mobile nets are also run on 0..255 (mobileface's graph starts by subtracting a scalar, i.e. it
-//     was converted for 0..255 pixels). Human compares by euclidean distance; cosine distance is
-//     given too (faceres' outputs are not normalised).
+//     mobilefacenet / mobileface (human/src/face/mobilefacenet.ts: resize, values 0..1). Human feeds
+//     the mobile nets 0..1, which is not what their graphs expect: mobileface's starts with
+//     (p - 127.5) / 128 (0..255 pixels), mobilefacenet's has no normalisation (the usual -1..1). So
+//     each is also run on its own range, on Human's crop and on the ArcFace 112 px crop (a
+//     similarity of the eyes, nose tip and mouth corners onto InsightFace's template: the crop these
+//     nets were trained on). Human compares by euclidean distance; cosine is given too (faceres'
+//     outputs are not normalised).
 //   - production: face-api's dlib ResNet on the levelled 150 px chip from the mesh + its mirror
 //     (api/src/face/engine.ts describe), euclidean distance.
 // For each: genuine photo pair, live frame x reference and impostor distance ranges; at its own
@@ -29,7 +32,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Config, Human as HumanType } from "@vladmandic/human";
 import { createFaceEngine } from "../../api/src/face/engine.ts";
-import type { Point } from "../../api/src/face/mesh.ts";
+import { centre, MESH, type Point, type Rgba } from "../../api/src/face/mesh.ts";
 import { distance } from "../../api/src/face/verify.ts";
 import { facePairs, faceImage, padTo } from "../../test/face/data.ts";
 import { count, range } from "./_face-data.ts";
@@ -52,18 +55,76 @@ interface HumanCandidate {
   file: string;
   /** where the file ships */
   pkg: "human" | "human-models";
-  /** Human's preprocessing: faceres x255, mobilefacenet 0..1 */
-  scale: 1 | 255;
+  /** Human's aligned 192 px crop (its description path), or the ArcFace 112 px 5-point crop from the mesh */
+  crop: "human" | "arcface";
+  /** pixel range fed to the net: Human's faceres x255 (0..255), its mobilefacenet 0..1; -1..1 is (p - 127.5) / 128 */
+  input: "0..1" | "0..255" | "-1..1";
 }
 const HUMAN_CANDIDATES: HumanCandidate[] = [
-  { name: "faceres (Human default)", file: "faceres.json", pkg: "human", scale: 255 },
-  { name: "faceres-deep", file: "faceres-deep.json", pkg: "human-models", scale: 255 },
-  { name: "mobilefacenet (Human: 0..1)", file: "mobilefacenet.json", pkg: "human-models", scale: 1 },
-  { name: "mobilefacenet (0..255)", file: "mobilefacenet.json", pkg: "human-models", scale: 255 },
-  { name: "mobileface (Human: 0..1)", file: "mobileface.json", pkg: "human-models", scale: 1 },
-  { name: "mobileface (0..255)", file: "mobileface.json", pkg: "human-models", scale: 255 },
+  { name: "faceres (Human default)", file: "faceres.json", pkg: "human", crop: "human", input: "0..255" },
+  { name: "faceres-deep", file: "faceres-deep.json", pkg: "human-models", crop: "human", input: "0..255" },
+  { name: "mobilefacenet (Human's path)", file: "mobilefacenet.json", pkg: "human-models", crop: "human", input: "0..1" },
+  { name: "mobilefacenet, -1..1", file: "mobilefacenet.json", pkg: "human-models", crop: "human", input: "-1..1" },
+  { name: "mobilefacenet, ArcFace crop, -1..1", file: "mobilefacenet.json", pkg: "human-models", crop: "arcface", input: "-1..1" },
+  { name: "mobileface (Human's path)", file: "mobileface.json", pkg: "human-models", crop: "human", input: "0..1" },
+  { name: "mobileface, 0..255", file: "mobileface.json", pkg: "human-models", crop: "human", input: "0..255" },
+  { name: "mobileface, ArcFace crop, 0..255", file: "mobileface.json", pkg: "human-models", crop: "arcface", input: "0..255" },
 ];
 const PRODUCTION = "face-api dlib ResNet, mesh chip + mirror (production)";
+
+// InsightFace's 112 px template (eye at the image's left, eye at its right, nose tip, mouth corners)
+// and the mesh points for it: the crop the ArcFace-family nets (the mobile nets) were trained on
+const ARCFACE: Point[] = [
+  [38.2946, 51.6963],
+  [73.5318, 51.5014],
+  [56.0252, 71.7366],
+  [41.5493, 92.3655],
+  [70.7299, 92.2041],
+];
+const ARCFACE_SIZE = 112;
+const meshFive = (m: readonly Point[]): Point[] => [centre(m, MESH.rightEye), centre(m, MESH.leftEye), m[1]!, m[61]!, m[291]!];
+
+/** The ArcFace crop (0..255 RGB, bilinear, grey outside): a least-squares similarity from the template onto the mesh points. */
+function arcfaceCrop(img: Rgba, mesh: readonly Point[]): Float32Array {
+  const src = ARCFACE;
+  const dst = meshFive(mesh);
+  const n = src.length;
+  const mean = (ps: Point[]) => ps.reduce<[number, number]>((a, p) => [a[0] + p[0] / n, a[1] + p[1] / n], [0, 0]);
+  const [sx, sy] = mean(src);
+  const [dx, dy] = mean(dst);
+  let n1 = 0;
+  let n2 = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    const x = src[i]![0] - sx;
+    const y = src[i]![1] - sy;
+    const u = dst[i]![0] - dx;
+    const v = dst[i]![1] - dy;
+    n1 += x * u + y * v;
+    n2 += x * v - y * u;
+    den += x * x + y * y;
+  }
+  const a = n1 / den;
+  const b = n2 / den;
+  const out = new Float32Array(ARCFACE_SIZE * ARCFACE_SIZE * 3).fill(128);
+  for (let v = 0; v < ARCFACE_SIZE; v++) {
+    for (let u = 0; u < ARCFACE_SIZE; u++) {
+      const x = a * (u - sx) - b * (v - sy) + dx;
+      const y = b * (u - sx) + a * (v - sy) + dy;
+      const x0 = Math.floor(x);
+      const y0 = Math.floor(y);
+      if (x0 < 0 || y0 < 0 || x0 + 1 >= img.width || y0 + 1 >= img.height) continue;
+      const fx = x - x0;
+      const fy = y - y0;
+      const o = (v * ARCFACE_SIZE + u) * 3;
+      for (let c = 0; c < 3; c++) {
+        const p = (yy: number, xx: number) => img.data[(yy * img.width + xx) * 4 + c]!;
+        out[o + c] = (1 - fy) * ((1 - fx) * p(y0, x0) + fx * p(y0, x0 + 1)) + fy * ((1 - fx) * p(y0 + 1, x0) + fx * p(y0 + 1, x0 + 1));
+      }
+    }
+  }
+  return out;
+}
 
 const cosineDistance = (a: readonly number[], b: readonly number[]): number => {
   if (a.length === 0 || a.length !== b.length) return Infinity;
@@ -168,12 +229,18 @@ export async function main(args: string[]): Promise<void> {
     }
   }
 
-  async function humanDescriptor(c: Loaded, face: unknown): Promise<number[]> {
+  /** One candidate's descriptor: Human's crop (0..1) or the ArcFace crop (0..255), resized and scaled as the candidate says. */
+  async function humanDescriptor(c: Loaded, face: unknown, img: Rgba, mesh: readonly Point[]): Promise<number[]> {
     const shape = c.model!.inputs[0]!.shape!;
     const t0 = performance.now();
     const crop = tf.tidy(() => {
-      const r = tf.image.resizeBilinear(tf.expandDims(face as never, 0) as never, [shape[2]!, shape[1]!], false);
-      return c.scale === 255 ? tf.mul(r, 255) : r;
+      let r =
+        c.crop === "human"
+          ? tf.mul(tf.image.resizeBilinear(tf.expandDims(face as never, 0) as never, [shape[2]!, shape[1]!], false), 255)
+          : tf.image.resizeBilinear(tf.tensor4d(arcfaceCrop(img, mesh), [1, ARCFACE_SIZE, ARCFACE_SIZE, 3]), [shape[2]!, shape[1]!], false);
+      if (c.input === "0..1") r = tf.div(r, 255);
+      if (c.input === "-1..1") r = tf.div(tf.sub(r, 127.5), 128);
+      return r;
     });
     const out = c.model!.execute(crop);
     const d = Array.from(await descriptorOutput(out).data());
@@ -204,9 +271,10 @@ export async function main(args: string[]): Promise<void> {
     const main = kept[0];
     const ok = main && main.mesh.length >= 468 && main.tensor;
     if (!ok) noFace++;
-    for (const c of candidates) c.desc.set(name, ok && c.model ? await humanDescriptor(c, main.tensor) : null);
+    const mesh = ok ? main.mesh.map((p) => [p[0], p[1]] as Point) : [];
+    for (const c of candidates) c.desc.set(name, ok && c.model ? await humanDescriptor(c, main.tensor, img, mesh) : null);
     const t0 = performance.now();
-    production.desc.set(name, ok ? await engine.describe(img, main.mesh.map((p) => [p[0], p[1]] as Point)) : null);
+    production.desc.set(name, ok ? await engine.describe(img, mesh) : null);
     if (ok) {
       production.ms += performance.now() - t0;
       production.n++;
