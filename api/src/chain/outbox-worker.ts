@@ -418,7 +418,6 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     result.sent += sent.length;
     return { sent, keys, ids };
   }
-
   /** Waits for a round's receipts together, then settles them: the mined ones in one transaction. */
   async function settleRound(round: InFlight, result: RoundResult): Promise<void> {
     const chain = ctx.chain!;
@@ -454,7 +453,12 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
     let idle = false;
     try {
       for (let round = 0; round < 1000; round++) {
-        while (!idle && window.length < depth) window.push(dispatch(result, claims));
+        while (!idle && window.length < depth) {
+          // Handled at once: a later round failing while an earlier one is awaited must not end the process (its error still reaches the await).
+          const started = dispatch(result, claims);
+          started.catch(() => {});
+          window.push(started);
+        }
         if (window.length === 0) break;
         const before = result.done + result.failed;
         const next = await window.shift()!;
@@ -467,14 +471,14 @@ export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "confi
         // Settled something (mined, found applied, failed for good): try for more.
         idle = result.done + result.failed === before;
       }
+      while (window.length > 0) {
+        const next = await window.shift()!;
+        if (next !== null && next !== "blocked" && next.sent.length > 0) await settleRound(next, result);
+      }
     } catch (error) {
       // No round of this call may still be signing or broadcasting when the next call recovers.
       await Promise.allSettled(window);
       throw error;
-    }
-    for (const pending of window) {
-      const next = await pending;
-      if (next !== null && next !== "blocked" && next.sent.length > 0) await settleRound(next, result);
     }
     return result;
   }
