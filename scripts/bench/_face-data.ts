@@ -3,6 +3,7 @@
 // way the API computes a reference (Human's mesh, the levelled dlib chip and its mirror,
 // face-api's recognition net), and the genuine / impostor pairs the shared README defines.
 import type { FaceEngine } from "../../api/src/face/engine.ts";
+import type { Point } from "../../api/src/face/mesh.ts";
 import { distance } from "../../api/src/face/verify.ts";
 import { facePairs, faceImage, liveFrameNames, padTo, REFERENCE_PHOTO, type Pair } from "../../test/face/data.ts";
 
@@ -81,4 +82,27 @@ export function range(xs: number[]): string {
   const finite = xs.filter(Number.isFinite).sort((a, b) => a - b);
   if (finite.length === 0) return "-";
   return `${finite[0]!.toFixed(3)}..${finite.at(-1)!.toFixed(3)} (median ${finite[finite.length >> 1]!.toFixed(3)})`;
+}
+
+/** Least-squares similarity (no reflection) from src to dst: x' = a x - b y + tx, y' = b x + a y + ty. */
+export function similarity(src: Point[], dst: Point[]): [number, number, number, number] {
+  const n = src.length;
+  const mean = (ps: Point[]) => ps.reduce<[number, number]>((m, p) => [m[0] + p[0] / n, m[1] + p[1] / n], [0, 0]);
+  const [sx, sy] = mean(src);
+  const [dx, dy] = mean(dst);
+  let num1 = 0;
+  let num2 = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    const x = src[i]![0] - sx;
+    const y = src[i]![1] - sy;
+    const u = dst[i]![0] - dx;
+    const v = dst[i]![1] - dy;
+    num1 += x * u + y * v;
+    num2 += x * v - y * u;
+    den += x * x + y * y;
+  }
+  const a = num1 / den;
+  const b = num2 / den;
+  return [a, b, dx - (a * sx - b * sy), dy - (b * sx + a * sy)];
 }

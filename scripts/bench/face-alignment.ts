@@ -18,7 +18,7 @@ import { createFaceEngine } from "../../api/src/face/engine.ts";
 import { CHIP_SIZE, dlibChip, type Point, type Rgba } from "../../api/src/face/mesh.ts";
 import { distance } from "../../api/src/face/verify.ts";
 import { facePairs, faceImage, padTo } from "../../test/face/data.ts";
-import { count } from "./_face-data.ts";
+import { count, similarity } from "./_face-data.ts";
 
 // dlib's 5-point template (unit square): the eye at the image's right (outer, inner corner), the
 // eye at the image's left (outer, inner), the nose base; and the mesh points for them
@@ -30,29 +30,6 @@ const TEMPLATE: Point[] = [
   [0.4901123135679, 0.6277975316475],
 ];
 const MESH_5 = [263, 362, 33, 133, 2];
-
-/** Least-squares similarity (no reflection) from src to dst: x' = a x - b y + tx, y' = b x + a y + ty. */
-function similarity(src: Point[], dst: Point[]): [number, number, number, number] {
-  const n = src.length;
-  const mean = (ps: Point[]) => ps.reduce<[number, number]>((m, p) => [m[0] + p[0] / n, m[1] + p[1] / n], [0, 0]);
-  const [sx, sy] = mean(src);
-  const [dx, dy] = mean(dst);
-  let num1 = 0;
-  let num2 = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    const x = src[i]![0] - sx;
-    const y = src[i]![1] - sy;
-    const u = dst[i]![0] - dx;
-    const v = dst[i]![1] - dy;
-    num1 += x * u + y * v;
-    num2 += x * v - y * u;
-    den += x * x + y * y;
-  }
-  const a = num1 / den;
-  const b = num2 / den;
-  return [a, b, dx - (a * sx - b * sy), dy - (b * sx + a * sy)];
-}
 
 /** dlib's chip: the template scaled into the chip with `padding`, bilinear, black outside the image. */
 function dlib5Chip(img: Rgba, mesh: readonly Point[], padding: number, size = CHIP_SIZE): Float32Array {

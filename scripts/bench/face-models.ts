@@ -35,7 +35,7 @@ import { createFaceEngine } from "../../api/src/face/engine.ts";
 import { centre, MESH, type Point, type Rgba } from "../../api/src/face/mesh.ts";
 import { distance } from "../../api/src/face/verify.ts";
 import { facePairs, faceImage, padTo } from "../../test/face/data.ts";
-import { count, range } from "./_face-data.ts";
+import { count, range, similarity } from "./_face-data.ts";
 
 const require = createRequire(import.meta.url);
 type Tf = HumanType["tf"];
@@ -88,29 +88,12 @@ const meshFive = (m: readonly Point[]): Point[] => [centre(m, MESH.rightEye), ce
 function arcfaceCrop(img: Rgba, mesh: readonly Point[]): Float32Array {
   const src = ARCFACE;
   const dst = meshFive(mesh);
-  const n = src.length;
-  const mean = (ps: Point[]) => ps.reduce<[number, number]>((a, p) => [a[0] + p[0] / n, a[1] + p[1] / n], [0, 0]);
-  const [sx, sy] = mean(src);
-  const [dx, dy] = mean(dst);
-  let n1 = 0;
-  let n2 = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    const x = src[i]![0] - sx;
-    const y = src[i]![1] - sy;
-    const u = dst[i]![0] - dx;
-    const v = dst[i]![1] - dy;
-    n1 += x * u + y * v;
-    n2 += x * v - y * u;
-    den += x * x + y * y;
-  }
-  const a = n1 / den;
-  const b = n2 / den;
+  const [a, b, tx, ty] = similarity(src, dst);
   const out = new Float32Array(ARCFACE_SIZE * ARCFACE_SIZE * 3).fill(128);
   for (let v = 0; v < ARCFACE_SIZE; v++) {
     for (let u = 0; u < ARCFACE_SIZE; u++) {
-      const x = a * (u - sx) - b * (v - sy) + dx;
-      const y = b * (u - sx) + a * (v - sy) + dy;
+      const x = a * u - b * v + tx;
+      const y = b * u + a * v + ty;
       const x0 = Math.floor(x);
       const y0 = Math.floor(y);
       if (x0 < 0 || y0 < 0 || x0 + 1 >= img.width || y0 + 1 >= img.height) continue;
