@@ -57,6 +57,8 @@ export interface Config {
   anchorMaxBatch: number;
   /** How often the outbox worker polls for work. */
   outboxPollMs: number;
+  /** Rounds of chain transactions the outbox worker keeps in flight at once (1: one after another). */
+  outboxPipelineDepth: number;
   logLevel: string;
 }
 
@@ -239,6 +241,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     anchorIntervalMs: int(env, "ANCHOR_INTERVAL_MS", 2000, 50, 3_600_000),
     anchorMaxBatch: int(env, "ANCHOR_MAX_BATCH", 1000, 1, 100_000),
     outboxPollMs: int(env, "OUTBOX_POLL_MS", 500, 10, 60_000),
+    outboxPipelineDepth: int(env, "OUTBOX_PIPELINE_DEPTH", 4, 1, 16),
     logLevel: str(env, "LOG_LEVEL", "info"),
   };
 }

@@ -42,6 +42,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     anchorIntervalMs: 100,
     anchorMaxBatch: 1000,
     outboxPollMs: 50,
+    outboxPipelineDepth: 4,
     logLevel: "silent",
     ...overrides,
   };

@@ -92,7 +92,7 @@ export function isOutage(error: unknown): boolean {
 export function createOutboxWorker(ctx: Pick<AppContext, "db" | "chain" | "config">, options: OutboxWorkerOptions = {}): OutboxWorker {
   const maxIssueBatch = options.maxIssueBatch ?? 200;
   const maxUnits = options.maxUnitsPerRound ?? 16;
-  const depth = Math.max(1, Math.floor(options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH));
+  const depth = Math.max(1, Math.floor(options.pipelineDepth ?? ctx.config.outboxPipelineDepth ?? DEFAULT_PIPELINE_DEPTH));
   const receiptTimeoutMs = options.receiptTimeoutMs ?? 30_000;
   const maxAttempts = options.maxAttempts ?? 8;
   const log = options.log ?? (() => {});
