@@ -42,7 +42,8 @@ export function renderChain(): void {
 function delays(): Map<number, number> {
   const out = new Map<number, number>();
   if (!view.report) return out;
-  for (const a of view.report.report.anchors) if (a.delaySeconds !== undefined) out.set(a.index, a.delaySeconds);
+  // A published report need not list its anchors (the API requires only ok, entries and findings).
+  for (const a of view.report.report.anchors ?? []) if (a.delaySeconds !== undefined) out.set(a.index, a.delaySeconds);
   return out;
 }
 

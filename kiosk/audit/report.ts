@@ -4,10 +4,13 @@
 // A browser audit verifies the ledger signatures too, under the keys the API publishes
 // (GET /v1/ledger/keys, as `npm run audit -- --api` does): an entry a database intruder wrote
 // carries none of them. The key ids are shown, to compare with a copy published elsewhere.
+// The repair decisions the database reports (GET /v1/audit/decisions) are compared with the
+// chain's too (protocol/audit/decisions.ts), as `npm run audit` does; their findings join the table.
 import { auditLedger, type Finding } from "../../protocol/audit/auditor.ts";
 import { addCodeStates, httpRpc, readChainView } from "../../protocol/audit/chain-reader.ts";
 import { ledgerSignatureVerifier, type LedgerPublicKey } from "../../protocol/audit/ledger-signatures.ts";
 import { codesFromNdjson, entriesFromNdjson } from "../../protocol/audit/ndjson.ts";
+import { checkDecisions, readDecisionView, type DbApplicationDecision, type DecisionFinding } from "../../protocol/audit/decisions.ts";
 import { nobleHasher } from "../../protocol/ledger/merkle.ts";
 import { lookup, t } from "../i18n/index.ts";
 import { h } from "../lib/dom.ts";
@@ -47,7 +50,20 @@ export async function runAudit(): Promise<void> {
         renderReport();
       },
     });
-    const report: Report = { ...result, block: chain.block, rpc: s.rpc, creditLedger: s.ledger, codeRegistry: s.registry, ledgerKeys: keys.map((k) => k.kid) };
+    // After the entries: the decisions the database reports are at least as new (scripts/audit.ts).
+    const { applications } = await apiGet<{ applications: DbApplicationDecision[] }>("/v1/audit/decisions");
+    const decisionView = await readDecisionView(rpc, s.ledger, applications.flatMap((a) => a.records.map((r) => r.recordId)), { fromBlock: s.fromBlock });
+    const decisions = { applications: applications.length, findings: checkDecisions(applications, decisionView) };
+    const report: Report = {
+      ...result,
+      ok: result.ok && decisions.findings.length === 0,
+      decisions,
+      block: chain.block,
+      rpc: s.rpc,
+      creditLedger: s.ledger,
+      codeRegistry: s.registry,
+      ledgerKeys: keys.map((k) => k.kid),
+    };
     view.report = { report, source: "browser" };
     view.reportStatus = null;
   } catch (error) {
@@ -88,11 +104,14 @@ export function renderReport(): void {
     source: source === "published" ? t("audit.source.published") : t("audit.source.browser"),
     when,
     entries: report.entries,
-    anchors: report.anchors.length,
+    anchors: report.anchors?.length ?? 0,
   });
-  if (!next) status.replaceChildren(`${summary} · `, report.ok ? ok(t("audit.clean")) : bad(t("audit.findings", { n: report.findings.length })));
+  const decisions = decisionsOf(report);
+  const count = report.findings.length + (decisions?.findings.length ?? 0);
+  if (!next) status.replaceChildren(`${summary} · `, report.ok && count === 0 ? ok(t("audit.clean")) : bad(t("audit.findings", { n: count })));
   $("#audit-signatures").replaceChildren(signaturesLine(report));
-  $("#findings tbody").replaceChildren(...report.findings.map(findingRow));
+  $("#audit-decisions").replaceChildren(decisions ? t("audit.decisions.checked", { n: decisions.applications }) : t("audit.decisions.absent"));
+  $("#findings tbody").replaceChildren(...report.findings.map(findingRow), ...(decisions?.findings ?? []).map(decisionRow));
   $("#export-report").removeAttribute("disabled");
   renderAnchors(); // the delays of the report join the chart
 }
@@ -106,6 +125,17 @@ function findingRow(f: Finding): HTMLElement {
     td(f.anchorIndex !== undefined ? `#${f.anchorIndex}` : ""),
     h("td", {}, f.detail, f.txHash ? " " : null, f.txHash ? mono(`(tx ${short(f.txHash)})`) : null),
   );
+}
+
+/** The decisions part of a report (null or absent: not checked, e.g. a report published before it existed). */
+function decisionsOf(report: Report): { applications: number; findings: DecisionFinding[] } | null {
+  const d = report.decisions as { applications?: unknown; findings?: unknown } | null | undefined;
+  return d && typeof d.applications === "number" && Array.isArray(d.findings) ? { applications: d.applications, findings: d.findings as DecisionFinding[] } : null;
+}
+
+function decisionRow(f: DecisionFinding): HTMLElement {
+  const where = t("audit.decisions.where", { application: f.application ?? short(f.applicationId), record: short(f.recordId) });
+  return h("tr", {}, td(f.ledgerSeq ?? "–"), td(kindCell(f.kind)), td(""), h("td", {}, where, f.detail, f.txHash ? " " : null, f.txHash ? mono(`(tx ${short(f.txHash)})`) : null));
 }
 
 /** A finding's kind: its code as the audit core writes it, and its name in the page language where the dictionary has one. */

@@ -1,7 +1,8 @@
 // The auditors' console (kiosk/audit/). Findings keep their kind (edited, missing…) and
 // their detail as the audit core writes them: they are the report's own words, the same
 // in the exported JSON and in `npm run audit`. The signature kinds (audit.kind.*) are new
-// to auditors, so they are also named in the page language, beside their code.
+// to auditors, so they are also named in the page language, beside their code; so are the
+// repair-decision kinds (protocol/audit/decisions.ts), listed in the same table by ledger seq.
 export const zh = {
   "audit.pageTitle": "审计控制台 · OneCode",
   "audit.title": "账本审计控制台",
@@ -64,6 +65,13 @@ export const zh = {
   "audit.kind.unsigned": "无签名覆盖",
   "audit.kind.bad_signature": "签名无效",
   "audit.kind.signing_restarted": "签名重新开始",
+  "audit.kind.decision_not_on_chain": "决定未上链",
+  "audit.kind.decision_mismatch": "决定与链上不符",
+  "audit.kind.decision_not_in_database": "链上决定库中没有",
+  "audit.kind.record_state_mismatch": "记录状态与链上不符",
+  "audit.decisions.checked": "修复决定：{n} 件申请已与链上核对",
+  "audit.decisions.absent": "修复决定：本报告未核对",
+  "audit.decisions.where": "申请 {application} · 记录 {record}：",
   "audit.entries": "条目浏览",
   "audit.search.seq": "序号",
   "audit.search.type": "类型",
@@ -150,6 +158,13 @@ export const en: Record<keyof typeof zh, string> = {
   "audit.kind.unsigned": "not covered by a signature",
   "audit.kind.bad_signature": "bad signature",
   "audit.kind.signing_restarted": "signing restarted",
+  "audit.kind.decision_not_on_chain": "decision not on chain",
+  "audit.kind.decision_mismatch": "decision differs from the chain",
+  "audit.kind.decision_not_in_database": "chain decision missing from the database",
+  "audit.kind.record_state_mismatch": "record state differs from the chain",
+  "audit.decisions.checked": "repair decisions: {n} applications compared with the chain",
+  "audit.decisions.absent": "repair decisions: not checked by this report",
+  "audit.decisions.where": "application {application} · record {record}: ",
   "audit.entries": "Entry browser",
   "audit.search.seq": "seq",
   "audit.search.type": "type",

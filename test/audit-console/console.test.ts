@@ -36,6 +36,7 @@ let app: FastifyInstance;
 let browser: Browser;
 let pageUrl: string;
 let kid: string;
+let operatorSecret: Uint8Array;
 
 beforeAll(async () => {
   [db, testChain] = await Promise.all([createTestDatabase(), startTestChain()]);
@@ -77,6 +78,7 @@ beforeAll(async () => {
   app = await buildApp({ config, db, clock: new TestClock("2026-11-26T02:00:00.000Z"), chain: null }, { logger: false });
   await app.register(fastifyStatic, { root: outDir, prefix: "/ui/audit/", decorateReply: false });
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  operatorSecret = config.operatorTokenSecret;
   const token = await mintOperatorToken(config.operatorTokenSecret, { sub: "auditor-1", role: "auditor" });
   pageUrl = `${address}/ui/audit/audit/index.html?token=${encodeURIComponent(token)}`;
   kid = ((await app.inject({ url: "/v1/ledger/keys" })).json() as { signing: string }).signing;
@@ -141,6 +143,8 @@ describe.skipIf(!chromiumAvailable())("audit console", () => {
     expect(await page.locator("#audit-signatures").innerText()).toMatch(new RegExp(`^ledger signatures: \\d+ verified, entries covered through seq 130; keys ${kid}$`));
     await page.click("#lang");
     expect(await page.locator("#audit-signatures").innerText()).toMatch(new RegExp(`^账本签名：已验证 \\d+ 个，条目覆盖至第 130 条；公钥 ${kid}$`));
+    // The repair decisions compared too (this ledger holds none).
+    expect(await page.locator("#audit-decisions").innerText()).toBe("修复决定：0 件申请已与链上核对");
     await page.click("#lang");
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-report")]);
     expect(download.suggestedFilename()).toMatch(/^onecode-audit-.*\.json$/);
@@ -154,6 +158,38 @@ describe.skipIf(!chromiumAvailable())("audit console", () => {
       }
     }
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("lists a published report's repair-decision findings by ledger seq, in Chinese and English", async () => {
+    const auditor = { authorization: `Bearer ${await mintOperatorToken(operatorSecret, { sub: "auditor-2", role: "auditor" })}` };
+    const application = "0b6c7d0e-3f7a-4f43-9a8e-2a1d5c4b7e10";
+    const recordId = `0x${"ab".repeat(32)}`;
+    const published = await app.inject({
+      method: "POST",
+      url: "/v1/audit/reports",
+      headers: auditor,
+      payload: {
+        ok: false,
+        entries: 130,
+        findings: [],
+        decisions: {
+          applications: 1,
+          findings: [{ kind: "decision_mismatch", application, applicationId: `0x${"cd".repeat(32)}`, recordId, ledgerSeq: 77, detail: "outcome approved in the database, refused on chain" }],
+        },
+      },
+    });
+    expect(published.statusCode, published.body).toBe(201);
+    const page = await browser.newPage();
+    await page.goto(pageUrl);
+    await page.waitForSelector("#audit-status .bad");
+    const row = page.locator('#findings tbody tr:has([data-kind="decision_mismatch"])');
+    expect(await row.innerText()).toMatch(new RegExp(`^77\\s+决定与链上不符 \\(decision_mismatch\\)\\s+申请 ${application} · 记录 0xabababab…ababab：outcome approved in the database, refused on chain$`));
+    expect(await page.locator("#audit-status").innerText()).toContain("1");
+    expect(await page.locator("#audit-decisions").innerText()).toBe("修复决定：1 件申请已与链上核对");
+    await page.click("#lang");
+    expect(await row.innerText()).toMatch(/^77\s+decision differs from the chain \(decision_mismatch\)\s+application .* · record 0xabababab…ababab: outcome approved/);
+    expect(await page.locator("#audit-decisions").innerText()).toBe("repair decisions: 1 applications compared with the chain");
     await page.close();
   });
 
