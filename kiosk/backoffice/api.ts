@@ -4,18 +4,9 @@
 // ApiError with the problem's stable `code` (and its extra fields); a session that ended
 // (idle, signed out elsewhere, account disabled) sends the page back to sign-in.
 
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly extra: Record<string, unknown>;
-  constructor(status: number, code: string, detail: string, extra: Record<string, unknown> = {}) {
-    super(detail);
-    this.name = "ApiError";
-    this.status = status;
-    this.code = code;
-    this.extra = extra;
-  }
-}
+import { ApiError } from "../lib/api-error.ts";
+
+export { ApiError };
 
 /** Codes that mean "you are not signed in any more". */
 export const SESSION_GONE = new Set(["session_missing", "session_invalid", "session_ended", "session_expired", "account_disabled", "token_missing"]);

@@ -1,15 +1,8 @@
 // The API as the kiosk sees it: bearer device token, JSON in and out, refusals as ApiError
 // carrying the problem's stable `code` (RFC 9457 bodies from the API).
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, detail: string) {
-    super(detail);
-    this.name = "ApiError";
-    this.status = status;
-    this.code = code;
-  }
-}
+import { ApiError } from "../lib/api-error.ts";
+
+export { ApiError };
 
 export interface Applicant {
   /** The credit subject applied for: the enterprise, or the person themself (capacity self). */

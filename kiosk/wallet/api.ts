@@ -1,17 +1,9 @@
 // The API as the wallet sees it: same origin, JSON, the holder session as a bearer secret,
 // refusals as ApiError with the problem's stable code (network failures as "network").
+import { ApiError } from "../lib/api-error.ts";
 import { session } from "./store.ts";
 
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, detail: string) {
-    super(detail);
-    this.name = "ApiError";
-    this.status = status;
-    this.code = code;
-  }
-}
+export { ApiError };
 
 export async function api<T>(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};

@@ -30,8 +30,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Config, Human as HumanType } from "@vladmandic/human";
-import { createFaceEngine } from "../../api/src/face/engine.ts";
+import type { Human as HumanType } from "@vladmandic/human";
+import { createFaceEngine, humanEngineConfig } from "../../api/src/face/engine.ts";
 import { centre, MESH, type Point, type Rgba } from "../../api/src/face/mesh.ts";
 import { distance } from "../../api/src/face/verify.ts";
 import { facePairs, faceImage, padTo } from "../../test/face/data.ts";
@@ -141,39 +141,10 @@ export async function main(args: string[]): Promise<void> {
   // second Human instance (the same module, the same tfjs) and the candidates load through.
   const engine = await createFaceEngine();
   const H = require(join(humanDist, "human.node-wasm.js")) as typeof import("@vladmandic/human");
-  const off = { enabled: false };
-  const human = new H.Human({
-    backend: "wasm",
-    wasmPath: dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm")) + "/",
-    wasmPlatformFetch: false,
-    modelBasePath: pathToFileURL(dirs.human).href + "/",
-    debug: false,
-    async: true,
-    warmup: "none",
-    cacheModels: false,
-    cacheSensitivity: 0,
-    skipAllowed: false,
-    validateModels: false,
-    filter: { enabled: false },
-    gesture: off,
-    body: off,
-    hand: off,
-    object: off,
-    segmentation: off,
-    face: {
-      enabled: true,
-      // the engine's detector settings (api/src/face/engine.ts), and the aligned crop returned
-      detector: { enabled: true, modelPath: "blazeface.json", rotation: true, maxDetected: 5, minConfidence: 0.5, minSize: 48, return: true, skipFrames: 0, skipTime: 0 },
-      mesh: { enabled: true, modelPath: "facemesh.json" },
-      attention: off,
-      iris: off,
-      emotion: off,
-      gear: off,
-      description: off,
-      antispoof: off,
-      liveness: off,
-    } as Config["face"],
-  } as Partial<Config>);
+  // The engine's own detector and mesh settings, with the aligned crop returned and no passive models.
+  const human = new H.Human(
+    humanEngineConfig({ modelDir: dirs.human, wasmDir: dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm")), returnCrop: true, passive: false }),
+  );
   await human.init();
   await human.load();
   const tf = human.tf as Tf;

@@ -153,20 +153,27 @@ const defaultWasmDir = () => dirname(require.resolve("@tensorflow/tfjs-backend-w
 const REQUIRED_MODELS = ["blazeface", "facemesh", "antispoof", "liveness"] as const;
 const DEG = 180 / Math.PI;
 
-export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEngine> {
-  const t0 = performance.now();
-  const H = require(join(humanDistDir(), "human.node-wasm.js")) as HumanModule;
-  const modelDir = config.modelDir ?? join(humanDistDir(), "..", "models");
-  const recognitionDir = config.recognitionModelDir ?? join(faceApiDistDir(), "..", "model");
-  const wasmDir = config.wasmDir ?? defaultWasmDir();
-  const minFaceSize = config.minFaceSize ?? 48;
+/**
+ * Human's configuration for the engine: the detector and the mesh, and the passive antispoof and
+ * liveness models (`passive` false leaves them out), nothing else. Also what the model
+ * comparison bench detects with (scripts/bench/face-models.ts), so both see the same faces.
+ */
+export function humanEngineConfig(options: {
+  modelDir: string;
+  wasmDir: string;
+  maxFaces?: number;
+  minDetectConfidence?: number;
+  minFaceSize?: number;
+  returnCrop?: boolean;
+  passive?: boolean;
+}): Partial<Config> {
   const off = { enabled: false };
   const noSkip = { skipFrames: 0, skipTime: 0 };
-  const humanConfig: Partial<Config> = {
+  return {
     backend: "wasm",
-    wasmPath: wasmDir.endsWith("/") ? wasmDir : wasmDir + "/",
+    wasmPath: options.wasmDir.endsWith("/") ? options.wasmDir : options.wasmDir + "/",
     wasmPlatformFetch: false,
-    modelBasePath: pathToFileURL(modelDir).href + "/",
+    modelBasePath: pathToFileURL(options.modelDir).href + "/",
     debug: false,
     async: true,
     warmup: "none",
@@ -186,11 +193,11 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
         enabled: true,
         modelPath: "blazeface.json",
         rotation: true, // a tilted head still gets a mesh
-        maxDetected: config.maxFaces ?? 5,
+        maxDetected: options.maxFaces ?? 5,
         // Human's default 0.2 is tuned for recall in video; false boxes (posters) would give "several faces"
-        minConfidence: config.minDetectConfidence ?? 0.5,
-        minSize: minFaceSize,
-        return: false,
+        minConfidence: options.minDetectConfidence ?? 0.5,
+        minSize: options.minFaceSize ?? 48,
+        return: options.returnCrop ?? false, // the aligned crop (the model bench feeds it to Human's own recognition models)
         ...noSkip,
       },
       mesh: { enabled: true, modelPath: "facemesh.json" },
@@ -199,10 +206,20 @@ export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEng
       emotion: off,
       gear: off,
       description: off,
-      antispoof: { enabled: true, modelPath: "antispoof.json", ...noSkip },
-      liveness: { enabled: true, modelPath: "liveness.json", ...noSkip },
+      antispoof: options.passive === false ? off : { enabled: true, modelPath: "antispoof.json", ...noSkip },
+      liveness: options.passive === false ? off : { enabled: true, modelPath: "liveness.json", ...noSkip },
     } as Config["face"],
   };
+}
+
+export async function createFaceEngine(config: FaceConfig = {}): Promise<FaceEngine> {
+  const t0 = performance.now();
+  const H = require(join(humanDistDir(), "human.node-wasm.js")) as HumanModule;
+  const modelDir = config.modelDir ?? join(humanDistDir(), "..", "models");
+  const recognitionDir = config.recognitionModelDir ?? join(faceApiDistDir(), "..", "model");
+  const wasmDir = config.wasmDir ?? defaultWasmDir();
+  const minFaceSize = config.minFaceSize ?? 48;
+  const humanConfig = humanEngineConfig({ modelDir, wasmDir, maxFaces: config.maxFaces, minDetectConfidence: config.minDetectConfidence, minFaceSize });
   const human = new H.Human(humanConfig);
   const tf = human.tf as Tf;
   registerFileRouter(tf);
