@@ -1,6 +1,7 @@
 // Small pieces every kiosk screen uses: the button, times, plain words for codes, and a
 // policy reason as a citizen reads it.
 import { h } from "../lib/dom.ts";
+import { timeOf } from "../lib/time.ts";
 import { lang, lookup, t } from "../i18n/index.ts";
 import type { Reason } from "./api.ts";
 
@@ -9,10 +10,8 @@ export function button(busy: boolean, label: string, onclick: () => void, opts: 
   return h("button", { type: "button", class: `btn ${opts.kind ?? "primary"}`, disabled: opts.disabled || busy, "data-test": opts.test, onclick }, label);
 }
 
-/** A time as people in Foshan read it. */
-export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleString(lang() === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", hour12: false });
-}
+/** A time as people in Foshan read it (kiosk/lib/time.ts, as the wallet shows it), to the second: the kiosk's codes live a minute. */
+export const formatTime = (iso: string): string => timeOf(iso, { seconds: true });
 
 /** Plain words for an API problem code or a face refusal reason; a code without words gets the general apology. */
 export function problemText(code: string | undefined): string {

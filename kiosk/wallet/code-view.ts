@@ -6,6 +6,7 @@
 // alphanumeric mode, the digits in numeric mode, error correction M).
 import QRCode from "qrcode";
 import { h } from "../lib/dom.ts";
+import { timeOf } from "../lib/time.ts";
 import { lang, t } from "../i18n/index.ts";
 import { BOUND_QR_PREFIX, boundQrText, signDeviceProof, windowStartAt } from "../../protocol/codes/device-proof.ts";
 import type { Binding } from "./store.ts";
@@ -44,19 +45,6 @@ export function secondsToNext(shown: ShownCode, binding: Binding, nowMs = Date.n
   return Math.max(0, Math.ceil(PROOF_REFRESH_MS / 1000 - elapsed));
 }
 
-/**
- * A time as a newcomer reads it without guessing the order of day and month: "12月2日 00:29",
- * "2 Dec, 00:29" (was 12/02 and 02/12 for the same day); the year only when it is not this year.
- */
-export function timeOf(iso: string): string {
-  const at = new Date(iso);
-  const zone = "Asia/Shanghai";
-  const year = (d: Date) => d.toLocaleString("en-GB", { timeZone: zone, year: "numeric" });
-  const options: Intl.DateTimeFormatOptions = { timeZone: zone, hour12: false, month: lang() === "zh" ? "long" : "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
-  if (year(at) !== year(new Date())) options.year = "numeric";
-  return at.toLocaleString(lang() === "zh" ? "zh-CN" : "en-GB", options);
-}
-
 /** The code card: QR, whose it is, how it refreshes, how long the token on this phone lasts. */
 export function codeCard(binding: Binding, shown: ShownCode | null, state: { online: boolean; expired: boolean }): HTMLElement {
   const s = binding.subject;
@@ -69,7 +57,10 @@ export function codeCard(binding: Binding, shown: ShownCode | null, state: { onl
     { class: "card code-card", "data-test": "code-card" },
     h("p", { class: "kind" }, t(s.kind === "enterprise" ? "wallet.kind.enterprise" : "wallet.kind.person")),
     h("h2", { class: "subject", "data-test": "subject-name" }, s.displayName),
-    h("p", { class: "held-by" }, t("wallet.heldBy", { name: binding.holder.displayName, capacity: t(`wallet.capacity.${binding.holder.capacity}` as "wallet.capacity.self") })),
+    // Who holds it, for an enterprise's code only: a person's own code would name them twice.
+    binding.holder.capacity === "self"
+      ? null
+      : h("p", { class: "held-by" }, t("wallet.heldBy", { name: binding.holder.displayName, capacity: t(`wallet.capacity.${binding.holder.capacity}` as "wallet.capacity.self") })),
     shown && !state.expired
       ? h("img", { class: "qr", src: shown.png, alt: t("wallet.codeTitle"), "data-test": "qr", "data-window": shown.windowStart })
       : h("p", { class: "notice", "data-test": "code-missing" }, t(binding.code ? "wallet.codeNeedSignIn" : "wallet.codeNone")),

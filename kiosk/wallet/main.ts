@@ -9,7 +9,8 @@ import { h, type Child } from "../lib/dom.ts";
 import { lookup, startLang, switchLang, t } from "../i18n/index.ts";
 import { api, ApiError } from "./api.ts";
 import { bindThisPhone, offerInfo, signInWithPasskey, type OfferInfo } from "./ceremonies.ts";
-import { codeCard, drawCode, secondsToNext, timeOf, type ShownCode } from "./code-view.ts";
+import { timeOf } from "../lib/time.ts";
+import { codeCard, drawCode, secondsToNext, type ShownCode } from "./code-view.ts";
 import { forgetBinding, loadBinding, saveBinding, session, type Binding } from "./store.ts";
 import { devicesList, noticesList, recordsList, type Device, type Notice, type RecordsAnswer, type Representatives } from "./views.ts";
 

@@ -3,7 +3,7 @@
 // for an enterprise who may act for it. Every text goes in as text (kiosk/lib/dom.ts).
 import { h, type Child } from "../lib/dom.ts";
 import { lookup, t } from "../i18n/index.ts";
-import { timeOf } from "./code-view.ts";
+import { timeOf } from "../lib/time.ts";
 
 export interface WalletRecord {
   id: string;
